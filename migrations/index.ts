@@ -1,0 +1,4 @@
+import { Init1732460000000 } from './1732460000000-Init';
+
+/** Every migration, in order. A new migration file is added here as well. */
+export const migrations = [Init1732460000000];

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { CommonModule } from './common/common.module';
+import { allConfigs } from './config/config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { UsersModule } from './users/users.module';
+
+@Module({
+  imports: [
+    // .env is loaded by main.ts / cli.ts before anything else; here only the typed namespaces.
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
+    CommonModule,
+    DatabaseModule,
+    HealthModule,
+    UsersModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,69 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { bodyParserMiddleware } from './common/middleware/body-parser.middleware';
+import { PinoLoggerService } from './common/logging/logger';
+import { requestLogger } from './common/logging/request-logger.middleware';
+import { requestIdMiddleware } from './common/request-context';
+import { appConfig, AppConfig } from './config/config';
+
+/**
+ * What the HTTP app needs beyond the module graph: request ids, logs, security headers, body
+ * limits, CORS and the docs. Used by main.ts and by the e2e tests, so both run the same server.
+ * The app must be created with `{ bodyParser: false }`: bodies are parsed here.
+ */
+export function configureApp(app: NestExpressApplication): void {
+  const settings = app.get<AppConfig>(appConfig.KEY);
+  const logger = app.get(PinoLoggerService);
+  app.useLogger(logger);
+
+  app.set('trust proxy', settings.trustProxy);
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(requestLogger(logger.pino));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // No upgrade-insecure-requests: it would break /docs on a plain-http local or compose setup.
+        directives: {
+          'frame-ancestors': ["'none'"],
+          'form-action': ["'self'"],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  app.use(bodyParserMiddleware());
+  if (settings.corsOrigins.length) {
+    app.enableCors({
+      origin: settings.corsOrigins,
+      credentials: true,
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    });
+  }
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(settings.appName)
+      .setDescription(
+        'Email-confirmation auth server: sign-up with confirmation, sessions other services can ' +
+          'check with GET /validate_token, and admin user management with an audit log. ' +
+          'Authorize with the token that POST /login returns.',
+      )
+      .setVersion('1')
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'Session token from POST /login',
+      })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+  app.enableShutdownHooks();
+}

@@ -1,0 +1,69 @@
+import { NestFactory } from '@nestjs/core';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { AppModule } from './app.module';
+import { loadEnvFile } from './config/env-file';
+import { UsersService } from './users/users.service';
+
+const USAGE = `Usage:
+  npm run cli -- create-admin --email <address>
+      Creates a confirmed root user (or promotes that address to root).
+      The password comes from ADMIN_PASSWORD, or is asked for on the terminal.`;
+
+function argValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+/** Asks for a secret without echoing it. */
+async function promptHidden(question: string): Promise<string> {
+  if (!process.stdin.isTTY)
+    throw new Error('No terminal to ask for the password: set ADMIN_PASSWORD.');
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _enc, cb) {
+      if (!muted) process.stdout.write(chunk);
+      cb();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  return new Promise((resolve) => {
+    rl.question(question, (answer) => {
+      rl.close();
+      process.stdout.write('\n');
+      resolve(answer);
+    });
+    muted = true;
+  });
+}
+
+async function main(): Promise<void> {
+  loadEnvFile();
+  const [command, ...args] = process.argv.slice(2);
+  if (command !== 'create-admin') {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(command ? 2 : 0);
+  }
+  const email = argValue(args, '--email');
+  if (!email || !/^[^\s@]+@[^\s@]+$/.test(email)) {
+    process.stderr.write(`create-admin needs --email <address>\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const password =
+    process.env.ADMIN_PASSWORD || (await promptHidden('Password for the new root: '));
+  // Without the env pair, UsersService's own bootstrap does nothing; this command does the work.
+  delete process.env.ADMIN_EMAIL;
+  delete process.env.ADMIN_PASSWORD;
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
+  try {
+    const user = await app.get(UsersService).createRoot(email, password);
+    process.stdout.write(`Root user ${user.email} is ready (id ${user.id}).\n`);
+  } finally {
+    await app.close();
+  }
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { appConfig, AppConfig } from '../config/config';
+import { AllExceptionsFilter } from './filters/all-exceptions.filter';
+import { ContentTypeGuard } from './guards/content-type.guard';
+import { createLogger, PinoLoggerService } from './logging/logger';
+import { createValidationPipe } from './validation.pipe';
+
+/** The cross-cutting globals, registered as APP_* providers so tests get them too. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PinoLoggerService,
+      inject: [appConfig.KEY],
+      useFactory: (app: AppConfig) => new PinoLoggerService(createLogger(app.logLevel)),
+    },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_GUARD, useClass: ContentTypeGuard },
+  ],
+  exports: [PinoLoggerService],
+})
+export class CommonModule {}

@@ -1,0 +1,73 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+import { requestContext } from '../request-context';
+
+/** Keys whose values never reach a log line, wherever they appear in a logged object. */
+const SECRET_KEYS = [
+  'password',
+  'new_password',
+  'current_password',
+  'password1',
+  'token',
+  'code',
+  'token_hash',
+  'password_hash',
+  'authorization',
+  'cookie',
+];
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`)],
+      censor: '[redacted]',
+    },
+    mixin: () => {
+      const ctx = requestContext.getStore();
+      return ctx ? { request_id: ctx.requestId } : {};
+    },
+  });
+}
+
+/** Nest's logger interface over pino, so Nest's own lines are JSON too. */
+export class PinoLoggerService implements LoggerService {
+  constructor(readonly pino: Logger) {}
+
+  private write(
+    level: 'info' | 'error' | 'warn' | 'debug' | 'trace',
+    message: unknown,
+    rest: unknown[],
+  ) {
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    if (message instanceof Error) {
+      this.pino[level]({ context, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.pino[level]({ context, ...message });
+    } else {
+      const stack = level === 'error' && typeof rest[0] === 'string' ? rest[0] : undefined;
+      this.pino[level]({ context, ...(stack ? { stack } : {}) }, String(message));
+    }
+  }
+
+  log(message: unknown, ...rest: unknown[]) {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]) {
+    this.write('error', message, rest);
+  }
+}

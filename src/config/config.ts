@@ -1,0 +1,33 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import { loadSettings } from './settings';
+
+// One namespace per area; each reads the environment when the application is created, so two apps
+// in one process (tests) may run with different settings.
+export const appConfig = registerAs('app', () => loadSettings().app);
+export const databaseConfig = registerAs('database', () => loadSettings().database);
+export const mailConfig = registerAs('mail', () => loadSettings().mail);
+export const authConfig = registerAs('auth', () => loadSettings().auth);
+export const otpConfig = registerAs('otp', () => loadSettings().otp);
+export const throttleConfig = registerAs('throttle', () => loadSettings().throttle);
+export const auditConfig = registerAs('audit', () => loadSettings().audit);
+export const adminConfig = registerAs('admin', () => loadSettings().admin);
+
+export const allConfigs = [
+  appConfig,
+  databaseConfig,
+  mailConfig,
+  authConfig,
+  otpConfig,
+  throttleConfig,
+  auditConfig,
+  adminConfig,
+];
+
+export type AppConfig = ConfigType<typeof appConfig>;
+export type DatabaseConfig = ConfigType<typeof databaseConfig>;
+export type MailConfig = ConfigType<typeof mailConfig>;
+export type AuthConfig = ConfigType<typeof authConfig>;
+export type OtpConfig = ConfigType<typeof otpConfig>;
+export type ThrottleConfig = ConfigType<typeof throttleConfig>;
+export type AuditConfig = ConfigType<typeof auditConfig>;
+export type AdminConfig = ConfigType<typeof adminConfig>;

@@ -1,0 +1,59 @@
+import { ConfigError, loadSettings, parseDuration } from './settings';
+
+describe('settings', () => {
+  it('parses durations in h, m, s, ms and plain seconds', () => {
+    expect(parseDuration('8h')).toBe(8 * 3600_000);
+    expect(parseDuration('10m')).toBe(600_000);
+    expect(parseDuration('60s')).toBe(60_000);
+    expect(parseDuration('90')).toBe(90_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('8 hours')).toBeUndefined();
+  });
+
+  it('starts with no settings at all on the documented defaults', () => {
+    const s = loadSettings({});
+    expect(s.app.port).toBe(3000);
+    expect(s.database.url).toBeUndefined();
+    expect(s.database.migrationsRun).toBe(true);
+    expect(s.auth.sessionTtlMs).toBe(8 * 3600_000);
+    expect(s.auth.bcryptCost).toBe(12);
+    expect(s.auth.passwordMinLength).toBe(15);
+    expect(s.throttle.ipRateLimit).toBe(30);
+    expect(s.throttle.ipRateWindowMs).toBe(5 * 60_000);
+    expect(s.audit.retentionMs).toBeUndefined();
+    expect(s.auth.sessionIdleTimeoutMs).toBeUndefined();
+  });
+
+  it('names every wrong variable and what it expects', () => {
+    let error: unknown;
+    try {
+      loadSettings({
+        PORT: 'eighty',
+        SESSION_TTL: '8 hours',
+        BCRYPT_COST: '4',
+        DATABASE_URL: 'mysql://x',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('PORT="eighty": expected a whole number');
+    expect(message).toContain('SESSION_TTL="8 hours": expected a duration');
+    expect(message).toContain('BCRYPT_COST="4"');
+    expect(message).toContain('DATABASE_URL: expected a URL starting with postgres:');
+  });
+
+  it('refuses placeholder secrets in production', () => {
+    expect(() => loadSettings({ NODE_ENV: 'production', PASSWORD_PEPPER: 'change-me' })).toThrow(
+      /PASSWORD_PEPPER: still the placeholder/,
+    );
+    expect(() =>
+      loadSettings({ NODE_ENV: 'production', PASSWORD_PEPPER: 'a-real-long-pepper' }),
+    ).not.toThrow();
+  });
+
+  it('refuses codes that live longer than ten minutes', () => {
+    expect(() => loadSettings({ OTP_TTL: '1h' })).toThrow(/OTP_TTL/);
+  });
+});

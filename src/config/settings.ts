@@ -1,0 +1,262 @@
+import { resolve } from 'node:path';
+
+/**
+ * Every setting of the server, parsed and validated in one place. A wrong value is collected with
+ * the variable's name and what it expects, and all of them are reported together by ConfigError.
+ */
+export interface Settings {
+  app: {
+    nodeEnv: string;
+    port: number;
+    host: string;
+    publicUrl: string;
+    appName: string;
+    corsOrigins: string[];
+    /** Express `trust proxy` value: false, a hop count, or a list of addresses/subnets. */
+    trustProxy: boolean | number | string;
+    logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  };
+  database: {
+    url?: string;
+    dataDir: string;
+    migrationsRun: boolean;
+    poolSize: number;
+  };
+  mail: {
+    smtpUrl?: string;
+    from: string;
+  };
+  auth: {
+    signupEnabled: boolean;
+    passwordMinLength: number;
+    passwordMaxLength: number;
+    passwordPepper?: string;
+    bcryptCost: number;
+    sessionTtlMs: number;
+    sessionIdleTimeoutMs?: number;
+    sessionPolicy: 'single' | 'multiple';
+    cookie: boolean;
+  };
+  otp: {
+    otpTtlMs: number;
+    linkTtlMs: number;
+    resendCooldownMs: number;
+    /** Key for the HMAC of codes and link tokens; optional, a per-row salt is used as well. */
+    secret?: string;
+  };
+  throttle: {
+    ipRateLimit: number;
+    ipRateWindowMs: number;
+    redisUrl?: string;
+  };
+  audit: {
+    retentionMs?: number;
+  };
+  admin: {
+    email?: string;
+    password?: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DURATION = /^(\d+)(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `8h`, `10m`, `60s`, `500ms`, `2d`, or a plain number of seconds. */
+export function parseDuration(value: string): number | undefined {
+  const m = DURATION.exec(value.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2] ?? 's'];
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, fallback: string): string;
+  string(name: string): string | undefined;
+  string(name: string, fallback?: string): string | undefined {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) {
+      this.problems.push(`${name}="${v}": expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    this.problems.push(`${name}="${v}": expected true or false`);
+    return fallback;
+  }
+
+  duration(name: string, fallback: string, minMs = 1): number {
+    return this.optionalDuration(name, minMs, fallback) as number;
+  }
+
+  /** Unset, `off`, `never` or `forever` mean no duration. */
+  optionalDuration(name: string, minMs = 1, fallback?: string): number | undefined {
+    const v = this.raw(name) ?? fallback;
+    if (v === undefined || ['off', 'never', 'forever', 'none'].includes(v.toLowerCase())) {
+      return undefined;
+    }
+    const ms = parseDuration(v);
+    if (ms === undefined || ms < minMs) {
+      this.problems.push(
+        `${name}="${v}": expected a duration such as 8h, 10m, 60s or a number of seconds` +
+          (minMs > 1 ? ` (at least ${minMs / 1000}s)` : ''),
+      );
+      return fallback ? parseDuration(fallback) : undefined;
+    }
+    return ms;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name}="${v}": expected one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  url(name: string, protocols: string[], fallback?: string): string | undefined {
+    const v = this.raw(name) ?? fallback;
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) throw new Error();
+      return v;
+    } catch {
+      this.problems.push(`${name}: expected a URL starting with ${protocols.join(' or ')}`);
+      return fallback;
+    }
+  }
+
+  list(name: string): string[] {
+    return (this.raw(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+}
+
+const PLACEHOLDER = /^(change[-_ ]?me|changeme|placeholder|secret|password|xxx+|todo)$/i;
+
+export function loadSettings(env: Env = process.env): Settings {
+  const r = new Reader(env);
+  const nodeEnv = r.string('NODE_ENV', 'development');
+
+  const trustRaw = r.string('TRUST_PROXY', 'false');
+  let trustProxy: boolean | number | string = false;
+  if (/^(true|false)$/i.test(trustRaw)) trustProxy = trustRaw.toLowerCase() === 'true';
+  else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw);
+  else trustProxy = trustRaw; // e.g. "loopback" or "10.0.0.1, 10.0.0.0/8": Express validates it
+
+  const corsOrigins = r.list('CORS_ORIGINS');
+  for (const origin of corsOrigins) {
+    if (origin === '*' || !/^https?:\/\/[^/]+$/.test(origin)) {
+      r.problems.push(`CORS_ORIGINS: "${origin}" is not an origin such as https://app.example.com`);
+    }
+  }
+
+  const adminEmail = r.string('ADMIN_EMAIL');
+  const adminPassword = r.string('ADMIN_PASSWORD');
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    r.problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
+  }
+
+  const settings: Settings = {
+    app: {
+      nodeEnv,
+      port: r.int('PORT', 3000, 0, 65535),
+      host: r.string('HOST', '0.0.0.0'),
+      publicUrl: (r.url('PUBLIC_URL', ['http:', 'https:'], 'http://localhost:3000') ?? '').replace(
+        /\/+$/,
+        '',
+      ),
+      appName: r.string('APP_NAME', 'Email Auth'),
+      corsOrigins,
+      trustProxy,
+      logLevel: r.oneOf(
+        'LOG_LEVEL',
+        ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+        'info',
+      ),
+    },
+    database: {
+      url: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+      dataDir: resolve(r.string('DATA_DIR', './data')),
+      migrationsRun: r.bool('MIGRATIONS_RUN', true),
+      poolSize: r.int('DATABASE_POOL_SIZE', 10, 1, 200),
+    },
+    mail: {
+      smtpUrl: r.url('SMTP_URL', ['smtp:', 'smtps:']),
+      from: r.string('MAIL_FROM', 'Email Auth <no-reply@localhost>'),
+    },
+    auth: {
+      signupEnabled: r.bool('SIGNUP_ENABLED', true),
+      passwordMinLength: r.int('PASSWORD_MIN_LENGTH', 15, 8, 256),
+      passwordMaxLength: r.int('PASSWORD_MAX_LENGTH', 256, 64, 4096),
+      passwordPepper: r.string('PASSWORD_PEPPER'),
+      bcryptCost: r.int('BCRYPT_COST', 12, 10, 16),
+      sessionTtlMs: r.duration('SESSION_TTL', '8h', 1000),
+      sessionIdleTimeoutMs: r.optionalDuration('SESSION_IDLE_TIMEOUT', 1000),
+      sessionPolicy: r.oneOf('SESSION_POLICY', ['single', 'multiple'] as const, 'multiple'),
+      cookie: r.bool('AUTH_COOKIE', false),
+    },
+    otp: {
+      otpTtlMs: r.duration('OTP_TTL', '10m', 1000),
+      linkTtlMs: r.duration('LINK_TTL', '24h', 1000),
+      resendCooldownMs: r.duration('RESEND_COOLDOWN', '60s', 1000),
+      secret: r.string('OTP_SECRET'),
+    },
+    throttle: {
+      ipRateLimit: r.int('IP_RATE_LIMIT', 30, 1, 1_000_000),
+      ipRateWindowMs: r.duration('IP_RATE_WINDOW', '5m', 1000),
+      redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    },
+    audit: {
+      retentionMs: r.optionalDuration('AUDIT_RETENTION', 86_400_000),
+    },
+    admin: { email: adminEmail?.toLowerCase(), password: adminPassword },
+  };
+
+  if (settings.otp.otpTtlMs > 10 * 60_000) {
+    r.problems.push('OTP_TTL: codes may live 10 minutes at most');
+  }
+  if (nodeEnv === 'production') {
+    for (const name of ['PASSWORD_PEPPER', 'OTP_SECRET', 'ADMIN_PASSWORD']) {
+      const v = env[name];
+      if (v !== undefined && PLACEHOLDER.test(v.trim())) {
+        r.problems.push(`${name}: still the placeholder from .env.example; set a real secret`);
+      }
+    }
+  }
+
+  if (r.problems.length) throw new ConfigError(r.problems);
+  return settings;
+}

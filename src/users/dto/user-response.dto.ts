@@ -1,0 +1,55 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Role } from '../../common/auth-user';
+import type { User } from '../user.entity';
+
+/** A user as the API shows it: never a hash, a code or a token. */
+export class UserResponseDto {
+  @ApiProperty({ example: 1 })
+  id: number;
+
+  @ApiProperty({ example: 'ada@example.com' })
+  email: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Ada' })
+  name: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Lovelace' })
+  surname: string | null;
+
+  @ApiProperty({ enum: ['root', 'admin', 'user'] })
+  role: Role;
+
+  @ApiProperty()
+  is_active: boolean;
+
+  @ApiProperty()
+  is_confirmed: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updated_at: string;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true })
+  blocked_until?: string | null;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true })
+  last_login_at?: string | null;
+
+  static from(u: User): UserResponseDto {
+    return {
+      id: Number(u.id),
+      email: u.email,
+      name: u.name,
+      surname: u.surname,
+      role: u.role,
+      is_active: u.isActive,
+      is_confirmed: u.isConfirmed,
+      created_at: u.createdAt.toISOString(),
+      updated_at: u.updatedAt.toISOString(),
+      blocked_until: u.blockedUntil ? u.blockedUntil.toISOString() : null,
+      last_login_at: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface ProcessResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a TypeScript entry point of this project (`src/main.ts`, `src/cli.ts`) as its own process,
+ * with exactly the given environment (plus PATH), until it exits or `until` matches its output.
+ */
+export function runEntry(
+  entry: string,
+  env: Record<string, string>,
+  opts: { args?: string[]; until?: RegExp; timeoutMs?: number; cwd?: string } = {},
+): Promise<ProcessResult & { kill: () => void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      require.resolve('ts-node/register/transpile-only'),
+      join(ROOT, entry),
+      ...(opts.args ?? []),
+    ],
+    {
+      cwd: opts.cwd ?? ROOT,
+      env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  const kill = () => child.kill('SIGTERM');
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} did not finish in time.\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 60_000);
+    const check = () => {
+      if (opts.until && opts.until.test(stdout + stderr)) {
+        clearTimeout(timer);
+        resolve({ code: null, stdout, stderr, kill });
+      }
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      check();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      check();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, kill });
+    });
+  });
+}
