@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AuditModule } from './audit/audit.module';
 import { CommonModule } from './common/common.module';
 import { allConfigs } from './config/config';
 import { DatabaseModule } from './database/database.module';
@@ -12,6 +13,7 @@ import { UsersModule } from './users/users.module';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
     CommonModule,
     DatabaseModule,
+    AuditModule,
     HealthModule,
     UsersModule,
   ],

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+export interface CounterState {
+  /** Hits in the current window, this one included. */
+  hits: number;
+  windowStartedAt: Date;
+  /** Set by `lock`; null when the key is not locked. */
+  lockedUntil: Date | null;
+}
+
+/**
+ * Counters that protect accounts and addresses (login failures, code failures, resend cooldowns),
+ * kept in the database so they hold across instances and restarts. Each module builds its own rule
+ * on these three atomic steps; keys are namespaced by the caller, e.g. `login:<email>`.
+ */
+@Injectable()
+export class RateLimitService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private q(manager?: EntityManager) {
+    return manager ?? this.db;
+  }
+
+  /** Counts one hit; a window older than `windowMs` starts again at 1. Atomic under concurrency. */
+  async hit(key: string, windowMs: number, manager?: EntityManager): Promise<CounterState> {
+    const rows: RawCounter[] = await this.q(manager).query(
+      `INSERT INTO rate_limits (key, hits, window_started_at, updated_at)
+       VALUES ($1, 1, now(), now())
+       ON CONFLICT (key) DO UPDATE SET
+         hits = CASE WHEN rate_limits.window_started_at <= now() - make_interval(secs => $2::double precision / 1000)
+                     THEN 1 ELSE rate_limits.hits + 1 END,
+         window_started_at = CASE WHEN rate_limits.window_started_at <= now() - make_interval(secs => $2::double precision / 1000)
+                     THEN now() ELSE rate_limits.window_started_at END,
+         updated_at = now()
+       RETURNING hits, window_started_at, locked_until`,
+      [key, windowMs],
+    );
+    return toState(rows[0]);
+  }
+
+  /** The counter as it is, without counting; null when there is none. */
+  async peek(key: string, manager?: EntityManager): Promise<CounterState | null> {
+    const rows: RawCounter[] = await this.q(manager).query(
+      `SELECT hits, window_started_at, locked_until FROM rate_limits WHERE key = $1`,
+      [key],
+    );
+    return rows[0] ? toState(rows[0]) : null;
+  }
+
+  /** Locks the key until the given time (the counter is kept). */
+  async lock(key: string, until: Date, manager?: EntityManager): Promise<void> {
+    await this.q(manager).query(
+      `INSERT INTO rate_limits (key, hits, window_started_at, locked_until, updated_at)
+       VALUES ($1, 0, now(), $2, now())
+       ON CONFLICT (key) DO UPDATE SET locked_until = $2, updated_at = now()`,
+      [key, until],
+    );
+  }
+
+  /** Forgets the key (e.g. after a successful login). */
+  async reset(key: string, manager?: EntityManager): Promise<void> {
+    await this.q(manager).query(`DELETE FROM rate_limits WHERE key = $1`, [key]);
+  }
+
+  /** Drops counters untouched for longer than `olderThanMs`; for a periodic clean-up. */
+  async purgeStale(olderThanMs: number): Promise<number> {
+    const rows: unknown[] = await this.db.query(
+      `DELETE FROM rate_limits WHERE updated_at < now() - make_interval(secs => $1::double precision / 1000)
+         AND (locked_until IS NULL OR locked_until < now()) RETURNING key`,
+      [olderThanMs],
+    );
+    return rows.length;
+  }
+}
+
+interface RawCounter {
+  hits: number;
+  window_started_at: Date;
+  locked_until: Date | null;
+}
+
+function toState(r: RawCounter): CounterState {
+  return {
+    hits: Number(r.hits),
+    windowStartedAt: new Date(r.window_started_at),
+    lockedUntil: r.locked_until ? new Date(r.locked_until) : null,
+  };
+}
