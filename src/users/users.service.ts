@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { PasswordPolicy } from '../auth/password-policy';
 import { PasswordService } from '../auth/password.service';
 import { adminConfig, AdminConfig } from '../config/config';
 import { User } from './user.entity';
@@ -11,6 +12,7 @@ export class UsersService implements OnApplicationBootstrap {
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
+    private readonly policy: PasswordPolicy,
     @Inject(adminConfig.KEY) private readonly admin: AdminConfig,
   ) {}
 
@@ -24,6 +26,7 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** Creates a confirmed root, or promotes and confirms the existing user of that address. */
   async createRoot(email: string, password: string): Promise<User> {
+    this.policy.check(password, email);
     const passwordHash = await this.passwords.hash(password);
     const existing = await this.users.findByEmail(email);
     if (existing) {
