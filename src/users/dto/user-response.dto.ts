@@ -44,7 +44,8 @@ export class UserResponseDto {
       name: u.name,
       surname: u.surname,
       role: u.role,
-      is_active: u.isActive,
+      // A block whose blocked_until has passed has lifted, even before the tidy-up job runs.
+      is_active: u.isActive || (u.blockedUntil !== null && u.blockedUntil.getTime() <= Date.now()),
       is_confirmed: u.isConfirmed,
       created_at: u.createdAt.toISOString(),
       updated_at: u.updatedAt.toISOString(),
