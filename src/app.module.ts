@@ -5,6 +5,7 @@ import { CommonModule } from './common/common.module';
 import { allConfigs } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MailModule } from './mail/mail.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -16,6 +17,7 @@ import { UsersModule } from './users/users.module';
     AuditModule,
     HealthModule,
     UsersModule,
+    MailModule,
   ],
 })
 export class AppModule {}
