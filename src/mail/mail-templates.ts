@@ -11,7 +11,7 @@ export interface MailTemplates {
     setPassword: boolean;
   };
   /** Someone signed up with an address that already has an account. */
-  'account-exists': { loginUrl: string; resetUrl: string };
+  'account-exists': Record<string, never>;
   'password-reset': { code: string; link: string; codeMinutes: number; linkMinutes: number };
 }
 
