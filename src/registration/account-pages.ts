@@ -1,4 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { applyDecorators, Inject, Injectable } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import Handlebars from 'handlebars';
 import { AppError } from '../common/errors';
@@ -50,6 +57,19 @@ const CONFIRM =
 </form>`);
 
 const MESSAGE = Handlebars.compile(`<p>{{message}}</p>`);
+
+/** Swagger for the GET page a mailed link opens (`?token=`), whose form posts to `postsTo`. */
+export const ApiLinkPage = (summary: string, postsTo: string) =>
+  applyDecorators(
+    ApiOperation({
+      summary,
+      description: 'An HTML page; a GET never changes anything (mail scanners follow links).',
+    }),
+    ApiQuery({ name: 'token', required: true }),
+    ApiProduces('text/html'),
+    ApiOkResponse({ description: `HTML page with a form that posts to ${postsTo}` }),
+    ApiBadRequestResponse({ description: 'HTML page: the link is invalid, expired or used' }),
+  );
 
 @Injectable()
 export class AccountPages {
@@ -104,6 +124,21 @@ export class AccountPages {
       'This link does not work',
       'The link is invalid, expired or already used. Ask for a new mail and use its link.',
     );
+  }
+
+  /** The page of a mailed link: `render` for a live link, else the "does not work" page (400). */
+  forLink<T extends { valid: true }>(
+    res: Response,
+    state: T | { valid: false },
+    render: (live: T) => string,
+  ): string {
+    res.type('html');
+    res.setHeader('Cache-Control', 'no-store');
+    if (!state.valid) {
+      res.status(400);
+      return this.invalidLink();
+    }
+    return render(state);
   }
 
   /**

@@ -6,15 +6,13 @@ import {
   ApiConsumes,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
-  ApiQuery,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
-import { AccountPages } from './account-pages';
+import { AccountPages, ApiLinkPage } from './account-pages';
 import { EmailDto } from './dto/email.dto';
 import { ResetPasswordDto } from './dto/reset-password.dto';
 import { MessageResponseDto } from './dto/responses.dto';
@@ -43,22 +41,15 @@ export class PasswordResetController {
   }
 
   @Get('reset')
-  @ApiOperation({ summary: 'The page a reset link opens: a form for the new password' })
-  @ApiQuery({ name: 'token', required: true })
-  @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'HTML page with a form that posts to POST /password/reset' })
-  @ApiBadRequestResponse({ description: 'HTML page: the link is invalid, expired or used' })
+  @ApiLinkPage('The page a reset link opens: a form for the new password', 'POST /password/reset')
   async resetPage(
     @Query('token') token: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
-    res.type('html').setHeader('Cache-Control', 'no-store');
-    const state = await this.resets.resetPage(typeof token === 'string' ? token : '');
-    if (!state.valid) {
-      res.status(400);
-      return this.pages.invalidLink();
-    }
-    return this.pages.resetPassword(token!, state.email);
+    const state = await this.resets.resetPage(String(token ?? ''));
+    return this.pages.forLink(res, state, (live) =>
+      this.pages.resetPassword(String(token), live.email),
+    );
   }
 
   @Post('reset')

@@ -7,8 +7,6 @@ import {
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
-  ApiQuery,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -16,7 +14,7 @@ import type { Request, Response } from 'express';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { UserResponseDto } from '../users/dto/user-response.dto';
-import { AccountPages } from './account-pages';
+import { AccountPages, ApiLinkPage } from './account-pages';
 import { ConfirmCodeDto } from './dto/confirm-code.dto';
 import { EmailDto } from './dto/email.dto';
 import { RegisterDto } from './dto/register.dto';
@@ -89,25 +87,15 @@ export class RegistrationController {
   }
 
   @Get('users/verify')
-  @ApiOperation({
-    summary: 'The page a confirmation link opens',
-    description: 'Shows a confirm button; a GET never confirms (mail scanners follow links).',
-  })
-  @ApiQuery({ name: 'token', required: true })
-  @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'HTML page with a form that posts to POST /users/verify' })
-  @ApiBadRequestResponse({ description: 'HTML page: the link is invalid, expired or used' })
+  @ApiLinkPage('The page a confirmation link opens: a confirm button', 'POST /users/verify')
   async verifyPage(
     @Query('token') token: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
-    res.type('html').setHeader('Cache-Control', 'no-store');
-    const state = await this.registration.verifyPage(typeof token === 'string' ? token : '');
-    if (!state.valid) {
-      res.status(400);
-      return this.pages.invalidLink();
-    }
-    return this.pages.confirmEmail(token!, state.email, state.setPassword);
+    const state = await this.registration.verifyPage(String(token ?? ''));
+    return this.pages.forLink(res, state, (live) =>
+      this.pages.confirmEmail(String(token), live.email, live.setPassword),
+    );
   }
 
   @Post('users/verify')
