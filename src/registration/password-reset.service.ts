@@ -125,6 +125,8 @@ export class PasswordResetService {
     const user = check.otp.userId ? await this.users.findById(check.otp.userId, m) : null;
     if (!user || user.email !== check.otp.email) return { ok: false, error: invalid };
     await this.users.setPasswordAndConfirm(user.id, passwordHash, m);
+    // To wire when the auth branch (issue 3) is merged, in this same transaction:
+    // SessionsService.revokeAllForUser(user.id, { manager: m }) and the login throttle's reset.
     await this.audit.record(
       {
         action: 'password_reset',
