@@ -5,6 +5,9 @@ import { CommonModule } from './common/common.module';
 import { allConfigs } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MailModule } from './mail/mail.module';
+import { OtpModule } from './otp/otp.module';
+import { RegistrationModule } from './registration/registration.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -15,7 +18,11 @@ import { UsersModule } from './users/users.module';
     DatabaseModule,
     AuditModule,
     HealthModule,
+    // Before UsersModule: its routes (GET /users/verify) must be matched before /users/:id.
+    RegistrationModule,
     UsersModule,
+    MailModule,
+    OtpModule,
   ],
 })
 export class AppModule {}

@@ -37,4 +37,21 @@ export class UsersRepository {
     const repo = this.on(manager);
     return repo.save(repo.create({ ...fields, email: fields.email?.toLowerCase() }));
   }
+
+  /** The address was proven: a code or link sent to it came back. */
+  async markConfirmed(id: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update({ id }, { isConfirmed: true, updatedAt: () => 'now()' });
+  }
+
+  /** A new password hash (reset or first password); using a mailed code also confirms the address. */
+  async setPasswordAndConfirm(
+    id: string,
+    passwordHash: string,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.on(manager).update(
+      { id },
+      { passwordHash, isConfirmed: true, updatedAt: () => 'now()' },
+    );
+  }
 }
