@@ -2,7 +2,6 @@ import { Body, Controller, Get, Module, NotFoundException, Param, Put } from '@n
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
 import { AuditRepository } from '../src/audit/audit.repository';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
-import { EXPORT_CHUNK } from '../src/audit/audit-history.service';
 import { AuditContext } from '../src/common/audit-context';
 import { Audit, AuditCtx } from '../src/common/decorators/audit.decorator';
 import { AppError } from '../src/common/errors';
@@ -77,36 +76,6 @@ interface Row {
 const ROOT = asUser(1, 'root@example.com', 'root');
 const ADMIN = asUser(2, 'admin@example.com', 'admin');
 const PLAIN = asUser(3, 'plain@example.com', 'user');
-
-/** A minimal RFC 4180 reader, to check the export round-trips. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  if (cell || row.length) rows.push([...row, cell]);
-  return rows;
-}
 
 describe('the audit log', () => {
   let t: TestApp;
