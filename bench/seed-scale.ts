@@ -11,9 +11,8 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source';
+import { BENCH_DB as DB, BENCH_SERVER as SERVER, benchUrl } from './bench-db';
 
-const SERVER = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
-const DB = process.env.BENCH_DB ?? 'bench_scale';
 const USERS = Number(process.env.BENCH_USERS ?? 1_000_000);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000_000);
 const BATCH = 1_000_000;
@@ -38,12 +37,6 @@ const ACTIONS = [
   'access_denied',
   'audit_export',
 ];
-
-export const benchUrl = () => {
-  const url = new URL(SERVER);
-  url.pathname = `/${DB}`;
-  return url.toString();
-};
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   const t0 = Date.now();
