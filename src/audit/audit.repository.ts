@@ -36,6 +36,8 @@ export interface AuditCursor {
   id: string;
 }
 
+// ORDER BY must name audit_log.at: a bare `at` would sort by the formatted text column below,
+// which no index serves.
 const COLUMNS = `id,
   to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
   to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
@@ -75,7 +77,7 @@ export class AuditRepository {
     params.push(limit, offset);
     return this.db.query(
       `SELECT ${COLUMNS} FROM audit_log ${where}
-       ORDER BY at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+       ORDER BY audit_log.at DESC, audit_log.id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
   }
@@ -107,7 +109,7 @@ export class AuditRepository {
     }
     params.push(limit);
     return this.db.query(
-      `SELECT ${COLUMNS} FROM audit_log ${where} ORDER BY at DESC, id DESC LIMIT $${params.length}`,
+      `SELECT ${COLUMNS} FROM audit_log ${where} ORDER BY audit_log.at DESC, audit_log.id DESC LIMIT $${params.length}`,
       params,
     );
   }
