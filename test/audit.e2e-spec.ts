@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Module, NotFoundException, Param, Put } from '@nestjs/common';
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
-import { AuditRepository } from '../src/audit/audit.repository';
+import { AuditRepository, AuditRow } from '../src/audit/audit.repository';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
 import { AuditContext } from '../src/common/audit-context';
 import { Audit, AuditCtx } from '../src/common/decorators/audit.decorator';
@@ -58,20 +58,8 @@ class AuditProbeController {
 @Module({ controllers: [AuditProbeController] })
 class AuditProbeModule {}
 
-interface Row {
-  id: string;
-  at: Date;
-  action: string;
-  outcome: string;
-  actor_id: string | null;
-  actor_email: string | null;
-  target_id: string | null;
-  target_email: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
-}
+/** A raw audit_log row, as the database gives it (`at` a Date, no cursor). */
+type Row = Omit<AuditRow, 'at' | 'cursor_at'> & { at: Date };
 
 const ROOT = asUser(1, 'root@example.com', 'root');
 const ADMIN = asUser(2, 'admin@example.com', 'admin');
