@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
+import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
 import { allConfigs } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -14,8 +17,11 @@ import { UsersModule } from './users/users.module';
     CommonModule,
     DatabaseModule,
     AuditModule,
+    IpRateLimitModule,
     HealthModule,
     UsersModule,
+    SessionsModule,
+    AuthModule,
   ],
 })
 export class AppModule {}

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { Public } from '../src/common/decorators/public.decorator';
 import { User } from '../src/users/user.entity';
 import { runEntry } from './support/run-server';
 import { startApp, TestApp } from './support/test-app';
@@ -19,6 +20,7 @@ class EchoDto {
 }
 
 /** Test-only routes to exercise the shared mechanisms (validation, 415, 500) on the real app. */
+@Public()
 @Controller('test-only')
 class ProbeController {
   @Post('echo')
