@@ -220,9 +220,8 @@ describe('the per-IP limit', () => {
   });
 
   it('uses the prepared-statement path on PostgreSQL', () => {
-    expect(
-      (first.app.get(SessionsRepository) as unknown as { pgPool?: unknown }).pgPool,
-    ).toBeDefined();
+    const repo: unknown = first.app.get(SessionsRepository);
+    expect((repo as { pgPool?: unknown }).pgPool).toBeDefined();
   });
 
   it('refuses on one instance a session revoked on the other, at once', async () => {

@@ -16,3 +16,16 @@ export function looksLikeSessionToken(token: string): boolean {
 export function hashSessionToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
+
+/** `last_seen_at` is written at most this often per session. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * How old `last_seen_at` may get before it is written again: a minute, or a quarter of a short
+ * idle timeout, so that a session in use never looks idle.
+ */
+export function touchIntervalMs(idleTimeoutMs: number | undefined): number {
+  return idleTimeoutMs === undefined
+    ? TOUCH_INTERVAL_MS
+    : Math.min(TOUCH_INTERVAL_MS, Math.floor(idleTimeoutMs / 4));
+}

@@ -1,13 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Pool } from 'pg';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Role } from '../common/auth-user';
+import { authConfig, AuthConfig, databaseConfig, DatabaseConfig } from '../config/config';
 import { blockedSql } from '../users/user-status';
+import { LookupBatcher } from './lookup-batcher';
 import { Session } from './session.entity';
+import { touchIntervalMs } from './session-token';
 
 /** What the token check needs in one row: the live session and its user. */
 export interface LiveSessionRow {
+  token_hash: string;
   session_id: string;
   expires_at: Date;
   /** The database's clock says `last_seen_at` is older than the touch interval. */
@@ -28,17 +32,18 @@ export interface LiveSessionRow {
 const INTERVAL_MS = (param: string) => `make_interval(secs => ${param}::double precision / 1000)`;
 
 /**
- * The hot path: one statement over the unique index on token_hash, joined to the user, with every
+ * The hot path: one statement over the unique index on token_hash (for one token, or for the
+ * tokens of the requests that arrived while the previous statement ran), joined to the user, with every
  * rule that can end a session (revocation, absolute and idle expiry, block, lost confirmation)
  * checked by the database's clock, so every instance sees a change on the very next request.
  */
 const FIND_LIVE_BY_TOKEN_HASH = `
-  SELECT s.id AS session_id, s.expires_at,
+  SELECT s.token_hash, s.id AS session_id, s.expires_at,
          s.last_seen_at < now() - ${INTERVAL_MS('$3')} AS needs_touch,
          u.id, u.email, u.name, u.surname, u.role, u.is_active, u.is_confirmed,
          u.created_at, u.updated_at, u.blocked_until, u.last_login_at
     FROM sessions s JOIN users u ON u.id = s.user_id
-   WHERE s.token_hash = $1
+   WHERE s.token_hash = ANY($1::char(64)[])
      AND s.revoked_at IS NULL
      AND s.expires_at > now()
      AND ($2::double precision IS NULL OR s.last_seen_at > now() - ${INTERVAL_MS('$2')})
@@ -52,39 +57,50 @@ const TOUCH = `UPDATE sessions SET last_seen_at = now() WHERE id = $1`;
 export class SessionsRepository {
   /** The `pg` pool on PostgreSQL, for named prepared statements; undefined on the embedded driver. */
   private readonly pgPool?: Pool;
+  private readonly lookups: LookupBatcher<string, LiveSessionRow>;
+  private readonly idleTimeoutMs: number | null;
+  private readonly touchAfterMs: number;
 
   constructor(
     @InjectRepository(Session) private readonly repo: Repository<Session>,
     @InjectDataSource() private readonly db: DataSource,
+    @Inject(databaseConfig.KEY) dbCfg: DatabaseConfig,
+    @Inject(authConfig.KEY) authCfg: AuthConfig,
   ) {
     const master: unknown = (db.driver as unknown as { master?: unknown }).master;
     if (master instanceof Pool) this.pgPool = master;
+    this.idleTimeoutMs = authCfg.sessionIdleTimeoutMs ?? null;
+    this.touchAfterMs = touchIntervalMs(authCfg.sessionIdleTimeoutMs);
+    // Half the pool at most, so logins and the rest always find a connection.
+    const slots = this.pgPool ? Math.max(1, Math.floor(dbCfg.poolSize / 2)) : 1;
+    this.lookups = new LookupBatcher((hashes) => this.fetchLive(hashes), slots);
   }
 
   private on(manager?: EntityManager): Repository<Session> {
     return manager ? manager.getRepository(Session) : this.repo;
   }
 
+  /** The live session of a token hash with its user, or undefined. */
+  findLiveByTokenHash(tokenHash: string): Promise<LiveSessionRow | undefined> {
+    return this.lookups.get(tokenHash);
+  }
+
   /**
-   * The live session of a token hash with its user, or undefined. On PostgreSQL a named prepared
-   * statement (parsed and planned once per connection); on the embedded database a plain query.
+   * One statement for many token hashes: on PostgreSQL a named prepared statement (parsed and
+   * planned once per connection), on the embedded database a plain query.
    */
-  async findLiveByTokenHash(
-    tokenHash: string,
-    idleTimeoutMs: number | undefined,
-    touchAfterMs: number,
-  ): Promise<LiveSessionRow | undefined> {
-    const values = [tokenHash, idleTimeoutMs ?? null, touchAfterMs];
-    if (this.pgPool) {
-      const r = await this.pgPool.query<LiveSessionRow>({
-        name: 'sessions_find_live_by_token_hash',
-        text: FIND_LIVE_BY_TOKEN_HASH,
-        values,
-      });
-      return r.rows[0];
-    }
-    const rows: LiveSessionRow[] = await this.db.query(FIND_LIVE_BY_TOKEN_HASH, values);
-    return rows[0];
+  private async fetchLive(hashes: string[]): Promise<Map<string, LiveSessionRow>> {
+    const values = [hashes, this.idleTimeoutMs, this.touchAfterMs];
+    const rows = this.pgPool
+      ? (
+          await this.pgPool.query<LiveSessionRow>({
+            name: 'sessions_find_live_by_token_hashes',
+            text: FIND_LIVE_BY_TOKEN_HASH,
+            values,
+          })
+        ).rows
+      : await this.db.query<LiveSessionRow[]>(FIND_LIVE_BY_TOKEN_HASH, values);
+    return new Map(rows.map((r) => [r.token_hash, r]));
   }
 
   /** Moves `last_seen_at` to now (for the idle timeout and the session list). */

@@ -2,11 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { authConfig, AuthConfig } from '../config/config';
 import { Session } from './session.entity';
-import { hashSessionToken, looksLikeSessionToken, newSessionToken } from './session-token';
+import {
+  hashSessionToken,
+  looksLikeSessionToken,
+  newSessionToken,
+  touchIntervalMs,
+} from './session-token';
 import { LiveSessionRow, SessionsRepository } from './sessions.repository';
 
-/** `last_seen_at` is written at most this often per session (and more often for a short idle timeout). */
-const TOUCH_INTERVAL_MS = 60_000;
 /** Bounds the memory of the write de-duplication; clearing it only costs a few extra writes. */
 const MAX_TOUCH_ENTRIES = 50_000;
 
@@ -33,9 +36,7 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
   ) {
-    const idle = cfg.sessionIdleTimeoutMs;
-    this.touchAfterMs =
-      idle === undefined ? TOUCH_INTERVAL_MS : Math.min(TOUCH_INTERVAL_MS, Math.floor(idle / 4));
+    this.touchAfterMs = touchIntervalMs(cfg.sessionIdleTimeoutMs);
   }
 
   /**
@@ -66,11 +67,7 @@ export class SessionsService {
    */
   async validate(token: string): Promise<LiveSessionRow | undefined> {
     if (!looksLikeSessionToken(token)) return undefined;
-    const row = await this.sessions.findLiveByTokenHash(
-      hashSessionToken(token),
-      this.cfg.sessionIdleTimeoutMs,
-      this.touchAfterMs,
-    );
+    const row = await this.sessions.findLiveByTokenHash(hashSessionToken(token));
     if (row?.needs_touch) this.touchInBackground(row.session_id);
     return row;
   }

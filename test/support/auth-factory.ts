@@ -1,5 +1,4 @@
 import { PasswordService } from '../../src/auth/password.service';
-import type { Role } from '../../src/common/auth-user';
 import { User } from '../../src/users/user.entity';
 import { UsersRepository } from '../../src/users/users.repository';
 import type { TestApp } from './test-app';
@@ -22,7 +21,7 @@ export async function createUser(
   const passwordHash = password === null ? null : await t.app.get(PasswordService).hash(password);
   const user = await t.app.get(UsersRepository).create({
     email: uniqueEmail(),
-    role: 'user' as Role,
+    role: 'user',
     isConfirmed: true,
     isActive: true,
     passwordHash,
