@@ -1,7 +1,7 @@
 import { spawn, ChildProcess, execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
 import { bearer, createUser, GOOD_PASSWORD, loginToken } from './support/auth-factory';
+import { freePort } from './support/free-port';
 import { startApp, TestApp } from './support/test-app';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -14,15 +14,6 @@ function hasRedis(): boolean {
   } catch {
     return false;
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('session lifetime', () => {

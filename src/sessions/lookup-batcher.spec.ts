@@ -21,6 +21,7 @@ describe('LookupBatcher', () => {
     expect(calls.map((c) => c.keys)).toEqual([['a']]);
     calls[0].done.resolve(new Map([['a', 1]]));
     expect(await a).toBe(1);
+    await new Promise((r) => setImmediate(r)); // the freed slot is taken after the answers
     expect(calls.map((c) => c.keys)).toEqual([['a'], ['b', 'c']]);
     calls[1].done.resolve(new Map([['b', 2]]));
     expect([await b, await c, await b2]).toEqual([2, undefined, 2]);
