@@ -33,7 +33,6 @@ const ROOT = { email: 'bench-root@example.com', password: 'bench root password, 
 const DAY = 86_400_000;
 
 const root = join(__dirname, '..');
-const realAuth = existsSync(join(root, 'src/auth/auth.guard.ts'));
 
 function startServer(): ChildProcess {
   const env = {
@@ -49,11 +48,9 @@ function startServer(): ChildProcess {
     NODE_ENV: 'production',
   };
   const built = join(root, 'dist/src/main.js');
-  const args = !realAuth
-    ? ['-r', 'ts-node/register/transpile-only', 'bench/header-auth-server.ts']
-    : existsSync(built)
-      ? [built]
-      : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+  const args = existsSync(built)
+    ? [built]
+    : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
   const proc = spawn(process.execPath, args, {
     cwd: root,
     env,
@@ -96,7 +93,6 @@ async function waitUntilUp(): Promise<void> {
 }
 
 async function authHeaders(): Promise<Record<string, string>> {
-  if (!realAuth) return { 'X-Test-User': `1:${ROOT.email}:root` };
   const res = await request('POST', '/login', {}, ROOT);
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.body}`);
   return { authorization: `Bearer ${(JSON.parse(res.body) as { token: string }).token}` };
@@ -161,7 +157,6 @@ async function main(): Promise<void> {
   try {
     await waitUntilUp();
     const headers = await authHeaders();
-    process.stdout.write(`auth: ${realAuth ? 'real login' : 'test-only X-Test-User header'}\n`);
 
     const users = Array.from({ length: 500 }, () => 1 + Math.floor(Math.random() * 1_000_000));
     await latency(

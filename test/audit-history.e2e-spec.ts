@@ -2,13 +2,11 @@ import { AuditRepository } from '../src/audit/audit.repository';
 import { EXPORT_CHUNK } from '../src/audit/audit-history.service';
 import { parseCsv } from './support/csv';
 import { startApp, TestApp } from './support/test-app';
-import { asUser, HeaderAuthModule } from './support/test-auth';
+import { createUser, login } from './support/factories';
 
-/**
- * GET /users/actions and its export. The caller is authenticated the test-only way (X-Test-User,
- * see support/test-auth.ts) until the real AuthGuard (issue 3) is merged into this branch.
- */
-const ADMIN = asUser(2, 'admin@example.com', 'admin');
+/** GET /users/actions and its export, called by an admin with a real session. */
+const ADMIN: Record<string, string> = {};
+let adminId = '';
 
 interface Seed {
   at: Date;
@@ -44,7 +42,10 @@ describe('the action history', () => {
   const indexes = (records: { id: number }[]) => records.map((r) => ids.indexOf(r.id));
 
   beforeAll(async () => {
-    t = await startApp({}, undefined, [HeaderAuthModule]);
+    t = await startApp();
+    const admin = await createUser(t, { email: 'admin@example.com', role: 'admin' });
+    adminId = admin.id;
+    ADMIN.Authorization = `Bearer ${await login(t, admin.email, admin.password)}`;
     const params: unknown[] = [];
     const values = SEED.map((s) => {
       params.push(s.at.toISOString(), s.action, s.outcome, s.actor_id, s.target_id);
@@ -279,7 +280,7 @@ describe('the action history', () => {
       expect(rec).toMatchObject({
         action: 'audit_export',
         outcome: 'success',
-        actor_id: '2',
+        actor_id: adminId,
         details: { format: 'csv', filter: { actions: 'nothing_here' } },
       });
     });

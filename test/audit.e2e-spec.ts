@@ -6,7 +6,7 @@ import { AuditContext } from '../src/common/audit-context';
 import { Audit, AuditCtx } from '../src/common/decorators/audit.decorator';
 import { AppError } from '../src/common/errors';
 import { startApp, TestApp } from './support/test-app';
-import { asUser, HeaderAuthModule } from './support/test-auth';
+import { createUser, login } from './support/factories';
 
 class ProbeUpdateDto {
   @IsOptional()
@@ -61,9 +61,12 @@ class AuditProbeModule {}
 /** A raw audit_log row, as the database gives it (`at` a Date, no cursor). */
 type Row = Omit<AuditRow, 'at' | 'cursor_at'> & { at: Date };
 
-const ROOT = asUser(1, 'root@example.com', 'root');
-const ADMIN = asUser(2, 'admin@example.com', 'admin');
-const PLAIN = asUser(3, 'plain@example.com', 'user');
+// Bearer headers of real sessions, filled in beforeAll. On a fresh database the root from the
+// environment is user 1, then the admin 2 and the plain user 3: the assertions use those ids.
+const ROOT: Record<string, string> = {};
+const ADMIN: Record<string, string> = {};
+const PLAIN: Record<string, string> = {};
+const ROOT_ENV = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'audit test root password' };
 
 describe('the audit log', () => {
   let t: TestApp;
@@ -71,7 +74,15 @@ describe('the audit log', () => {
     t.db.query('SELECT * FROM audit_log WHERE request_id = $1 ORDER BY id', [requestId]);
 
   beforeAll(async () => {
-    t = await startApp({}, undefined, [HeaderAuthModule, AuditProbeModule]);
+    t = await startApp(ROOT_ENV, undefined, [AuditProbeModule]);
+    ROOT.Authorization = `Bearer ${await login(t, ROOT_ENV.ADMIN_EMAIL, ROOT_ENV.ADMIN_PASSWORD)}`;
+    for (const [headers, email, role] of [
+      [ADMIN, 'admin@example.com', 'admin'],
+      [PLAIN, 'plain@example.com', 'user'],
+    ] as const) {
+      const u = await createUser(t, { email, role });
+      headers.Authorization = `Bearer ${await login(t, u.email, u.password)}`;
+    }
   });
   afterAll(() => t.destroy());
 

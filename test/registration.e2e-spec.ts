@@ -55,6 +55,23 @@ describe('registration, confirmation and password reset', () => {
       expect(ok.body).toMatchObject({ email, is_confirmed: true, name: 'Ada', role: 'user' });
       expect(ok.body).not.toHaveProperty('password_hash');
       expect((await user(email)).isConfirmed).toBe(true);
+
+      const login = await t.http.post('/login').send({ email, password: PASSWORD });
+      expect(login.status).toBe(200);
+      await t.http
+        .get('/validate_token')
+        .set('Authorization', `Bearer ${login.body.token}`)
+        .expect(200);
+    });
+
+    it('refuses login before confirmation, only with the right password saying why', async () => {
+      const { email } = await signUp('unconfirmed');
+      const right = await t.http.post('/login').send({ email, password: PASSWORD });
+      expect(right.status).toBe(403);
+      expect(right.body.code).toBe('email_not_confirmed');
+      const wrong = await t.http.post('/login').send({ email, password: NEW_PASSWORD });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.code).toBe('invalid_credentials');
     });
 
     it('signs up and confirms by the link: the GET page leaves the user unconfirmed', async () => {
@@ -246,6 +263,34 @@ describe('registration, confirmation and password reset', () => {
       expect(again.body.code).toBe('invalid_code');
     });
 
+    it('ends every session of the user and lifts the login throttle', async () => {
+      const email = await confirmedUser('reset-sessions');
+      const tokens: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const res = await t.http.post('/login').send({ email, password: PASSWORD }).expect(200);
+        tokens.push(res.body.token);
+      }
+      // Five wrong passwords: the address now has to wait before another login.
+      for (let i = 0; i < 5; i++) {
+        await t.http.post('/login').send({ email, password: 'not the password at all' });
+      }
+      const throttled = await t.http.post('/login').send({ email, password: PASSWORD });
+      expect(throttled.status).toBe(429);
+
+      await t.http.post('/password/forgot').send({ email }).expect(202);
+      const code = codeOf(await nthMailTo(t.mail, email, 2));
+      await t.http
+        .post('/password/reset')
+        .send({ email, code, new_password: NEW_PASSWORD })
+        .expect(200);
+
+      for (const token of tokens) {
+        await t.http.get('/validate_token').set('Authorization', `Bearer ${token}`).expect(401);
+      }
+      await t.http.post('/login').send({ email, password: NEW_PASSWORD }).expect(200);
+      await t.http.post('/login').send({ email, password: PASSWORD }).expect(401);
+    });
+
     it('resets by link through its page and form', async () => {
       const email = await confirmedUser('reset-link');
       await t.http.post('/password/forgot').send({ email }).expect(202);
@@ -345,5 +390,36 @@ describe('registration, confirmation and password reset', () => {
     });
     const stored = JSON.stringify(records);
     for (const secret of codes) expect(stored).not.toContain(secret);
+  });
+});
+
+describe('the per-IP limit on the self-service routes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ IP_RATE_LIMIT: '4', IP_RATE_WINDOW: '5m' });
+  });
+  afterAll(() => t.destroy());
+
+  it('is one count shared by login, register, confirm, resend and forgot-password', async () => {
+    const email = 'ip-limit@example.com';
+    await t.http.post('/login').send({ email, password: PASSWORD }).expect(401);
+    await t.http.post('/register').send({ email, password: PASSWORD }).expect(202);
+    await t.http.post('/register/confirm').send({ email, code: '000000' }).expect(400);
+    await t.http.post('/password/forgot').send({ email: 'other@example.com' }).expect(202);
+    for (const [path, body] of [
+      ['/register/resend', { email }],
+      ['/login', { email, password: PASSWORD }],
+      ['/register', { email: 'x@example.com', password: PASSWORD }],
+    ] as const) {
+      const res = await t.http.post(path).send(body);
+      expect({ path, status: res.status, code: res.body.code }).toEqual({
+        path,
+        status: 429,
+        code: 'too_many_requests',
+      });
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    // Routes outside the limit still answer.
+    await t.http.get('/health').expect(200);
   });
 });

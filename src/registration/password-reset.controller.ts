@@ -10,6 +10,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AccountPages, ApiLinkPage } from './account-pages';
@@ -28,6 +29,7 @@ export class PasswordResetController {
   ) {}
 
   @Post('forgot')
+  @IpRateLimit()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Mail a code and link to reset the password',
@@ -53,6 +55,7 @@ export class PasswordResetController {
   }
 
   @Post('reset')
+  @IpRateLimit()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Set a new password with the mailed code or link',

@@ -4,11 +4,13 @@ import type { Request } from 'express';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PasswordPolicy } from '../auth/password-policy';
+import { LoginThrottle } from '../auth/login-throttle';
 import { PasswordService } from '../auth/password.service';
 import { ValidationFailedError } from '../common/errors';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService } from '../otp/otp.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { UsersRepository } from '../users/users.repository';
 import { auditFailures } from './audit-failures';
 import type { MessageResponseDto } from './dto/responses.dto';
@@ -31,6 +33,8 @@ export class PasswordResetService {
     private readonly otp: OtpService,
     private readonly accountMail: AccountMailService,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsService,
+    private readonly loginThrottle: LoginThrottle,
   ) {}
 
   /** A reset mail for an account; the same answer and the same cooldown for an unknown address. */
@@ -125,8 +129,8 @@ export class PasswordResetService {
     const user = check.otp.userId ? await this.users.findById(check.otp.userId, m) : null;
     if (!user || user.email !== check.otp.email) return { ok: false, error: invalid };
     await this.users.setPasswordAndConfirm(user.id, passwordHash, m);
-    // To wire when the auth branch (issue 3) is merged, in this same transaction:
-    // SessionsService.revokeAllForUser(user.id, { manager: m }) and the login throttle's reset.
+    await this.sessions.revokeAllForUser(user.id, { manager: m });
+    await this.loginThrottle.clear(user.email, m);
     await this.audit.record(
       {
         action: 'password_reset',

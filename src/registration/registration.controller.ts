@@ -11,6 +11,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { UserResponseDto } from '../users/dto/user-response.dto';
@@ -37,6 +38,7 @@ export class RegistrationController {
   ) {}
 
   @Post('register')
+  @IpRateLimit()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Sign up',
@@ -56,6 +58,7 @@ export class RegistrationController {
   }
 
   @Post('register/confirm')
+  @IpRateLimit()
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm an address with the 6-digit code from the mail' })
   @ApiOkResponse({ type: UserResponseDto })
@@ -73,6 +76,7 @@ export class RegistrationController {
   }
 
   @Post('register/resend')
+  @IpRateLimit()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Mail a new code and link',

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { PasswordModule } from '../auth/password.module';
 import { OtpModule } from '../otp/otp.module';
 import { UsersModule } from '../users/users.module';
@@ -10,7 +11,7 @@ import { RegistrationService } from './registration.service';
 
 /** Self-service: sign-up, email confirmation, forgot and reset password. */
 @Module({
-  imports: [UsersModule, PasswordModule, OtpModule],
+  imports: [UsersModule, PasswordModule, OtpModule, AuthModule],
   controllers: [RegistrationController, PasswordResetController],
   providers: [RegistrationService, PasswordResetService, AccountPages],
 })

@@ -33,6 +33,27 @@ export class UsersRepository {
     return (await this.on(manager).countBy({ role: 'root' })) > 0;
   }
 
+  /** The user with the password hash, for comparison only. */
+  findWithPasswordById(id: string, manager?: EntityManager): Promise<User | null> {
+    return this.on(manager)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.id = :id', { id })
+      .getOne();
+  }
+
+  /** Stamps a successful login; `passwordHash` replaces the stored hash (a rehash at a new cost). */
+  async recordLogin(id: string, passwordHash?: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update(
+      { id },
+      { lastLoginAt: () => 'now()', ...(passwordHash ? { passwordHash } : {}) },
+    );
+  }
+
+  async updatePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update({ id }, { passwordHash, updatedAt: () => 'now()' });
+  }
+
   create(fields: Partial<User>, manager?: EntityManager): Promise<User> {
     const repo = this.on(manager);
     return repo.save(repo.create({ ...fields, email: fields.email?.toLowerCase() }));
