@@ -9,7 +9,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth-user';
+import type { AuditContext } from '../common/audit-context';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
+import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AddUserDto } from './dto/add-user.dto';
@@ -43,8 +45,13 @@ export class UsersController {
     description: 'validation_failed, passwords_dont_match, weak_password',
   })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'user_exists' })
-  add(@CurrentUser() actor: AuthUser, @Body() dto: AddUserDto): Promise<UserResponseDto> {
-    return this.users.add(actor, dto);
+  @Audit('user_add')
+  add(
+    @CurrentUser() actor: AuthUser,
+    @Body() dto: AddUserDto,
+    @AuditCtx() audit: AuditContext,
+  ): Promise<UserResponseDto> {
+    return this.users.add(actor, dto, audit);
   }
 
   @Put('status/change')
@@ -53,11 +60,13 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'cannot_block_self, last_root' })
-  async changeStatus(
+  @Audit('user_block')
+  changeStatus(
     @CurrentUser() actor: AuthUser,
     @Body() dto: ChangeStatusDto,
+    @AuditCtx() audit: AuditContext,
   ): Promise<UserResponseDto> {
-    return (await this.users.changeStatus(actor, dto)).user;
+    return this.users.changeStatus(actor, dto, audit);
   }
 
   @Get(':id')
@@ -75,11 +84,13 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'user_exists, last_root' })
-  async update(
+  @Audit('user_update')
+  update(
     @CurrentUser() actor: AuthUser,
     @Param('id') id: string,
     @Body() dto: UpdateUserDto,
+    @AuditCtx() audit: AuditContext,
   ): Promise<UserResponseDto> {
-    return (await this.users.update(actor, id, dto)).user;
+    return this.users.update(actor, id, dto, audit);
   }
 }

@@ -4,6 +4,7 @@ import { Brackets, EntityManager, Repository } from 'typeorm';
 import type { Role } from '../common/auth-user';
 import type { UserSort } from './dto/list-users.query.dto';
 import { User } from './user.entity';
+import { blockedSql } from './user-status';
 
 export interface UserListFilter {
   page: number;
@@ -14,14 +15,6 @@ export interface UserListFilter {
   isConfirmed?: boolean;
   sort: UserSort;
 }
-
-/**
- * A user is blocked while `is_active` is false and `blocked_until` has not passed: a block with a
- * past `blocked_until` has lifted by itself, to the second, before any job tidies the row.
- * `alias` is the users table's alias in the query.
- */
-export const blockedSql = (alias: string) =>
-  `(${alias}.is_active = false AND (${alias}.blocked_until IS NULL OR ${alias}.blocked_until > now()))`;
 
 const SORT_COLUMNS: Record<string, string> = {
   created_at: 'u.created_at',
@@ -62,6 +55,27 @@ export class UsersRepository {
 
   async rootExists(manager?: EntityManager): Promise<boolean> {
     return (await this.on(manager).countBy({ role: 'root' })) > 0;
+  }
+
+  /** The user with the password hash, for comparison only. */
+  findWithPasswordById(id: string, manager?: EntityManager): Promise<User | null> {
+    return this.on(manager)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.id = :id', { id })
+      .getOne();
+  }
+
+  /** Stamps a successful login; `passwordHash` replaces the stored hash (a rehash at a new cost). */
+  async recordLogin(id: string, passwordHash?: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update(
+      { id },
+      { lastLoginAt: () => 'now()', ...(passwordHash ? { passwordHash } : {}) },
+    );
+  }
+
+  async updatePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update({ id }, { passwordHash, updatedAt: () => 'now()' });
   }
 
   create(fields: Partial<User>, manager?: EntityManager): Promise<User> {
@@ -113,11 +127,29 @@ export class UsersRepository {
 
   /** Tidies blocks whose `blocked_until` has passed; returns the users it lifted. */
   async liftExpiredBlocks(): Promise<Pick<User, 'id' | 'email'>[]> {
-    const rows: { id: string; email: string }[] = await this.repo.query(
+    // TypeORM answers an UPDATE with [rows, count].
+    const [rows]: [{ id: string; email: string }[], number] = await this.repo.query(
       `UPDATE users SET is_active = true, blocked_until = NULL, block_reason = NULL, updated_at = now()
         WHERE is_active = false AND blocked_until IS NOT NULL AND blocked_until <= now()
         RETURNING id, email`,
     );
     return rows.map((r) => ({ id: String(r.id), email: r.email }));
+  }
+
+  /** The address was proven: a code or link sent to it came back. */
+  async markConfirmed(id: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update({ id }, { isConfirmed: true, updatedAt: () => 'now()' });
+  }
+
+  /** A new password hash (reset or first password); using a mailed code also confirms the address. */
+  async setPasswordAndConfirm(
+    id: string,
+    passwordHash: string,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.on(manager).update(
+      { id },
+      { passwordHash, isConfirmed: true, updatedAt: () => 'now()' },
+    );
   }
 }

@@ -10,9 +10,12 @@ import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PasswordPolicy } from '../auth/password-policy';
 import { PasswordService } from '../auth/password.service';
+import type { AuditContext } from '../common/audit-context';
 import { ADMIN_ROLES, AuthUser, Role } from '../common/auth-user';
 import { ValidationFailedError } from '../common/errors';
 import { adminConfig, AdminConfig } from '../config/config';
+import { AccountMailService } from '../otp/account-mail.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { AddUserDto } from './dto/add-user.dto';
 import { ChangeStatusDto } from './dto/change-status.dto';
 import { ListUsersQueryDto } from './dto/list-users.query.dto';
@@ -45,6 +48,8 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly passwords: PasswordService,
     private readonly policy: PasswordPolicy,
     private readonly audit: AuditService,
+    private readonly accountMail: AccountMailService,
+    private readonly sessions: SessionsService,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(adminConfig.KEY) private readonly admin: AdminConfig,
   ) {}
@@ -104,7 +109,8 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** An admin adds a user; the confirmation mail goes through the outbox in the same transaction. */
-  async add(actor: AuthUser, dto: AddUserDto): Promise<UserResponseDto> {
+  async add(actor: AuthUser, dto: AddUserDto, audit: AuditContext): Promise<UserResponseDto> {
+    audit.setTarget({ email: dto.email.toLowerCase() }).addDetails({ role: dto.role ?? 'user' });
     const role = dto.role ?? 'user';
     this.assertMayGrant(actor, role);
     if (dto.password1 !== undefined && dto.password !== dto.password1)
@@ -125,9 +131,10 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
           },
           m,
         );
-        await this.afterAdd(created, passwordHash === null, m);
+        await this.accountMail.sendInvitation(m, created, { setPassword: passwordHash === null });
         return created;
       });
+      audit.setTarget(user);
       return UserResponseDto.from(user);
     } catch (e) {
       if (isUniqueViolation(e)) throw new UserExistsError();
@@ -135,15 +142,17 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Changes profile fields and role; returns the user and the names of the fields that changed. */
+  /** Changes profile fields and role; the audit record names the fields that changed. */
   async update(
     actor: AuthUser,
     id: string,
     dto: UpdateUserDto,
-  ): Promise<{ user: UserResponseDto; changed: string[] }> {
+    audit: AuditContext,
+  ): Promise<UserResponseDto> {
     try {
       return await this.db.transaction(async (m) => {
         const user = await this.mustFind(id, m);
+        audit.setTarget(user);
         this.assertMayManage(actor, user);
         const changed: string[] = [];
         const fields: Partial<User> = {};
@@ -171,9 +180,17 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
         }
         if (changed.length) {
           await this.users.update(user.id, fields, m);
-          if (fields.email) await this.afterEmailChange(user, oldEmail, fields.email, m);
+          if (fields.email) {
+            await this.accountMail.sendEmailChange(
+              m,
+              { id: user.id, email: fields.email },
+              oldEmail,
+            );
+          }
         }
-        return { user: UserResponseDto.from(await this.mustFind(id, m)), changed };
+        audit.changed(changed);
+        if (fields.role) audit.addDetails({ role: { from: user.role, to: fields.role } });
+        return UserResponseDto.from(await this.mustFind(id, m));
       });
     } catch (e) {
       if (isUniqueViolation(e)) throw new UserExistsError();
@@ -185,7 +202,12 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
   async changeStatus(
     actor: AuthUser,
     dto: ChangeStatusDto,
-  ): Promise<{ user: UserResponseDto; blocked: boolean }> {
+    audit: AuditContext,
+  ): Promise<UserResponseDto> {
+    audit.setAction(dto.is_active ? 'user_unblock' : 'user_block');
+    if (dto.user_id !== undefined || dto.email !== undefined) {
+      audit.setTarget({ id: dto.user_id, email: dto.email?.toLowerCase() });
+    }
     if (dto.user_id !== undefined && dto.email !== undefined) {
       throw new ValidationFailedError(['give user_id or email, not both']);
     }
@@ -198,6 +220,7 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
           ? await this.mustFind(String(dto.user_id), m)
           : await this.users.findByEmail(dto.email!, m);
       if (!user) throw new UserNotFoundError();
+      audit.setTarget(user);
       if (!dto.is_active && user.id === actor.id) throw new CannotBlockSelfError();
       this.assertMayManage(actor, user);
       if (dto.is_active) {
@@ -219,12 +242,14 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
           },
           m,
         );
-        await this.afterBlock(user, m);
+        const ended = await this.sessions.revokeAllForUser(user.id, { manager: m });
+        audit.addDetails({
+          reason: dto.reason ?? null,
+          blocked_until: dto.blocked_until?.toISOString() ?? null,
+          sessions_ended: ended,
+        });
       }
-      return {
-        user: UserResponseDto.from(await this.mustFind(user.id, m)),
-        blocked: !dto.is_active,
-      };
+      return UserResponseDto.from(await this.mustFind(user.id, m));
     });
   }
 
@@ -266,14 +291,4 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
     if (ADMIN_ROLES.includes(target.role) && actor.role !== 'root')
       throw new InsufficientRoleError();
   }
-
-  // Seams for the other modules' part in these transactions (mail, sessions): wired on merge.
-  private async afterAdd(_user: User, _choosePassword: boolean, _m: EntityManager): Promise<void> {}
-  private async afterEmailChange(
-    _user: User,
-    _old: string,
-    _new: string,
-    _m: EntityManager,
-  ): Promise<void> {}
-  private async afterBlock(_user: User, _m: EntityManager): Promise<void> {}
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Role } from '../../common/auth-user';
 import type { User } from '../user.entity';
+import { isBlocked } from '../user-status';
 
 /** A user as the API shows it: never a hash, a code or a token. */
 export class UserResponseDto {
@@ -45,7 +46,7 @@ export class UserResponseDto {
       surname: u.surname,
       role: u.role,
       // A block whose blocked_until has passed has lifted, even before the tidy-up job runs.
-      is_active: u.isActive || (u.blockedUntil !== null && u.blockedUntil.getTime() <= Date.now()),
+      is_active: !isBlocked(u),
       is_confirmed: u.isConfirmed,
       created_at: u.createdAt.toISOString(),
       updated_at: u.updatedAt.toISOString(),
