@@ -1,6 +1,8 @@
+import type request from 'supertest';
+import { IsNull } from 'typeorm';
 import { Session } from '../src/sessions/session.entity';
 import { User } from '../src/users/user.entity';
-import { createUser, login } from './support/factories';
+import { createUser, loginToken } from './support/factories';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'users admin root password' };
@@ -23,35 +25,43 @@ describe('admin user management', () => {
 
   beforeAll(async () => {
     t = await startApp(ROOT);
-    rootToken = await login(t, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    rootToken = await loginToken(t, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
     const a = await createUser(t, { role: 'admin', email: 'admin@example.com' });
     admin = a;
-    adminToken = await login(t, a.email, a.password);
+    adminToken = await loginToken(t, a.email, a.password);
     const u = await createUser(t, { email: 'plain@example.com', name: 'Plain', surname: 'User' });
     plain = u;
-    userToken = await login(t, u.email, u.password);
+    userToken = await loginToken(t, u.email, u.password);
   });
   afterAll(() => t.destroy());
 
   describe('access', () => {
-    const routes: Array<[string, string, object?]> = [
-      ['get', '/users/list'],
-      ['get', '/users/1'],
+    type Method = 'get' | 'post' | 'put';
+    const routes: Array<[Method, string, object | null]> = [
+      ['get', '/users/list', null],
+      ['get', '/users/1', null],
       ['post', '/users/add', { email: 'x@example.com' }],
       ['put', '/users/1', { name: 'x' }],
       ['put', '/users/status/change', { user_id: 1, is_active: true }],
     ];
 
     it.each(routes)('%s %s: 401 anonymous, 403 for a user', async (method, path, body) => {
-      const anon = await (t.http as any)[method](path).send(body ?? {});
+      const send = (req: request.Test) => (body ? req.send(body) : req);
+      const anon = await send(t.http[method](path));
       expect(anon.status).toBe(401);
       expect(anon.body.code).toBeDefined();
-      const asUser = await (t.http as any)
-        [method](path)
-        .set('Authorization', `Bearer ${userToken}`)
-        .send(body ?? {});
+      const rid = `denied-${method}-${path}`.replace(/[^A-Za-z0-9._:-]/g, '_');
+      const asUser = await send(
+        t.http[method](path).set('Authorization', `Bearer ${userToken}`).set('X-Request-Id', rid),
+      );
       expect(asUser.status).toBe(403);
       expect(asUser.body).toMatchObject({ statusCode: 403, code: 'forbidden' });
+      const [rec] = await t.db.query('SELECT * FROM audit_log WHERE request_id = $1', [rid]);
+      expect(rec).toMatchObject({
+        action: 'access_denied',
+        outcome: 'forbidden',
+        actor_id: plain.id,
+      });
     });
 
     it('lets admins and roots list users', async () => {
@@ -265,7 +275,7 @@ describe('admin user management', () => {
 
     it('applies the role rules, and a role change takes effect on live sessions at once', async () => {
       const u = await createUser(t);
-      const token = await login(t, u.email, u.password);
+      const token = await loginToken(t, u.email, u.password);
       await as(token).get('/users/list').expect(403);
       expect(
         (await as(adminToken).put(`/users/${u.id}`, { role: 'admin' }).expect(403)).body.code,
@@ -291,8 +301,8 @@ describe('admin user management', () => {
   describe('PUT /users/status/change', () => {
     it('blocks a user and ends all their sessions at once; unblocking revives none', async () => {
       const u = await createUser(t);
-      const t1 = await login(t, u.email, u.password);
-      const t2 = await login(t, u.email, u.password);
+      const t1 = await loginToken(t, u.email, u.password);
+      const t2 = await loginToken(t, u.email, u.password);
       const res = await as(adminToken)
         .put('/users/status/change', { user_id: Number(u.id), is_active: false, reason: 'spam' })
         .expect(200);
@@ -302,16 +312,14 @@ describe('admin user management', () => {
       expect(
         (await t.http.post('/login').send({ email: u.email, password: u.password })).status,
       ).toBe(401);
-      const live = await t.db
-        .getRepository(Session)
-        .countBy({ userId: u.id, revokedAt: null as never });
+      const live = await t.db.getRepository(Session).countBy({ userId: u.id, revokedAt: IsNull() });
       expect(live).toBe(0);
 
       await as(adminToken)
         .put('/users/status/change', { email: u.email, is_active: true })
         .expect(200);
       await t.http.get('/validate_token').set('Authorization', `Bearer ${t1}`).expect(401);
-      await login(t, u.email, u.password);
+      await loginToken(t, u.email, u.password);
     });
 
     it('lifts a block by itself when blocked_until passes', async () => {
@@ -328,7 +336,7 @@ describe('admin user management', () => {
         (await t.http.post('/login').send({ email: u.email, password: u.password })).status,
       ).toBe(401);
       await new Promise((r) => setTimeout(r, 1700));
-      const token = await login(t, u.email, u.password);
+      const token = await loginToken(t, u.email, u.password);
       await t.http.get('/validate_token').set('Authorization', `Bearer ${token}`).expect(200);
       expect((await as(adminToken).get(`/users/${u.id}`).expect(200)).body.is_active).toBe(true);
     });
@@ -379,7 +387,7 @@ describe('admin user management', () => {
 
     it('never blocks the last active root', async () => {
       const second = await createUser(t, { role: 'root' });
-      const secondToken = await login(t, second.email, second.password);
+      const secondToken = await loginToken(t, second.email, second.password);
       const root = await t.db.getRepository(User).findOneByOrFail({ email: ROOT.ADMIN_EMAIL });
       await as(secondToken)
         .put('/users/status/change', { user_id: Number(root.id), is_active: false })
@@ -390,6 +398,97 @@ describe('admin user management', () => {
       await as(secondToken)
         .put('/users/status/change', { user_id: Number(root.id), is_active: true })
         .expect(200);
+    });
+  });
+
+  describe('the history of admin actions', () => {
+    const records = async (requestId: string) =>
+      t.db.query('SELECT * FROM audit_log WHERE request_id = $1 ORDER BY id', [requestId]);
+
+    it('records add, update, block and unblock with actor, target, fields and request data', async () => {
+      const add = await as(adminToken)
+        .post('/users/add', { email: 'audited@example.com' })
+        .set('X-Request-Id', 'hist-add')
+        .set('User-Agent', 'admin-console/2')
+        .expect(201);
+      const id = String(add.body.id);
+      const [added] = await records('hist-add');
+      expect(added).toMatchObject({
+        action: 'user_add',
+        outcome: 'success',
+        actor_id: admin.id,
+        actor_email: 'admin@example.com',
+        target_id: id,
+        target_email: 'audited@example.com',
+        user_agent: 'admin-console/2',
+        request_id: 'hist-add',
+      });
+      expect(added.ip).toBeTruthy();
+
+      await as(adminToken)
+        .put(`/users/${id}`, { name: 'Audited', surname: 'Person' })
+        .set('X-Request-Id', 'hist-update')
+        .expect(200);
+      expect(await records('hist-update')).toMatchObject([
+        {
+          action: 'user_update',
+          outcome: 'success',
+          target_id: id,
+          details: { changed: ['name', 'surname'] },
+        },
+      ]);
+
+      await as(adminToken)
+        .put('/users/status/change', { user_id: Number(id), is_active: false, reason: 'spam' })
+        .set('X-Request-Id', 'hist-block')
+        .expect(200);
+      await as(adminToken)
+        .put('/users/status/change', { user_id: Number(id), is_active: true })
+        .set('X-Request-Id', 'hist-unblock')
+        .expect(200);
+      expect(await records('hist-block')).toMatchObject([
+        {
+          action: 'user_block',
+          outcome: 'success',
+          target_id: id,
+          details: { reason: 'spam', sessions_ended: 0 },
+        },
+      ]);
+      expect(await records('hist-unblock')).toMatchObject([
+        { action: 'user_unblock', outcome: 'success', target_id: id },
+      ]);
+
+      // Refusals are recorded with their code.
+      await as(adminToken)
+        .put(`/users/${id}`, { email: 'plain@example.com' })
+        .set('X-Request-Id', 'hist-conflict')
+        .expect(409);
+      expect(await records('hist-conflict')).toMatchObject([
+        { action: 'user_update', outcome: 'user_exists', target_id: id },
+      ]);
+
+      // And the history route finds them by target.
+      const hist = await as(adminToken).get(`/users/actions?users=${id}&per_page=100`).expect(200);
+      expect(hist.body.records.map((r: { action: string }) => r.action)).toEqual(
+        expect.arrayContaining(['user_add', 'user_update', 'user_block', 'user_unblock']),
+      );
+    });
+  });
+
+  describe('mail', () => {
+    it('mails an invitation when an admin adds a user, and confirmation + notice on an email change', async () => {
+      await as(adminToken).post('/users/add', { email: 'invited@example.com' }).expect(201);
+      await t.mail.waitFor(() => t.mail.to('invited@example.com').length > 0);
+      expect(t.mail.to('invited@example.com')[0].subject).toMatch(/account/i);
+
+      const u = await createUser(t, { email: 'before@example.com' });
+      await as(adminToken).put(`/users/${u.id}`, { email: 'after@example.com' }).expect(200);
+      await t.mail.waitFor(
+        () =>
+          t.mail.to('after@example.com').length > 0 && t.mail.to('before@example.com').length > 0,
+      );
+      expect(t.mail.to('after@example.com')[0].subject).toMatch(/Confirm your email/);
+      expect(t.mail.to('before@example.com')[0].text).toContain('after@example.com');
     });
   });
 });

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Role } from '../../common/auth-user';
+import { PageQueryDto } from '../../common/dto/page-query.dto';
 
 export const USER_SORTS = [
   'created_at',
@@ -17,23 +18,7 @@ export type UserSort = (typeof USER_SORTS)[number];
 export const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
 
-export class ListUsersQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  page: number = 1;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 15 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  per_page: number = 15;
-
+export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Substring of email, name or surname (case-insensitive)' })
   @IsOptional()
   @IsString()
