@@ -2,7 +2,7 @@ import { AuditRepository } from '../src/audit/audit.repository';
 import { EXPORT_CHUNK } from '../src/audit/audit-history.service';
 import { parseCsv } from './support/csv';
 import { startApp, TestApp } from './support/test-app';
-import { createUser, login } from './support/factories';
+import { createUser, loginToken } from './support/factories';
 
 /** GET /users/actions and its export, called by an admin with a real session. */
 const ADMIN: Record<string, string> = {};
@@ -45,7 +45,7 @@ describe('the action history', () => {
     t = await startApp();
     const admin = await createUser(t, { email: 'admin@example.com', role: 'admin' });
     adminId = admin.id;
-    ADMIN.Authorization = `Bearer ${await login(t, admin.email, admin.password)}`;
+    ADMIN.Authorization = `Bearer ${await loginToken(t, admin.email, admin.password)}`;
     const params: unknown[] = [];
     const values = SEED.map((s) => {
       params.push(s.at.toISOString(), s.action, s.outcome, s.actor_id, s.target_id);

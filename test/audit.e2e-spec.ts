@@ -6,7 +6,7 @@ import { AuditContext } from '../src/common/audit-context';
 import { Audit, AuditCtx } from '../src/common/decorators/audit.decorator';
 import { AppError } from '../src/common/errors';
 import { startApp, TestApp } from './support/test-app';
-import { createUser, login } from './support/factories';
+import { createUser, loginToken } from './support/factories';
 
 class ProbeUpdateDto {
   @IsOptional()
@@ -75,13 +75,13 @@ describe('the audit log', () => {
 
   beforeAll(async () => {
     t = await startApp(ROOT_ENV, undefined, [AuditProbeModule]);
-    ROOT.Authorization = `Bearer ${await login(t, ROOT_ENV.ADMIN_EMAIL, ROOT_ENV.ADMIN_PASSWORD)}`;
+    ROOT.Authorization = `Bearer ${await loginToken(t, ROOT_ENV.ADMIN_EMAIL, ROOT_ENV.ADMIN_PASSWORD)}`;
     for (const [headers, email, role] of [
       [ADMIN, 'admin@example.com', 'admin'],
       [PLAIN, 'plain@example.com', 'user'],
     ] as const) {
       const u = await createUser(t, { email, role });
-      headers.Authorization = `Bearer ${await login(t, u.email, u.password)}`;
+      headers.Authorization = `Bearer ${await loginToken(t, u.email, u.password)}`;
     }
   });
   afterAll(() => t.destroy());

@@ -5,7 +5,7 @@ import { AuditRecord } from '../src/audit/audit-record.entity';
 import { AdminOnly } from '../src/common/decorators/admin-only.decorator';
 import { SessionPurgeService } from '../src/sessions/session-purge.service';
 import { User } from '../src/users/user.entity';
-import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/auth-factory';
+import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { startApp, TestApp } from './support/test-app';
 
 /** A test-only admin route, to check AdminGuard behind the global AuthGuard. */

@@ -1,6 +1,6 @@
 import { spawn, ChildProcess, execFileSync } from 'node:child_process';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
-import { bearer, createUser, GOOD_PASSWORD, loginToken } from './support/auth-factory';
+import { bearer, createUser, GOOD_PASSWORD, loginToken } from './support/factories';
 import { freePort } from './support/free-port';
 import { startApp, TestApp } from './support/test-app';
 

@@ -34,7 +34,7 @@ export class AuditInterceptor implements NestInterceptor {
       ctx.recorded = true;
       const actor = ctx.actor ?? req.user;
       return this.audit.recordQuietly({
-        action,
+        action: ctx.action ?? action,
         outcome,
         actor: actor?.id != null ? { id: actor.id, email: actor.email } : null,
         target: ctx.target,

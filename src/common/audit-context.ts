@@ -22,9 +22,16 @@ export class AuditContext {
   route?: AuditedRoute;
   /** Set once a record has been written for this request, so a denial is not recorded twice. */
   recorded = false;
+  /** Overrides the route's `@Audit()` action where one route does two things (block, unblock). */
+  action?: string;
   actor?: AuditParty;
   target?: AuditParty;
   readonly details: Record<string, unknown> = {};
+
+  setAction(action: string): this {
+    this.action = action;
+    return this;
+  }
 
   /** The user the action is about. */
   setTarget(target: AuditParty): this {

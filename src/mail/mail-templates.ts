@@ -13,6 +13,8 @@ export interface MailTemplates {
   /** Someone signed up with an address that already has an account. */
   'account-exists': Record<string, never>;
   'password-reset': { code: string; link: string; codeMinutes: number; linkMinutes: number };
+  /** To the old address when an admin changes a user's email. */
+  'email-changed': { newEmail: string };
 }
 
 export type MailTemplate = keyof MailTemplates;
@@ -22,6 +24,7 @@ export const MAIL_SUBJECTS: Record<MailTemplate, string> = {
   'account-invite': 'Your new {{appName}} account',
   'account-exists': 'Someone tried to sign up to {{appName}} with your address',
   'password-reset': 'Reset your {{appName}} password',
+  'email-changed': 'Your {{appName}} sign-in email was changed',
 };
 
 export function isMailTemplate(name: string): name is MailTemplate {

@@ -95,6 +95,19 @@ export class AccountMailService {
     });
   }
 
+  /**
+   * An admin changed a user's email: the new address gets a confirmation (code and link), the old
+   * one a notice, both in the admin's transaction.
+   */
+  async sendEmailChange(manager: EntityManager, user: MailUser, oldEmail: string): Promise<void> {
+    await this.sendConfirmation(manager, user);
+    await this.mail.enqueue(manager, {
+      to: oldEmail,
+      template: 'email-changed',
+      context: { newEmail: user.email },
+    });
+  }
+
   /** Sign-up with an address that has an account: a notice instead of a code. */
   async sendAccountExists(manager: EntityManager, email: string): Promise<void> {
     await this.mail.enqueue(manager, {
