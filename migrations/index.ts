@@ -1,4 +1,12 @@
 import { Init1732460000000 } from './1732460000000-Init';
+import { AuditAppendOnly1732463000000 } from './1732463000000-AuditAppendOnly';
+import { UserSearchTrigram1732463100000 } from './1732463100000-UserSearchTrigram';
+import { AuditFailureIndex1732463200000 } from './1732463200000-AuditFailureIndex';
 
 /** Every migration, in order. A new migration file is added here as well. */
-export const migrations = [Init1732460000000];
+export const migrations = [
+  Init1732460000000,
+  AuditAppendOnly1732463000000,
+  UserSearchTrigram1732463100000,
+  AuditFailureIndex1732463200000,
+];

@@ -1,22 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { User } from '../src/users/user.entity';
-import { createUser, login } from './support/factories';
+import { createUser, loginToken } from './support/factories';
 import { runEntry } from './support/run-server';
+import { freePort } from './support/free-port';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * This server, and a second Nest service (test/fixtures/consumer) in its own process that imports
@@ -64,7 +55,7 @@ describe('another Nest service guarded by the client module', () => {
 
   it('lets a valid token through and puts the user on the request', async () => {
     const user = await createUser(t);
-    const token = await login(t, user.email, user.password);
+    const token = await loginToken(t, user.email, user.password);
     const res = await get('/me', token);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: user.id, email: user.email, role: 'user' });
@@ -81,12 +72,12 @@ describe('another Nest service guarded by the client module', () => {
     expect((await get('/me', 'garbage')).status).toBe(401);
 
     const user = await createUser(t);
-    const loggedOut = await login(t, user.email, user.password);
+    const loggedOut = await loginToken(t, user.email, user.password);
     await t.http.post('/logout').set('Authorization', `Bearer ${loggedOut}`).expect(204);
     expect((await get('/me', loggedOut)).status).toBe(401);
 
     const blocked = await createUser(t);
-    const blockedToken = await login(t, blocked.email, blocked.password);
+    const blockedToken = await loginToken(t, blocked.email, blocked.password);
     expect((await get('/me', blockedToken)).status).toBe(200);
     await t.db.getRepository(User).update({ id: blocked.id }, { isActive: false });
     expect((await get('/me', blockedToken)).status).toBe(401);
@@ -95,16 +86,38 @@ describe('another Nest service guarded by the client module', () => {
   it('answers 403 on an admin-only route for a user, 200 for an admin', async () => {
     const user = await createUser(t);
     const admin = await createUser(t, { role: 'admin' });
-    const forUser = await get('/admin/reports', await login(t, user.email, user.password));
+    const forUser = await get('/admin/reports', await loginToken(t, user.email, user.password));
     expect(forUser.status).toBe(403);
     expect(await forUser.json()).toMatchObject({ statusCode: 403, code: 'forbidden' });
-    const forAdmin = await get('/admin/reports', await login(t, admin.email, admin.password));
+    const forAdmin = await get('/admin/reports', await loginToken(t, admin.email, admin.password));
     expect(forAdmin.status).toBe(200);
+  });
+
+  it('accepts the session cookie, and asks cookie-authenticated writes for the CSRF header', async () => {
+    const user = await createUser(t);
+    const token = await loginToken(t, user.email, user.password);
+    const cookie = { cookie: `__Host-session=${token}` };
+    const me = await fetch(`${consumerUrl}/me`, { headers: cookie });
+    expect(me.status).toBe(200);
+    const noHeader = await fetch(`${consumerUrl}/notes`, { method: 'POST', headers: cookie });
+    expect(noHeader.status).toBe(403);
+    expect(await noHeader.json()).toMatchObject({ code: 'csrf_header_missing' });
+    const withHeader = await fetch(`${consumerUrl}/notes`, {
+      method: 'POST',
+      headers: { ...cookie, 'x-csrf-protection': '1' },
+    });
+    expect(withHeader.status).toBe(201);
+    // A bearer token is not a cookie: no CSRF header needed.
+    const bearer = await fetch(`${consumerUrl}/notes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(bearer.status).toBe(201);
   });
 
   it('answers 503, not 500 or 401, while the auth server is down', async () => {
     const user = await createUser(t);
-    const token = await login(t, user.email, user.password);
+    const token = await loginToken(t, user.email, user.password);
     await t.close();
     const res = await get('/me', token);
     expect(res.status).toBe(503);

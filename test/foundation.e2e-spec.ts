@@ -4,9 +4,10 @@ import { IsEmail, IsString, MaxLength } from 'class-validator';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { Public } from '../src/common/decorators/public.decorator';
 import { User } from '../src/users/user.entity';
 import { runEntry } from './support/run-server';
+import { freePort } from './support/free-port';
 import { startApp, TestApp } from './support/test-app';
 
 class EchoDto {
@@ -19,6 +20,7 @@ class EchoDto {
 }
 
 /** Test-only routes to exercise the shared mechanisms (validation, 415, 500) on the real app. */
+@Public()
 @Controller('test-only')
 class ProbeController {
   @Post('echo')
@@ -49,15 +51,6 @@ function expectErrorShape(body: Record<string, unknown>, status: number, code: s
 }
 
 const embedded = !process.env.DATABASE_URL;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the foundation', () => {
   let t: TestApp;

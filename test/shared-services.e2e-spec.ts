@@ -39,6 +39,18 @@ describe('shared services', () => {
     expect(await limits.peek('test:lock')).toBeNull();
   });
 
+  it('purges only stale, unlocked counters and says how many', async () => {
+    await limits.hit('test:stale', 60_000);
+    await limits.lock('test:stale-locked', new Date(Date.now() + 60_000));
+    await new Promise((r) => setTimeout(r, 50));
+    await limits.hit('test:fresh', 60_000);
+    // test:concurrent, test:window and test:stale from this file; not the locked or fresh one.
+    expect(await limits.purgeStale(40)).toBe(3);
+    expect(await limits.peek('test:stale')).toBeNull();
+    expect(await limits.peek('test:stale-locked')).not.toBeNull();
+    expect(await limits.peek('test:fresh')).not.toBeNull();
+  });
+
   it('records an audit entry with every field', async () => {
     await t.app.get(AuditService).record({
       action: 'test_action',

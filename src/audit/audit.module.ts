@@ -1,13 +1,30 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditHistoryService } from './audit-history.service';
 import { AuditRecord } from './audit-record.entity';
+import { AuditRetentionService } from './audit-retention.service';
+import { AuditController } from './audit.controller';
+import { AuditInterceptor } from './audit.interceptor';
+import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
-/** Global: every module records auth events and admin actions through AuditService. */
+/**
+ * Global: every module records auth events and admin actions through AuditService, and every
+ * `@Audit()` route through the AuditInterceptor. Also serves the history (/users/actions) and runs
+ * the retention purge.
+ */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([AuditRecord])],
-  providers: [AuditService],
+  controllers: [AuditController],
+  providers: [
+    AuditService,
+    AuditRepository,
+    AuditHistoryService,
+    AuditRetentionService,
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+  ],
   exports: [AuditService],
 })
 export class AuditModule {}

@@ -15,6 +15,20 @@ export interface AuditEntry {
   request?: Request;
 }
 
+/** Keys whose values are never written to the log, whatever a caller puts in `details`. */
+const SECRET_KEY = /pass(word|wd)?|secret|token|hash|otp|pepper|cookie|authorization|^code$/i;
+
+function redactSecrets(value: unknown, depth = 0): unknown {
+  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+      k,
+      SECRET_KEY.test(k) ? '[redacted]' : redactSecrets(v, depth + 1),
+    ]),
+  );
+}
+
 /** Writes the history of who did what. Every module records through here. */
 @Injectable()
 export class AuditService {
@@ -29,15 +43,15 @@ export class AuditService {
     await repo.save(
       repo.create({
         action: entry.action,
-        outcome: entry.outcome,
-        actorId: entry.actor ? String(entry.actor.id) : null,
+        outcome: entry.outcome.slice(0, 64),
+        actorId: entry.actor?.id != null ? String(entry.actor.id) : null,
         actorEmail: entry.actor?.email ?? null,
         targetId: entry.target?.id != null ? String(entry.target.id) : null,
         targetEmail: entry.target?.email ?? null,
         ip: req?.ip?.slice(0, 64) ?? null,
         userAgent: req?.headers['user-agent']?.slice(0, 512) ?? null,
         requestId: req?.id ?? null,
-        details: entry.details ?? {},
+        details: redactSecrets(entry.details ?? {}) as Record<string, unknown>,
       }),
     );
   }
@@ -49,5 +63,28 @@ export class AuditService {
     } catch (e) {
       this.logger.error({ msg: 'audit record lost', action: entry.action, err: String(e) });
     }
+  }
+
+  /**
+   * Records a 401/403 as `access_denied` when the route is audited or admin-only and nothing has
+   * recorded the request yet (a guard refused it before the AuditInterceptor could run).
+   */
+  async recordDenial(req: Request, code: string): Promise<void> {
+    const ctx = req.audit;
+    if (!ctx?.route || ctx.recorded) return;
+    ctx.recorded = true;
+    const actor = ctx.actor ?? req.user;
+    await this.recordQuietly({
+      action: 'access_denied',
+      outcome: code,
+      actor: actor?.id != null ? { id: actor.id, email: actor.email } : null,
+      target: ctx.target,
+      details: {
+        ...(ctx.route.action ? { route_action: ctx.route.action } : {}),
+        method: req.method,
+        path: req.path.slice(0, 200),
+      },
+      request: req,
+    });
   }
 }

@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
 import { createHmac } from 'node:crypto';
 import { authConfig, AuthConfig } from '../config/config';
+import { BcryptPool } from './bcrypt-pool';
 
 /** Our format: `$pb1$` + bcrypt over base64(HMAC-SHA-384(pepper, NFC(password))). */
 const PREFIX = '$pb1$';
@@ -9,11 +10,18 @@ const PREFIX = '$pb1$';
 /**
  * Hashes and checks passwords. bcrypt reads only 72 bytes, so the password is pre-hashed first:
  * no password is ever silently cut, and two passwords that share their first 72 bytes differ.
- * bcrypt's async calls run on libuv's thread pool, never on the event loop.
+ * bcrypt runs in a pool of low-priority worker threads (BcryptPool), never on the event loop, and
+ * yields the CPU to request handling while logins are in flight.
  */
 @Injectable()
-export class PasswordService {
+export class PasswordService implements OnModuleDestroy {
+  private readonly bcrypt = new BcryptPool();
+
   constructor(@Inject(authConfig.KEY) private readonly cfg: AuthConfig) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.bcrypt.close();
+  }
 
   private prehash(password: string): string {
     return createHmac('sha384', this.cfg.passwordPepper ?? '')
@@ -22,15 +30,15 @@ export class PasswordService {
   }
 
   async hash(password: string): Promise<string> {
-    return PREFIX + (await bcrypt.hash(this.prehash(password), this.cfg.bcryptCost));
+    return PREFIX + (await this.bcrypt.hash(this.prehash(password), this.cfg.bcryptCost));
   }
 
   async verify(password: string, stored: string | null | undefined): Promise<boolean> {
     if (!stored) return false;
     if (stored.startsWith(PREFIX))
-      return bcrypt.compare(this.prehash(password), stored.slice(PREFIX.length));
+      return this.bcrypt.compare(this.prehash(password), stored.slice(PREFIX.length));
     // A plain bcrypt hash imported from the original server: it only ever saw 72 bytes.
-    if (/^\$2[aby]\$/.test(stored)) return bcrypt.compare(password, stored);
+    if (/^\$2[aby]\$/.test(stored)) return this.bcrypt.compare(password, stored);
     return false;
   }
 

@@ -2,18 +2,9 @@ import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
+import { passesCsrfCheck, readCookie, SESSION_COOKIE } from '../common/session-cookie.rules';
 import { AUTH_CLIENT_OPTIONS, AuthClientOptions } from './auth-client.options';
 import { AuthClientService } from './auth-client.service';
-
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) {
-      return decodeURIComponent(part.slice(i + 1).trim());
-    }
-  }
-  return undefined;
-}
 
 /**
  * Lets a request through when the auth server accepts its token (bearer header, or the cookie in
@@ -28,7 +19,7 @@ export class AuthClientGuard implements CanActivate {
     private readonly client: AuthClientService,
     @Inject(AUTH_CLIENT_OPTIONS) options: AuthClientOptions,
   ) {
-    this.cookieName = options.cookieName ?? 'auth_token';
+    this.cookieName = options.cookieName ?? SESSION_COOKIE;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,9 +31,20 @@ export class AuthClientGuard implements CanActivate {
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<Request>();
     const auth = req.headers.authorization;
-    const token = auth?.startsWith('Bearer ')
-      ? auth.slice(7).trim()
-      : cookieValue(req.headers.cookie, this.cookieName);
+    const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    const token = bearer ?? readCookie(req, this.cookieName);
+    // As on the server: a write authenticated by the cookie must carry a header forms cannot send.
+    if (!bearer && token && !passesCsrfCheck(req)) {
+      throw new HttpException(
+        {
+          statusCode: 403,
+          error: 'Forbidden',
+          code: 'csrf_header_missing',
+          message: 'A request authenticated by the session cookie must send X-CSRF-Protection: 1.',
+        },
+        403,
+      );
+    }
     if (!token) {
       throw new HttpException(
         {

@@ -10,7 +10,7 @@ export interface AuthClientOptions {
    * a logout, block or revocation on the server is NOT seen by this service until the entry expires.
    */
   cacheTtlMs?: number;
-  /** Cookie that holds the token when the auth server runs in cookie mode (default `auth_token`). */
+  /** Cookie that holds the token when the auth server runs in cookie mode (default `__Host-session`, the server's). */
   cookieName?: string;
   /** Register the guard for every route of the app, with `@Public()` as the opt-out (default true). */
   global?: boolean;

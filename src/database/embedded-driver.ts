@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { PGlite } from '@electric-sql/pglite';
+import type { Extension, PGlite } from '@electric-sql/pglite';
 
 /**
  * A `pg`-shaped driver over PGlite for TypeORM's postgres driver (`driver` option).
@@ -162,6 +162,16 @@ class EmbeddedClient extends EventEmitter {
   }
 }
 
+/**
+ * PGlite's build of the pg_trgm extension (trigram indexes for substring search), which must be
+ * handed to PGlite.create before `CREATE EXTENSION pg_trgm` can run. Loaded by require: the package
+ * only exposes it as a subpath export, which this project's module resolution cannot type.
+ */
+function loadPgTrgm(): Extension {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm;
+}
+
 export interface EmbeddedDriverOptions {
   /** Folder of the database files; `<dir>.lock` is created beside it. */
   dir: string;
@@ -183,7 +193,7 @@ export class EmbeddedPool extends EventEmitter {
       try {
         mkdirSync(this.dir, { recursive: true });
         const { PGlite } = await import('@electric-sql/pglite');
-        const db = await PGlite.create(this.dir);
+        const db = await PGlite.create(this.dir, { extensions: { pg_trgm: loadPgTrgm() } });
         return new EmbeddedClient(db);
       } catch (e) {
         this.unlock();

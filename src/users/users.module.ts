@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PasswordModule } from '../auth/password.module';
+import { OtpModule } from '../otp/otp.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { User } from './user.entity';
+import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), PasswordModule],
+  imports: [TypeOrmModule.forFeature([User]), PasswordModule, SessionsModule, OtpModule],
+  controllers: [UsersController],
   providers: [UsersRepository, UsersService],
   exports: [UsersRepository, UsersService],
 })

@@ -1,7 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Brackets, EntityManager, Repository } from 'typeorm';
+import type { Role } from '../common/auth-user';
+import type { UserSort } from './dto/list-users.query.dto';
 import { User } from './user.entity';
+import { blockedSql } from './user-status';
+
+export interface UserListFilter {
+  page: number;
+  perPage: number;
+  search?: string;
+  role?: Role;
+  isActive?: boolean;
+  isConfirmed?: boolean;
+  sort: UserSort;
+}
+
+const SORT_COLUMNS: Record<string, string> = {
+  created_at: 'u.created_at',
+  email: 'u.email',
+  last_login_at: 'u.last_login_at',
+};
+
+/** `%`, `_` and `\` in a search are literal characters, not wildcards. */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
 /** Queries on users behind names that say what they are for. */
 @Injectable()
@@ -33,8 +57,99 @@ export class UsersRepository {
     return (await this.on(manager).countBy({ role: 'root' })) > 0;
   }
 
+  /** The user with the password hash, for comparison only. */
+  findWithPasswordById(id: string, manager?: EntityManager): Promise<User | null> {
+    return this.on(manager)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.id = :id', { id })
+      .getOne();
+  }
+
+  /** Stamps a successful login; `passwordHash` replaces the stored hash (a rehash at a new cost). */
+  async recordLogin(id: string, passwordHash?: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update(
+      { id },
+      { lastLoginAt: () => 'now()', ...(passwordHash ? { passwordHash } : {}) },
+    );
+  }
+
+  async updatePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update({ id }, { passwordHash, updatedAt: () => 'now()' });
+  }
+
   create(fields: Partial<User>, manager?: EntityManager): Promise<User> {
     const repo = this.on(manager);
     return repo.save(repo.create({ ...fields, email: fields.email?.toLowerCase() }));
+  }
+
+  async update(id: string, fields: Partial<User>, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update({ id }, { ...fields, updatedAt: () => 'now()' });
+  }
+
+  /** One page of users, filtered and sorted on allow-listed columns, with the total count. */
+  async list(f: UserListFilter): Promise<[User[], number]> {
+    const qb = this.repo.createQueryBuilder('u');
+    if (f.search) {
+      const q = `%${escapeLike(f.search.toLowerCase())}%`;
+      qb.andWhere(
+        new Brackets((w) =>
+          w
+            .where('u.email LIKE :q', { q })
+            .orWhere('lower(u.name) LIKE :q', { q })
+            .orWhere('lower(u.surname) LIKE :q', { q }),
+        ),
+      );
+    }
+    if (f.role) qb.andWhere('u.role = :role', { role: f.role });
+    if (f.isConfirmed !== undefined) qb.andWhere('u.is_confirmed = :c', { c: f.isConfirmed });
+    if (f.isActive !== undefined)
+      qb.andWhere(f.isActive ? `NOT ${blockedSql('u')}` : blockedSql('u'));
+    const desc = f.sort.startsWith('-');
+    const column = SORT_COLUMNS[f.sort.replace(/^-/, '')];
+    qb.orderBy(column, desc ? 'DESC' : 'ASC', desc ? 'NULLS LAST' : 'NULLS FIRST')
+      // A tie-break on the key keeps pages from overlapping when sort values are equal.
+      .addOrderBy('u.id', desc ? 'DESC' : 'ASC')
+      .skip((f.page - 1) * f.perPage)
+      .take(f.perPage);
+    return qb.getManyAndCount();
+  }
+
+  /** Active (not blocked) roots other than `exceptId`, locking them so that two demotions or blocks
+   *  cannot both leave no root. Call inside a transaction. */
+  async countOtherActiveRoots(exceptId: string, manager: EntityManager): Promise<number> {
+    const rows: unknown[] = await manager.query(
+      `SELECT id FROM users u WHERE u.role = 'root' AND u.id <> $1 AND NOT ${blockedSql('u')} FOR UPDATE`,
+      [exceptId],
+    );
+    return rows.length;
+  }
+
+  /** Tidies blocks whose `blocked_until` has passed; returns the users it lifted. */
+  async liftExpiredBlocks(): Promise<Pick<User, 'id' | 'email'>[]> {
+    // TypeORM answers an UPDATE with [rows, count].
+    const [rows]: [{ id: string; email: string }[], number] = await this.repo.query(
+      `UPDATE users SET is_active = true, blocked_until = NULL, block_reason = NULL, updated_at = now()
+        WHERE is_active = false AND blocked_until IS NOT NULL AND blocked_until <= now()
+        RETURNING id, email`,
+    );
+    return rows.map((r) => ({ id: String(r.id), email: r.email }));
+  }
+
+  /** The address was proven: a code or link sent to it came back. */
+  async markConfirmed(id: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update({ id }, { isConfirmed: true, updatedAt: () => 'now()' });
+  }
+
+  /** A new password hash (reset or first password); using a mailed code also confirms the address. */
+  async setPasswordAndConfirm(
+    id: string,
+    passwordHash: string,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.on(manager).update(
+      { id },
+      { passwordHash, isConfirmed: true, updatedAt: () => 'now()' },
+    );
   }
 }

@@ -1,11 +1,17 @@
-import { applyDecorators, UseGuards } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AdminGuard } from '../guards/admin.guard';
 import { ErrorResponseDto } from '../dto/error-response.dto';
 
-/** Guard and Swagger metadata in one, so the document and the rule cannot drift apart. */
+export const ADMIN_ONLY = 'auth:admin-only';
+
+/**
+ * Guard and Swagger metadata in one, so the document and the rule cannot drift apart. The metadata
+ * lets a denial by any guard on the route be recorded as `access_denied` (AuditedRouteGuard).
+ */
 export const AdminOnly = () =>
   applyDecorators(
+    SetMetadata(ADMIN_ONLY, true),
     UseGuards(AdminGuard),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'No valid session', type: ErrorResponseDto }),

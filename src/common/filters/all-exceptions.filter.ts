@@ -1,70 +1,38 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppError, errorBody, ErrorBody, sendError } from '../errors';
+import { AuditService } from '../../audit/audit.service';
+import { sendError } from '../errors';
+import { mapException } from './map-exception';
 
-/** Errors of a lost or restarting database connection: the request may be retried, so 503. */
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; driverError?: unknown };
-  const code = e?.code ?? (e?.driverError as { code?: string } | undefined)?.code;
-  if (
-    code &&
-    (/^(08|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code))
-  ) {
-    return true;
-  }
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(
-    e?.message ?? '',
-  );
-}
-
-/** Maps every error to the one JSON shape; unknown ones are logged and answered with a request id only. */
+/**
+ * Maps every error to the one JSON shape; unknown ones are logged and answered with a request id
+ * only. A 401/403 on an audited or admin route that no interceptor has recorded (a guard refused
+ * it) is recorded here as `access_denied`, before the answer goes out.
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  constructor(@Optional() private readonly audit?: AuditService) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
     if (res.headersSent) return;
 
-    if (exception instanceof AppError) {
-      return sendError(
-        res,
-        errorBody(exception.getStatus(), exception.code, exception.detail),
-        exception.headers,
-      );
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const response = exception.getResponse();
-      const message =
-        typeof response === 'object' && response !== null && 'message' in response
-          ? (response as { message: string | string[] }).message
-          : exception.message;
-      return sendError(res, errorBody(status, undefined, message));
-    }
-    if (isDatabaseUnavailable(exception)) {
+    const { body, headers, unexpected } = mapException(exception);
+    if (unexpected) {
+      this.logger.error(exception instanceof Error ? exception : String(exception));
+    } else if (body.code === 'database_unavailable') {
       this.logger.warn({ msg: 'database unavailable', err: String(exception) });
-      return sendError(
-        res,
-        {
-          ...errorBody(
-            503,
-            'database_unavailable',
-            'The database is unavailable; try again shortly.',
-          ),
-          request_id: req.id,
-        },
-        { 'Retry-After': '2' },
-      );
     }
+    if (body.statusCode >= 500) body.request_id = req.id;
 
-    this.logger.error(exception instanceof Error ? exception : String(exception));
-    const body: ErrorBody = {
-      ...errorBody(500, 'internal_error', 'Internal server error'),
-      request_id: req.id,
-    };
-    sendError(res, body);
+    if ((body.statusCode === 401 || body.statusCode === 403) && this.audit) {
+      await this.audit.recordDenial(req, body.code);
+    }
+    if (res.headersSent) return;
+    sendError(res, body, headers);
   }
 }

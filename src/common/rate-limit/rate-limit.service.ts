@@ -66,7 +66,8 @@ export class RateLimitService {
 
   /** Drops counters untouched for longer than `olderThanMs`; for a periodic clean-up. */
   async purgeStale(olderThanMs: number): Promise<number> {
-    const rows: unknown[] = await this.db.query(
+    // TypeORM answers a DELETE with [rows, count].
+    const [rows]: [unknown[], number] = await this.db.query(
       `DELETE FROM rate_limits WHERE updated_at < now() - make_interval(secs => $1::double precision / 1000)
          AND (locked_until IS NULL OR locked_until < now()) RETURNING key`,
       [olderThanMs],

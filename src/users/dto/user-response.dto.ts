@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Role } from '../../common/auth-user';
 import type { User } from '../user.entity';
+import { isBlocked } from '../user-status';
 
 /** A user as the API shows it: never a hash, a code or a token. */
 export class UserResponseDto {
@@ -44,7 +45,8 @@ export class UserResponseDto {
       name: u.name,
       surname: u.surname,
       role: u.role,
-      is_active: u.isActive,
+      // A block whose blocked_until has passed has lifted, even before the tidy-up job runs.
+      is_active: !isBlocked(u),
       is_confirmed: u.isConfirmed,
       created_at: u.createdAt.toISOString(),
       updated_at: u.updatedAt.toISOString(),

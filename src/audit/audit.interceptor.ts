@@ -1,0 +1,56 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { catchError, concatMap, from, Observable, throwError } from 'rxjs';
+import { auditContextOf } from '../common/audit-context';
+import { AUDIT_ACTION } from '../common/decorators/audit.decorator';
+import { mapException } from '../common/filters/map-exception';
+import { AuditService } from './audit.service';
+
+/**
+ * Writes one record per request to an `@Audit(action)` route, after the handler: `success`, or the
+ * error code the client gets (the same mapping as the exception filter). The answer waits for the
+ * record, so a client that reads the history next sees it; a failed write is logged and does not
+ * change the answer (the action itself has happened).
+ */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const action = this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!action) return next.handle();
+    const req = context.switchToHttp().getRequest<Request>();
+    const ctx = auditContextOf(req);
+
+    const write = (outcome: string): Promise<void> => {
+      ctx.recorded = true;
+      const actor = ctx.actor ?? req.user;
+      return this.audit.recordQuietly({
+        action: ctx.action ?? action,
+        outcome,
+        actor: actor?.id != null ? { id: actor.id, email: actor.email } : null,
+        target: ctx.target,
+        details: ctx.details,
+        request: req,
+      });
+    };
+
+    return next.handle().pipe(
+      concatMap(async (value: unknown) => {
+        await write('success');
+        return value;
+      }),
+      catchError((err: unknown) =>
+        from(write(mapException(err).body.code)).pipe(concatMap(() => throwError(() => err))),
+      ),
+    );
+  }
+}

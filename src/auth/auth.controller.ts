@@ -1,0 +1,151 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import type { AuthUser } from '../common/auth-user';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { AuthService } from './auth.service';
+import { ChangePasswordDto } from './dto/change-password.dto';
+import { LoginDto, LoginResponseDto } from './dto/login.dto';
+import { SessionListDto, TokenInfoDto } from './dto/session.dto';
+import { SessionCookie } from './session-cookie';
+
+const NEEDS_SESSION =
+  'Needs `Authorization: Bearer <token>` (or, with AUTH_COOKIE=true, the session cookie; then ' +
+  'a POST, PUT or DELETE must also send `X-CSRF-Protection: 1`).';
+
+@ApiTags('auth')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'No valid session', type: ErrorResponseDto })
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly cookie: SessionCookie,
+  ) {}
+
+  @Public()
+  @IpRateLimit()
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Log in and get a session token',
+    description:
+      'Unknown email, wrong password and blocked user are all 401 invalid_credentials. After 5 ' +
+      'failures within 15 minutes each further attempt for that address waits (429, Retry-After).',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiForbiddenResponse({ description: 'email_not_confirmed', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  async login(
+    @Body() dto: LoginDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<LoginResponseDto> {
+    const result = await this.auth.login(dto, req);
+    this.cookie.set(res, result.token, result.expiresAt);
+    return result.body;
+  }
+
+  @Get('validate_token')
+  @ApiOperation({
+    summary: 'Check a session token; answers its user and session',
+    description: `${NEEDS_SESSION} 401 invalid_token for a missing, malformed, unknown, expired, revoked or blocked one.`,
+  })
+  @ApiOkResponse({ type: TokenInfoDto })
+  validateToken(@Req() req: Request): TokenInfoDto {
+    return this.auth.describeSession(req.authSession!);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End this session', description: NEEDS_SESSION })
+  @ApiNoContentResponse()
+  async logout(
+    @CurrentUser() user: AuthUser,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    await this.auth.logout(user, req);
+    this.cookie.clear(res);
+  }
+
+  @Post('logout/all')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End every session of the caller', description: NEEDS_SESSION })
+  @ApiNoContentResponse()
+  async logoutAll(
+    @CurrentUser() user: AuthUser,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    await this.auth.logoutAll(user, req);
+    this.cookie.clear(res);
+  }
+
+  @Get('sessions')
+  @ApiOperation({ summary: "The caller's live sessions", description: NEEDS_SESSION })
+  @ApiOkResponse({ type: SessionListDto })
+  sessions(@CurrentUser() user: AuthUser): Promise<SessionListDto> {
+    return this.auth.listSessions(user);
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End one of the caller’s own sessions', description: NEEDS_SESSION })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ description: 'session_not_found', type: ErrorResponseDto })
+  revokeSession(
+    @CurrentUser() user: AuthUser,
+    @Param('id') id: string,
+    @Req() req: Request,
+  ): Promise<void> {
+    return this.auth.revokeSession(user, id, req);
+  }
+
+  @Put('password')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Change the password; ends every other session',
+    description: `${NEEDS_SESSION} Wrong current passwords count toward the login throttle.`,
+  })
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({
+    description: 'invalid_current_password, weak_password, validation_failed',
+    type: ErrorResponseDto,
+  })
+  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  changePassword(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: ChangePasswordDto,
+    @Req() req: Request,
+  ): Promise<void> {
+    return this.auth.changePassword(user, dto, req);
+  }
+}

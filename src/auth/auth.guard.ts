@@ -1,0 +1,81 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { IS_PUBLIC } from '../common/decorators/public.decorator';
+import { AppError } from '../common/errors';
+import type { LiveSessionRow } from '../sessions/sessions.repository';
+import { SessionsService } from '../sessions/sessions.service';
+import { passesCsrfCheck } from '../common/session-cookie.rules';
+import { SessionCookie } from './session-cookie';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The validated session and its user, as the AuthGuard found them (for /validate_token). */
+    authSession?: LiveSessionRow;
+  }
+}
+
+export class InvalidTokenError extends AppError {
+  constructor() {
+    super(401, 'invalid_token', 'A valid session token is required.', {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+}
+
+export class CsrfHeaderMissingError extends AppError {
+  constructor() {
+    super(
+      403,
+      'csrf_header_missing',
+      'A request authenticated by the session cookie must send X-CSRF-Protection: 1.',
+    );
+  }
+}
+
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/**
+ * Global authentication: every route needs a live session unless it is marked `@Public()`. The
+ * token comes from `Authorization: Bearer` or, in cookie mode, the session cookie; never from the
+ * query string. Authorization (admin routes) is declared on the route with `@AdminOnly()`.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionsService,
+    private readonly cookie: SessionCookie,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    http.getResponse<Response>().setHeader('Cache-Control', 'no-store');
+
+    let token: string | undefined;
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      token = BEARER.exec(authorization)?.[1];
+    } else {
+      token = this.cookie.read(req);
+      if (token && !passesCsrfCheck(req)) {
+        throw new CsrfHeaderMissingError();
+      }
+    }
+    if (!token) throw new InvalidTokenError();
+
+    const row = await this.sessions.validate(token);
+    if (!row) throw new InvalidTokenError();
+    req.user = { id: row.id, email: row.email, role: row.role, sessionId: row.session_id };
+    req.authSession = row;
+    return true;
+  }
+}

@@ -1,0 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+
+export class ChangePasswordDto {
+  @ApiProperty({ maxLength: 4096 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  current_password: string;
+
+  @ApiProperty({
+    description: 'At least PASSWORD_MIN_LENGTH (15) characters; common passwords are refused',
+    maxLength: 4096,
+  })
+  @IsString()
+  @MaxLength(4096)
+  new_password: string;
+}

@@ -1,0 +1,35 @@
+import { MailerModule } from '@nestjs-modules/mailer';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { mailConfig, MailConfig } from '../config/config';
+import { MailOutbox } from './mail-outbox.entity';
+import { MailOutboxRepository } from './mail-outbox.repository';
+import { MailRenderer } from './mail.renderer';
+import { MailService } from './mail.service';
+import { MailTransport } from './mail.transport';
+import { MailWorker } from './mail.worker';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([MailOutbox]),
+    MailerModule.forRootAsync({
+      inject: [mailConfig.KEY],
+      useFactory: (mail: MailConfig) => ({
+        // Short network timeouts: a hung server must fail the try (and be retried), not hold the lease.
+        transport: mail.smtpUrl
+          ? {
+              url: mail.smtpUrl,
+              connectionTimeout: 10_000,
+              greetingTimeout: 10_000,
+              socketTimeout: 30_000,
+            }
+          : { streamTransport: true, buffer: true, newline: 'unix' },
+        defaults: { from: mail.from },
+        sendTimeout: 60_000,
+      }),
+    }),
+  ],
+  providers: [MailOutboxRepository, MailRenderer, MailTransport, MailService, MailWorker],
+  exports: [MailService, MailWorker],
+})
+export class MailModule {}

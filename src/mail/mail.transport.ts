@@ -1,0 +1,53 @@
+import { MailerService } from '@nestjs-modules/mailer';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { databaseConfig, DatabaseConfig, mailConfig, MailConfig } from '../config/config';
+import type { RenderedMail } from './mail.renderer';
+
+/**
+ * Hands a rendered mail to nodemailer (through the mailer module). With SMTP_URL it goes to that
+ * server; without, nodemailer builds the raw message in memory and it is written to
+ * `DATA_DIR/mail/*.eml` and to the log, so a developer can read codes and links with no mail server.
+ */
+@Injectable()
+export class MailTransport {
+  private readonly logger = new Logger('Mail');
+  readonly mailDir: string;
+
+  constructor(
+    private readonly mailer: MailerService,
+    @Inject(mailConfig.KEY) private readonly cfg: MailConfig,
+    @Inject(databaseConfig.KEY) db: DatabaseConfig,
+  ) {
+    this.mailDir = join(db.dataDir, 'mail');
+  }
+
+  get usesSmtp(): boolean {
+    return !!this.cfg.smtpUrl;
+  }
+
+  async send(id: string, to: string, mail: RenderedMail): Promise<void> {
+    const info = (await this.mailer.sendMail({
+      to,
+      from: this.cfg.from,
+      subject: mail.subject,
+      html: mail.html,
+      text: mail.text,
+    })) as { message?: Buffer | string };
+    if (this.usesSmtp) return;
+
+    await mkdir(this.mailDir, { recursive: true, mode: 0o700 });
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const file = join(this.mailDir, `${stamp}-${id}.eml`);
+    await writeFile(file, info.message ?? '', { mode: 0o600 });
+    // On purpose with the text (code and link): this mode exists so a developer can read them.
+    this.logger.log({
+      msg: 'mail not sent (no SMTP_URL); written to file',
+      to,
+      subject: mail.subject,
+      file,
+      text: mail.text,
+    });
+  }
+}

@@ -1,0 +1,119 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ClaimedMail, MailOutboxRepository } from './mail-outbox.repository';
+import { isMailTemplate } from './mail-templates';
+import { MailRenderer } from './mail.renderer';
+import { MailTransport } from './mail.transport';
+
+/** How the worker paces itself; a plain object so tests can build a worker with other numbers. */
+export const MAIL_WORKER_DEFAULTS = {
+  pollMs: 500,
+  batchSize: 10,
+  /** Longer than the slowest send (mailer timeout 60 s), so a live worker never loses its rows. */
+  leaseMs: 5 * 60_000,
+  maxAttempts: 8,
+  retryBaseMs: 10_000,
+  retryMaxMs: 60 * 60_000,
+};
+
+/**
+ * Delivers the outbox: claims due mails in a short statement, sends outside any transaction, then
+ * marks them sent or schedules a retry with exponential backoff and jitter (failed for good after
+ * the last try). Any number of workers (instances) may run at once: a claimed row is leased to one.
+ */
+@Injectable()
+export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('MailWorker');
+  private timer?: NodeJS.Timeout;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = true;
+  readonly options = { ...MAIL_WORKER_DEFAULTS };
+
+  constructor(
+    private readonly outbox: MailOutboxRepository,
+    private readonly renderer: MailRenderer,
+    private readonly transport: MailTransport,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  /** Stops polling and waits for the mails being sent right now. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .catch((e: Error) => this.logger.warn({ msg: 'mail outbox poll failed', err: e.message }))
+        .finally(() => this.schedule());
+    }, this.options.pollMs);
+    // The worker alone never keeps the process alive.
+    this.timer.unref();
+  }
+
+  /** One batch: claims due mails and delivers them. Returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const mails = await this.outbox.claimDue(this.options.batchSize, this.options.leaseMs);
+    for (const mail of mails) await this.deliver(mail);
+    return mails.length;
+  }
+
+  /** Delivers until nothing is due (retries scheduled for later stay for later). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.runOnce();
+      if (n === 0) return total;
+      total += n;
+    }
+  }
+
+  private async deliver(mail: ClaimedMail): Promise<void> {
+    if (!isMailTemplate(mail.template)) {
+      await this.outbox.markFailed(mail.id, `unknown template ${mail.template}`);
+      return;
+    }
+    try {
+      const rendered = this.renderer.render(mail.template, mail.to, mail.context);
+      await this.transport.send(mail.id, mail.to, rendered);
+    } catch (e) {
+      await this.failed(mail, e instanceof Error ? e.message : String(e));
+      return;
+    }
+    await this.outbox.markSent(mail.id);
+  }
+
+  private async failed(mail: ClaimedMail, error: string): Promise<void> {
+    if (mail.attempts >= this.options.maxAttempts) {
+      this.logger.error({
+        msg: 'mail failed for good',
+        mail_id: mail.id,
+        attempts: mail.attempts,
+        error,
+      });
+      await this.outbox.markFailed(mail.id, error);
+      return;
+    }
+    const delay = retryDelayMs(mail.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
+    this.logger.warn({
+      msg: 'mail not sent; will retry',
+      mail_id: mail.id,
+      attempts: mail.attempts,
+      retry_in_ms: delay,
+      error,
+    });
+    await this.outbox.scheduleRetry(mail.id, delay, error);
+  }
+}
+
+/** Exponential backoff (base, 2×base, 4×base, ... up to max) with ±20 % jitter. */
+export function retryDelayMs(attempts: number, baseMs: number, maxMs: number): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(exp * (0.8 + Math.random() * 0.4));
+}

@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { appConfig, AppConfig, otpConfig, OtpConfig } from '../config/config';
+import { MailService } from '../mail/mail.service';
+import { OtpService } from './otp.service';
+
+/** A user the mail is about: only what the mail needs. */
+export interface MailUser {
+  id: string;
+  email: string;
+}
+
+/** Reset links live at most an hour, however long LINK_TTL (for confirmations) is. */
+const RESET_LINK_MAX_MS = 60 * 60_000;
+
+/**
+ * Issues codes and links and writes the mails that carry them to the outbox, all in the caller's
+ * transaction: the user row (or change) and its mail commit together or not at all.
+ */
+@Injectable()
+export class AccountMailService {
+  constructor(
+    private readonly otp: OtpService,
+    private readonly mail: MailService,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(otpConfig.KEY) private readonly cfg: OtpConfig,
+  ) {}
+
+  /** The confirmation mail of a self sign-up (or a resend): a code and a link. */
+  async sendConfirmation(manager: EntityManager, user: MailUser): Promise<void> {
+    const issued = await this.otp.issue(manager, {
+      email: user.email,
+      purpose: 'email_confirm',
+      userId: user.id,
+    });
+    await this.mail.enqueue(manager, {
+      to: user.email,
+      template: 'email-confirm',
+      context: {
+        code: issued.code,
+        link: this.verifyLink(issued.token),
+        codeMinutes: this.minutes(this.cfg.otpTtlMs),
+        linkHours: Math.max(1, Math.round(this.cfg.linkTtlMs / 3_600_000)),
+      },
+    });
+  }
+
+  /**
+   * The confirmation mail of a user an admin created (POST /users/add), in the admin's
+   * transaction. With `setPassword` (the admin gave no password) the code or link also lets the
+   * user choose a password: POST /register/confirm and POST /users/verify then require `password`.
+   */
+  async sendInvitation(
+    manager: EntityManager,
+    user: MailUser,
+    opts: { setPassword: boolean },
+  ): Promise<void> {
+    const issued = await this.otp.issue(manager, {
+      email: user.email,
+      purpose: 'email_confirm',
+      userId: user.id,
+      payload: opts.setPassword ? { set_password: true } : undefined,
+    });
+    await this.mail.enqueue(manager, {
+      to: user.email,
+      template: 'account-invite',
+      context: {
+        code: issued.code,
+        link: this.verifyLink(issued.token),
+        codeMinutes: this.minutes(this.cfg.otpTtlMs),
+        linkHours: Math.max(1, Math.round(this.cfg.linkTtlMs / 3_600_000)),
+        setPassword: opts.setPassword,
+      },
+    });
+  }
+
+  /** A code and link to choose a new password. */
+  async sendPasswordReset(manager: EntityManager, user: MailUser): Promise<void> {
+    const linkTtlMs = Math.min(this.cfg.linkTtlMs, RESET_LINK_MAX_MS);
+    const issued = await this.otp.issue(manager, {
+      email: user.email,
+      purpose: 'password_reset',
+      userId: user.id,
+      linkTtlMs,
+    });
+    await this.mail.enqueue(manager, {
+      to: user.email,
+      template: 'password-reset',
+      context: {
+        code: issued.code,
+        link: `${this.app.publicUrl}/password/reset?token=${issued.token}`,
+        codeMinutes: this.minutes(this.cfg.otpTtlMs),
+        linkMinutes: this.minutes(linkTtlMs),
+      },
+    });
+  }
+
+  /**
+   * An admin changed a user's email: the new address gets a confirmation (code and link), the old
+   * one a notice, both in the admin's transaction.
+   */
+  async sendEmailChange(manager: EntityManager, user: MailUser, oldEmail: string): Promise<void> {
+    await this.sendConfirmation(manager, user);
+    await this.mail.enqueue(manager, {
+      to: oldEmail,
+      template: 'email-changed',
+      context: { newEmail: user.email },
+    });
+  }
+
+  /** Sign-up with an address that has an account: a notice instead of a code. */
+  async sendAccountExists(manager: EntityManager, email: string): Promise<void> {
+    await this.mail.enqueue(manager, {
+      to: email,
+      template: 'account-exists',
+      context: {},
+    });
+  }
+
+  private verifyLink(token: string): string {
+    return `${this.app.publicUrl}/users/verify?token=${token}`;
+  }
+
+  private minutes(ms: number): number {
+    return Math.max(1, Math.round(ms / 60_000));
+  }
+}

@@ -1,0 +1,28 @@
+import type { Request } from 'express';
+import type { AuditService } from '../audit/audit.service';
+import { AppError } from '../common/errors';
+
+/**
+ * Runs a self-service action; when it ends in one of our errors, records the action with that
+ * error code as its outcome (outside the rolled-back transaction) and rethrows. Successes are
+ * recorded by the action itself, inside its transaction.
+ */
+export async function auditFailures<T>(
+  audit: AuditService,
+  entry: { action: string; email?: string; request: Request },
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AppError) {
+      await audit.recordQuietly({
+        action: entry.action,
+        outcome: e.code,
+        target: entry.email ? { email: entry.email } : null,
+        request: entry.request,
+      });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,6 @@
+import { EmailField } from './fields';
+
+export class EmailDto {
+  @EmailField()
+  email: string;
+}

@@ -1,0 +1,23 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { EmailField, PasswordField } from './fields';
+
+export class RegisterDto {
+  @EmailField()
+  email: string;
+
+  @PasswordField({ description: 'At least PASSWORD_MIN_LENGTH (15) characters; no other rules' })
+  password: string;
+
+  @ApiPropertyOptional({ example: 'Ada', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'Lovelace', maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  surname?: string;
+}

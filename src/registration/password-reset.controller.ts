@@ -1,0 +1,89 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { AccountPages, ApiLinkPage } from './account-pages';
+import { EmailDto } from './dto/email.dto';
+import { ResetPasswordDto } from './dto/reset-password.dto';
+import { MessageResponseDto } from './dto/responses.dto';
+import { PasswordResetService } from './password-reset.service';
+
+@ApiTags('registration')
+@Public()
+@Controller('password')
+export class PasswordResetController {
+  constructor(
+    private readonly resets: PasswordResetService,
+    private readonly pages: AccountPages,
+  ) {}
+
+  @Post('forgot')
+  @IpRateLimit()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Mail a code and link to reset the password',
+    description: 'The same answer and cooldown whether or not the address has an account.',
+  })
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({ description: 'Cooldown; see Retry-After', type: ErrorResponseDto })
+  forgot(@Body() dto: EmailDto, @Req() req: Request): Promise<MessageResponseDto> {
+    return this.resets.forgot(dto.email, req);
+  }
+
+  @Get('reset')
+  @ApiLinkPage('The page a reset link opens: a form for the new password', 'POST /password/reset')
+  async resetPage(
+    @Query('token') token: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const state = await this.resets.resetPage(String(token ?? ''));
+    return this.pages.forLink(res, state, (live) =>
+      this.pages.resetPassword(String(token), live.email),
+    );
+  }
+
+  @Post('reset')
+  @IpRateLimit()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Set a new password with the mailed code or link',
+    description:
+      'Body: {email, code, new_password} or {token, new_password}. Ends every session of the ' +
+      'user. JSON for API clients; the form of the GET page gets an HTML page back.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: ResetPasswordDto })
+  @ApiOkResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({
+    description: 'invalid_code, invalid_token, weak_password, validation_failed',
+    type: ErrorResponseDto,
+  })
+  @ApiTooManyRequestsResponse({
+    description: 'too_many_attempts; see Retry-After',
+    type: ErrorResponseDto,
+  })
+  reset(
+    @Body() dto: ResetPasswordDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MessageResponseDto | string> {
+    if (!AccountPages.isFormPost(req)) return this.resets.reset(dto, req);
+    return this.pages.respond(
+      res,
+      () => this.resets.reset(dto, req),
+      (r) => this.pages.message('Password changed', r.message),
+    );
+  }
+}

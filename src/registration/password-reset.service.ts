@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { PasswordPolicy } from '../auth/password-policy';
+import { LoginThrottle } from '../auth/login-throttle';
+import { PasswordService } from '../auth/password.service';
+import { ValidationFailedError } from '../common/errors';
+import { AccountMailService } from '../otp/account-mail.service';
+import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
+import { OtpCheck, OtpService } from '../otp/otp.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { UsersRepository } from '../users/users.repository';
+import { auditFailures } from './audit-failures';
+import type { MessageResponseDto } from './dto/responses.dto';
+import type { ResetPasswordDto } from './dto/reset-password.dto';
+
+const MAIL_ON_ITS_WAY: MessageResponseDto = {
+  message: 'If the address has an account, a message with a code and a link is on its way.',
+};
+
+export type ResetPageState = { valid: true; email: string } | { valid: false };
+
+/** Forgot password and reset by code or link. */
+@Injectable()
+export class PasswordResetService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordService,
+    private readonly policy: PasswordPolicy,
+    private readonly otp: OtpService,
+    private readonly accountMail: AccountMailService,
+    private readonly audit: AuditService,
+    private readonly sessions: SessionsService,
+    private readonly loginThrottle: LoginThrottle,
+  ) {}
+
+  /** A reset mail for an account; the same answer and the same cooldown for an unknown address. */
+  async forgot(email: string, req: Request): Promise<MessageResponseDto> {
+    return auditFailures(
+      this.audit,
+      { action: 'password_forgot', email, request: req },
+      async () => {
+        await this.otp.throttleMail(email);
+        await this.db.transaction(async (m) => {
+          const user = await this.users.findByEmail(email, m);
+          if (user) await this.accountMail.sendPasswordReset(m, user);
+          await this.audit.record(
+            {
+              action: 'password_forgot',
+              outcome: 'success',
+              target: { id: user?.id ?? null, email },
+              details: { sent: !!user },
+              request: req,
+            },
+            m,
+          );
+        });
+        return MAIL_ON_ITS_WAY;
+      },
+    );
+  }
+
+  async resetPage(token: string): Promise<ResetPageState> {
+    const otp = await this.otp.peekLink(token, 'password_reset');
+    return otp ? { valid: true, email: otp.email } : { valid: false };
+  }
+
+  /**
+   * Sets the new password by code or link. In one transaction: the code is used up, the password
+   * set (which also confirms the address: the mail reached it), every session of the user ended
+   * and the login throttle cleared.
+   */
+  async reset(dto: ResetPasswordDto, req: Request): Promise<MessageResponseDto> {
+    return auditFailures(
+      this.audit,
+      { action: 'password_reset', email: dto.email, request: req },
+      async () => {
+        const byCode = dto.email !== undefined && dto.code !== undefined;
+        if (
+          byCode === (dto.token !== undefined) ||
+          (!byCode && (dto.email ?? dto.code) !== undefined)
+        ) {
+          throw new ValidationFailedError(['send either email and code, or token']);
+        }
+        let email: string;
+        if (byCode) {
+          email = dto.email!;
+          await this.otp.assertNotLocked(email);
+        } else {
+          const otp = await this.otp.peekLink(dto.token!, 'password_reset');
+          if (!otp) throw new InvalidLinkError();
+          email = otp.email;
+        }
+        this.policy.check(dto.new_password, email);
+        // Hashed before the transaction: bcrypt must not hold the (embedded) database.
+        const passwordHash = await this.passwords.hash(dto.new_password);
+        const outcome = await this.db.transaction(async (m) => {
+          const check = byCode
+            ? await this.otp.verifyCode(m, { email, purpose: 'password_reset', code: dto.code! })
+            : await this.otp.consumeLink(m, dto.token!, 'password_reset');
+          return this.apply(
+            m,
+            check,
+            passwordHash,
+            byCode ? new InvalidCodeError() : new InvalidLinkError(),
+            req,
+          );
+        });
+        if (!outcome.ok) throw outcome.error;
+        return {
+          message:
+            'Your password was changed and every session ended. Log in with the new password.',
+        };
+      },
+    );
+  }
+
+  private async apply(
+    m: EntityManager,
+    check: OtpCheck,
+    passwordHash: string,
+    invalid: InvalidCodeError | InvalidLinkError,
+    req: Request,
+  ): Promise<OtpCheck> {
+    if (!check.ok) return check;
+    const user = check.otp.userId ? await this.users.findById(check.otp.userId, m) : null;
+    if (!user || user.email !== check.otp.email) return { ok: false, error: invalid };
+    await this.users.setPasswordAndConfirm(user.id, passwordHash, m);
+    await this.sessions.revokeAllForUser(user.id, { manager: m });
+    await this.loginThrottle.clear(user.email, m);
+    await this.audit.record(
+      {
+        action: 'password_reset',
+        outcome: 'success',
+        target: { id: user.id, email: user.email },
+        request: req,
+      },
+      m,
+    );
+    return check;
+  }
+}

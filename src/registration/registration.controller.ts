@@ -1,0 +1,130 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { UserResponseDto } from '../users/dto/user-response.dto';
+import { AccountPages, ApiLinkPage } from './account-pages';
+import { ConfirmCodeDto } from './dto/confirm-code.dto';
+import { EmailDto } from './dto/email.dto';
+import { RegisterDto } from './dto/register.dto';
+import { MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
+import { VerifyLinkDto } from './dto/verify-link.dto';
+import { RegistrationService } from './registration.service';
+
+const TOO_MANY = {
+  description: 'Too many mails or wrong codes for this address; see Retry-After',
+  type: ErrorResponseDto,
+};
+
+@ApiTags('registration')
+@Public()
+@Controller()
+export class RegistrationController {
+  constructor(
+    private readonly registration: RegistrationService,
+    private readonly pages: AccountPages,
+  ) {}
+
+  @Post('register')
+  @IpRateLimit()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Sign up',
+    description:
+      'Creates an unconfirmed account and mails a code and a link. The same 202 whether or not ' +
+      'the address has an account (it then gets a notice instead).',
+  })
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({
+    description: 'validation_failed, weak_password',
+    type: ErrorResponseDto,
+  })
+  @ApiForbiddenResponse({ description: 'signup_disabled', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse(TOO_MANY)
+  register(@Body() dto: RegisterDto, @Req() req: Request): Promise<MessageResponseDto> {
+    return this.registration.register(dto, req);
+  }
+
+  @Post('register/confirm')
+  @IpRateLimit()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm an address with the 6-digit code from the mail' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiBadRequestResponse({
+    description:
+      'invalid_code (wrong, expired, used or unknown), validation_failed, password_required',
+    type: ErrorResponseDto,
+  })
+  @ApiTooManyRequestsResponse({
+    description: 'too_many_attempts; see Retry-After',
+    type: ErrorResponseDto,
+  })
+  confirm(@Body() dto: ConfirmCodeDto, @Req() req: Request): Promise<UserResponseDto> {
+    return this.registration.confirmByCode(dto, req);
+  }
+
+  @Post('register/resend')
+  @IpRateLimit()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Mail a new code and link',
+    description:
+      'The same answer and cooldown whether or not the address has an unconfirmed account.',
+  })
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse(TOO_MANY)
+  resend(@Body() dto: EmailDto, @Req() req: Request): Promise<MessageResponseDto> {
+    return this.registration.resend(dto.email, req);
+  }
+
+  @Get('users/verify')
+  @ApiLinkPage('The page a confirmation link opens: a confirm button', 'POST /users/verify')
+  async verifyPage(
+    @Query('token') token: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const state = await this.registration.verifyPage(String(token ?? ''));
+    return this.pages.forLink(res, state, (live) =>
+      this.pages.confirmEmail(String(token), live.email, live.setPassword),
+    );
+  }
+
+  @Post('users/verify')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Confirm an address with the token of the link',
+    description: 'JSON for API clients; the form of the GET page gets an HTML page back.',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+  @ApiBody({ type: VerifyLinkDto })
+  @ApiOkResponse({ type: VerifyResultDto })
+  @ApiBadRequestResponse({
+    description: 'invalid_token, validation_failed, password_required',
+    type: ErrorResponseDto,
+  })
+  verify(
+    @Body() dto: VerifyLinkDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<VerifyResultDto | string> {
+    if (!AccountPages.isFormPost(req)) return this.registration.confirmByLink(dto, req);
+    return this.pages.respond(
+      res,
+      () => this.registration.confirmByLink(dto, req),
+      (r) => this.pages.message('Email confirmed', `${r.email} is confirmed. You can log in now.`),
+    );
+  }
+}

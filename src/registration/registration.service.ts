@@ -1,0 +1,236 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { PasswordPolicy } from '../auth/password-policy';
+import { PasswordService } from '../auth/password.service';
+import type { AppError } from '../common/errors';
+import { authConfig, AuthConfig } from '../config/config';
+import { AccountMailService } from '../otp/account-mail.service';
+import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
+import { OtpCheck, OtpService, VerifiedOtp } from '../otp/otp.service';
+import { UserResponseDto } from '../users/dto/user-response.dto';
+import type { User } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
+import { auditFailures } from './audit-failures';
+import type { ConfirmCodeDto } from './dto/confirm-code.dto';
+import type { RegisterDto } from './dto/register.dto';
+import type { MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
+import type { VerifyLinkDto } from './dto/verify-link.dto';
+import {
+  PasswordNotExpectedError,
+  PasswordRequiredError,
+  SignupDisabledError,
+} from './registration.errors';
+
+/** One answer for known and unknown addresses alike. */
+const MAIL_ON_ITS_WAY: MessageResponseDto = {
+  message: 'If the address can receive mail, a message with a code and a link is on its way.',
+};
+
+export type VerifyPageState =
+  { valid: true; email: string; setPassword: boolean } | { valid: false };
+
+type Confirmed = { ok: true; user: User } | { ok: false; error: AppError };
+
+/** Self sign-up and email confirmation (by code or by link). */
+@Injectable()
+export class RegistrationService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordService,
+    private readonly policy: PasswordPolicy,
+    private readonly otp: OtpService,
+    private readonly accountMail: AccountMailService,
+    private readonly audit: AuditService,
+    @Inject(authConfig.KEY) private readonly auth: AuthConfig,
+  ) {}
+
+  /**
+   * Creates an unconfirmed user and its confirmation mail in one transaction; an address that has
+   * an account gets a notice instead. The same work (a bcrypt hash) and the same 202 either way.
+   */
+  async register(dto: RegisterDto, req: Request): Promise<MessageResponseDto> {
+    return auditFailures(
+      this.audit,
+      { action: 'register', email: dto.email, request: req },
+      async () => {
+        if (!this.auth.signupEnabled) throw new SignupDisabledError();
+        this.policy.check(dto.password, dto.email);
+        await this.otp.throttleMail(dto.email);
+        const passwordHash = await this.passwords.hash(dto.password);
+        try {
+          await this.db.transaction(async (m) => {
+            const existing = await this.users.findByEmail(dto.email, m);
+            if (existing) {
+              await this.accountMail.sendAccountExists(m, existing.email);
+            } else {
+              const user = await this.users.create(
+                {
+                  email: dto.email,
+                  name: dto.name ?? null,
+                  surname: dto.surname ?? null,
+                  passwordHash,
+                },
+                m,
+              );
+              await this.accountMail.sendConfirmation(m, user);
+            }
+            await this.audit.record(
+              {
+                action: 'register',
+                outcome: 'success',
+                target: { id: existing?.id ?? null, email: dto.email },
+                details: existing ? { account_exists: true } : {},
+                request: req,
+              },
+              m,
+            );
+          });
+        } catch (e) {
+          // A concurrent sign-up of the same address won the unique index: same answer as "exists".
+          if (!isUniqueViolation(e)) throw e;
+        }
+        return MAIL_ON_ITS_WAY;
+      },
+    );
+  }
+
+  /** A new code and link for an unconfirmed account; nothing for others, with the same answer. */
+  async resend(email: string, req: Request): Promise<MessageResponseDto> {
+    return auditFailures(
+      this.audit,
+      { action: 'register_resend', email, request: req },
+      async () => {
+        await this.otp.throttleMail(email);
+        await this.db.transaction(async (m) => {
+          const user = await this.users.findWithPasswordByEmail(email, m);
+          const sent = !!user && !user.isConfirmed;
+          if (user && sent) {
+            if (user.passwordHash) await this.accountMail.sendConfirmation(m, user);
+            else await this.accountMail.sendInvitation(m, user, { setPassword: true });
+          }
+          await this.audit.record(
+            {
+              action: 'register_resend',
+              outcome: 'success',
+              target: { id: user?.id ?? null, email },
+              details: { sent },
+              request: req,
+            },
+            m,
+          );
+        });
+        return MAIL_ON_ITS_WAY;
+      },
+    );
+  }
+
+  async confirmByCode(dto: ConfirmCodeDto, req: Request): Promise<UserResponseDto> {
+    return auditFailures(
+      this.audit,
+      { action: 'email_confirm', email: dto.email, request: req },
+      async () => {
+        const passwordHash = await this.newPasswordHash(dto.password, dto.email);
+        const result = await this.db.transaction((m) =>
+          this.otp
+            .verifyCode(m, { email: dto.email, purpose: 'email_confirm', code: dto.code })
+            .then((check) =>
+              this.confirm(m, check, passwordHash, new InvalidCodeError(), req, 'code'),
+            ),
+        );
+        if (!result.ok) throw result.error;
+        return UserResponseDto.from(result.user);
+      },
+    );
+  }
+
+  /** What the page of a confirmation link shows; it never confirms (mail scanners follow links). */
+  async verifyPage(token: string): Promise<VerifyPageState> {
+    const otp = await this.otp.peekLink(token, 'email_confirm');
+    return otp
+      ? { valid: true, email: otp.email, setPassword: setsPassword(otp) }
+      : { valid: false };
+  }
+
+  async confirmByLink(dto: VerifyLinkDto, req: Request): Promise<VerifyResultDto> {
+    return auditFailures(this.audit, { action: 'email_confirm', request: req }, async () => {
+      let passwordHash: string | null = null;
+      if (dto.password !== undefined) {
+        const otp = await this.otp.peekLink(dto.token, 'email_confirm');
+        if (!otp) throw new InvalidLinkError();
+        passwordHash = await this.newPasswordHash(dto.password, otp.email);
+      }
+      const result = await this.db.transaction((m) =>
+        this.otp
+          .consumeLink(m, dto.token, 'email_confirm')
+          .then((check) =>
+            this.confirm(m, check, passwordHash, new InvalidLinkError(), req, 'link'),
+          ),
+      );
+      if (!result.ok) throw result.error;
+      return {
+        email: result.user.email,
+        is_confirmed: result.user.isConfirmed,
+        is_active: result.user.isActive,
+      };
+    });
+  }
+
+  private async newPasswordHash(
+    password: string | undefined,
+    email: string,
+  ): Promise<string | null> {
+    if (password === undefined) return null;
+    this.policy.check(password, email);
+    return this.passwords.hash(password);
+  }
+
+  /**
+   * After a code or link check, in its transaction: confirms the user (and sets the password of an
+   * invited one). A failed check is returned, so its counts commit; a misuse of the password field
+   * throws, so the used-up code is rolled back and stays usable.
+   */
+  private async confirm(
+    m: EntityManager,
+    check: OtpCheck,
+    passwordHash: string | null,
+    invalid: AppError,
+    req: Request,
+    via: 'code' | 'link',
+  ): Promise<Confirmed> {
+    if (!check.ok) return check;
+    const user = check.otp.userId ? await this.users.findById(check.otp.userId, m) : null;
+    // The address changed since the mail was sent: the code proved the old one only.
+    if (!user || user.email !== check.otp.email) return { ok: false, error: invalid };
+    const setPassword = setsPassword(check.otp);
+    if (setPassword && !passwordHash) throw new PasswordRequiredError();
+    if (!setPassword && passwordHash) throw new PasswordNotExpectedError();
+    if (passwordHash) await this.users.setPasswordAndConfirm(user.id, passwordHash, m);
+    else await this.users.markConfirmed(user.id, m);
+    await this.audit.record(
+      {
+        action: 'email_confirm',
+        outcome: 'success',
+        target: { id: user.id, email: user.email },
+        details: { via, password_set: !!passwordHash },
+        request: req,
+      },
+      m,
+    );
+    return { ok: true, user: (await this.users.findById(user.id, m))! };
+  }
+}
+
+function setsPassword(otp: VerifiedOtp): boolean {
+  return otp.payload.set_password === true;
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return (
+    e instanceof QueryFailedError &&
+    (e as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23505'
+  );
+}

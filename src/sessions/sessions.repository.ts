@@ -1,0 +1,186 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { Pool } from 'pg';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import type { Role } from '../common/auth-user';
+import { authConfig, AuthConfig, databaseConfig, DatabaseConfig } from '../config/config';
+import { blockedSql } from '../users/user-status';
+import { LookupBatcher } from './lookup-batcher';
+import { Session } from './session.entity';
+import { touchIntervalMs } from './session-token';
+
+/** What the token check needs in one row: the live session and its user. */
+export interface LiveSessionRow {
+  token_hash: string;
+  session_id: string;
+  expires_at: Date;
+  /** The database's clock says `last_seen_at` is older than the touch interval. */
+  needs_touch: boolean;
+  id: string;
+  email: string;
+  name: string | null;
+  surname: string | null;
+  role: Role;
+  is_active: boolean;
+  is_confirmed: boolean;
+  created_at: Date;
+  updated_at: Date;
+  blocked_until: Date | null;
+  last_login_at: Date | null;
+}
+
+const INTERVAL_MS = (param: string) => `make_interval(secs => ${param}::double precision / 1000)`;
+
+/**
+ * The hot path: one statement over the unique index on token_hash (for one token, or for the
+ * tokens of the requests that arrived while the previous statement ran), joined to the user, with every
+ * rule that can end a session (revocation, absolute and idle expiry, block, lost confirmation)
+ * checked by the database's clock, so every instance sees a change on the very next request.
+ */
+const FIND_LIVE_BY_TOKEN_HASH = `
+  SELECT s.token_hash, s.id AS session_id, s.expires_at,
+         s.last_seen_at < now() - ${INTERVAL_MS('$3')} AS needs_touch,
+         u.id, u.email, u.name, u.surname, u.role, u.is_active, u.is_confirmed,
+         u.created_at, u.updated_at, u.blocked_until, u.last_login_at
+    FROM sessions s JOIN users u ON u.id = s.user_id
+   WHERE s.token_hash = ANY($1::char(64)[])
+     AND s.revoked_at IS NULL
+     AND s.expires_at > now()
+     AND ($2::double precision IS NULL OR s.last_seen_at > now() - ${INTERVAL_MS('$2')})
+     AND u.is_confirmed
+     AND NOT ${blockedSql('u')}`;
+
+const TOUCH = `UPDATE sessions SET last_seen_at = now() WHERE id = $1`;
+
+/** Queries on sessions behind names that say what they are for. */
+@Injectable()
+export class SessionsRepository {
+  /** The `pg` pool on PostgreSQL, for named prepared statements; undefined on the embedded driver. */
+  private readonly pgPool?: Pool;
+  private readonly lookups: LookupBatcher<string, LiveSessionRow>;
+  private readonly idleTimeoutMs: number | null;
+  private readonly touchAfterMs: number;
+
+  constructor(
+    @InjectRepository(Session) private readonly repo: Repository<Session>,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(databaseConfig.KEY) dbCfg: DatabaseConfig,
+    @Inject(authConfig.KEY) authCfg: AuthConfig,
+  ) {
+    const master: unknown = (db.driver as unknown as { master?: unknown }).master;
+    if (master instanceof Pool) this.pgPool = master;
+    this.idleTimeoutMs = authCfg.sessionIdleTimeoutMs ?? null;
+    this.touchAfterMs = touchIntervalMs(authCfg.sessionIdleTimeoutMs);
+    // Half the pool at most, so logins and the rest always find a connection.
+    const slots = this.pgPool ? Math.max(1, Math.floor(dbCfg.poolSize / 2)) : 1;
+    this.lookups = new LookupBatcher((hashes) => this.fetchLive(hashes), slots);
+  }
+
+  private on(manager?: EntityManager): Repository<Session> {
+    return manager ? manager.getRepository(Session) : this.repo;
+  }
+
+  /** The live session of a token hash with its user, or undefined. */
+  findLiveByTokenHash(tokenHash: string): Promise<LiveSessionRow | undefined> {
+    return this.lookups.get(tokenHash);
+  }
+
+  /**
+   * One statement for many token hashes: on PostgreSQL a named prepared statement (parsed and
+   * planned once per connection), on the embedded database a plain query.
+   */
+  private async fetchLive(hashes: string[]): Promise<Map<string, LiveSessionRow>> {
+    const values = [hashes, this.idleTimeoutMs, this.touchAfterMs];
+    const rows = this.pgPool
+      ? (
+          await this.pgPool.query<LiveSessionRow>({
+            name: 'sessions_find_live_by_token_hashes',
+            text: FIND_LIVE_BY_TOKEN_HASH,
+            values,
+          })
+        ).rows
+      : await this.db.query<LiveSessionRow[]>(FIND_LIVE_BY_TOKEN_HASH, values);
+    return new Map(rows.map((r) => [r.token_hash, r]));
+  }
+
+  /** Moves `last_seen_at` to now (for the idle timeout and the session list). */
+  async touch(sessionId: string): Promise<void> {
+    if (this.pgPool) {
+      await this.pgPool.query({ name: 'sessions_touch', text: TOUCH, values: [sessionId] });
+    } else {
+      await this.db.query(TOUCH, [sessionId]);
+    }
+  }
+
+  async insert(
+    fields: Pick<Session, 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'>,
+    manager?: EntityManager,
+  ): Promise<Session> {
+    const repo = this.on(manager);
+    const saved = await repo.save(repo.create(fields));
+    return saved;
+  }
+
+  /** The user's sessions that still count (not revoked, not expired, not idle), newest first. */
+  findLiveForUser(
+    userId: string,
+    idleTimeoutMs: number | undefined,
+    manager?: EntityManager,
+  ): Promise<Session[]> {
+    const qb = this.on(manager)
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId', { userId })
+      .andWhere('s.revoked_at IS NULL')
+      .andWhere('s.expires_at > now()');
+    if (idleTimeoutMs !== undefined) {
+      qb.andWhere(`s.last_seen_at > now() - ${INTERVAL_MS(':idle')}`, { idle: idleTimeoutMs });
+    }
+    return qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id').getMany();
+  }
+
+  /** Revokes one live session of this user; false when there is none (unknown, other user's, over). */
+  async revokeForUser(
+    userId: string,
+    sessionId: string,
+    manager?: EntityManager,
+  ): Promise<boolean> {
+    const r = await this.on(manager)
+      .createQueryBuilder()
+      .update(Session)
+      .set({ revokedAt: () => 'now()' })
+      .where('id = :sessionId AND user_id = :userId', { sessionId, userId })
+      .andWhere('revoked_at IS NULL AND expires_at > now()')
+      .execute();
+    return (r.affected ?? 0) > 0;
+  }
+
+  /** Revokes every live session of the user, but `exceptSessionId`; returns how many. */
+  async revokeAllForUser(
+    userId: string,
+    exceptSessionId: string | undefined,
+    manager?: EntityManager,
+  ): Promise<number> {
+    const qb = this.on(manager)
+      .createQueryBuilder()
+      .update(Session)
+      .set({ revokedAt: () => 'now()' })
+      .where('user_id = :userId AND revoked_at IS NULL AND expires_at > now()', { userId });
+    if (exceptSessionId) qb.andWhere('id <> :exceptSessionId', { exceptSessionId });
+    const r = await qb.execute();
+    return r.affected ?? 0;
+  }
+
+  /** Deletes sessions that expired or were revoked longer than `graceMs` ago; returns how many. */
+  async purgeEnded(graceMs: number): Promise<number> {
+    const r = await this.repo
+      .createQueryBuilder()
+      .delete()
+      .from(Session)
+      .where(
+        `expires_at < now() - ${INTERVAL_MS(':grace')} OR revoked_at < now() - ${INTERVAL_MS(':grace')}`,
+        { grace: graceMs },
+      )
+      .execute();
+    return r.affected ?? 0;
+  }
+}

@@ -1,0 +1,105 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { authConfig, AuthConfig } from '../config/config';
+import { Session } from './session.entity';
+import {
+  hashSessionToken,
+  looksLikeSessionToken,
+  newSessionToken,
+  touchIntervalMs,
+} from './session-token';
+import { LiveSessionRow, SessionsRepository } from './sessions.repository';
+
+/** Bounds the memory of the write de-duplication; clearing it only costs a few extra writes. */
+const MAX_TOUCH_ENTRIES = 50_000;
+
+export interface NewSession {
+  /** The opaque token: given to the client once, never stored. */
+  token: string;
+  session: Session;
+}
+
+export interface ClientInfo {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+/** Sessions: create at login, validate on every request, revoke one or all. */
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+  private readonly touchAfterMs: number;
+  /** When this process last wrote `last_seen_at` per session, so a burst of requests writes once. */
+  private readonly touchedAt = new Map<string, number>();
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
+  ) {
+    this.touchAfterMs = touchIntervalMs(cfg.sessionIdleTimeoutMs);
+  }
+
+  /**
+   * Opens a session for the user. With SESSION_POLICY=single the user's earlier sessions end in the
+   * same transaction (pass `manager` to make it part of the caller's).
+   */
+  async create(userId: string, client: ClientInfo, manager?: EntityManager): Promise<NewSession> {
+    const token = newSessionToken();
+    if (this.cfg.sessionPolicy === 'single') {
+      await this.sessions.revokeAllForUser(userId, undefined, manager);
+    }
+    const session = await this.sessions.insert(
+      {
+        userId,
+        tokenHash: hashSessionToken(token),
+        expiresAt: new Date(Date.now() + this.cfg.sessionTtlMs),
+        ip: client.ip?.slice(0, 64) ?? null,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+      },
+      manager,
+    );
+    return { token, session };
+  }
+
+  /**
+   * The live session of a token with its user, or undefined (malformed, unknown, expired, idle,
+   * revoked, or the user blocked or unconfirmed). No cache: a change counts on the next request.
+   */
+  async validate(token: string): Promise<LiveSessionRow | undefined> {
+    if (!looksLikeSessionToken(token)) return undefined;
+    const row = await this.sessions.findLiveByTokenHash(hashSessionToken(token));
+    if (row?.needs_touch) this.touchInBackground(row.session_id);
+    return row;
+  }
+
+  private touchInBackground(sessionId: string): void {
+    const now = Date.now();
+    const last = this.touchedAt.get(sessionId);
+    if (last !== undefined && now - last < this.touchAfterMs) return;
+    if (this.touchedAt.size >= MAX_TOUCH_ENTRIES) this.touchedAt.clear();
+    this.touchedAt.set(sessionId, now);
+    // Not awaited: the answer does not wait for the write, and a failed write only loses a stamp.
+    this.sessions.touch(sessionId).catch((e: unknown) => {
+      this.touchedAt.delete(sessionId);
+      this.logger.warn({ msg: 'could not update last_seen_at', err: String(e) });
+    });
+  }
+
+  /** The user's live sessions, newest first. */
+  listForUser(userId: string): Promise<Session[]> {
+    return this.sessions.findLiveForUser(userId, this.cfg.sessionIdleTimeoutMs);
+  }
+
+  /** Ends one live session of this user; false when the user has no such live session. */
+  revoke(userId: string, sessionId: string, manager?: EntityManager): Promise<boolean> {
+    return this.sessions.revokeForUser(userId, sessionId, manager);
+  }
+
+  /** Ends every live session of the user (but `exceptSessionId`); returns how many ended. */
+  revokeAllForUser(
+    userId: string,
+    opts: { exceptSessionId?: string; manager?: EntityManager } = {},
+  ): Promise<number> {
+    return this.sessions.revokeAllForUser(userId, opts.exceptSessionId, opts.manager);
+  }
+}

@@ -1,0 +1,96 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { AuthUser } from '../common/auth-user';
+import type { AuditContext } from '../common/audit-context';
+import { AdminOnly } from '../common/decorators/admin-only.decorator';
+import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
+import { CurrentUser } from '../common/decorators/current-user.decorator';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { AddUserDto } from './dto/add-user.dto';
+import { ChangeStatusDto } from './dto/change-status.dto';
+import { ListUsersQueryDto } from './dto/list-users.query.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserListDto } from './dto/user-list.dto';
+import { UserResponseDto } from './dto/user-response.dto';
+import { UsersService } from './users.service';
+
+/** User management for `root` and `admin`. `:id` routes come last so named routes win. */
+@ApiTags('admin')
+@AdminOnly()
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('list')
+  @ApiOperation({ summary: 'List users: pages, search, filters, sort' })
+  @ApiOkResponse({ type: UserListDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  list(@Query() query: ListUsersQueryDto): Promise<UserListDto> {
+    return this.users.list(query);
+  }
+
+  @Post('add')
+  @ApiOperation({ summary: 'Add a user; the confirmation mail goes out through the outbox' })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'validation_failed, passwords_dont_match, weak_password',
+  })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'user_exists' })
+  @Audit('user_add')
+  add(
+    @CurrentUser() actor: AuthUser,
+    @Body() dto: AddUserDto,
+    @AuditCtx() audit: AuditContext,
+  ): Promise<UserResponseDto> {
+    return this.users.add(actor, dto, audit);
+  }
+
+  @Put('status/change')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Block (ends all sessions at once) or unblock a user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'cannot_block_self, last_root' })
+  @Audit('user_block')
+  changeStatus(
+    @CurrentUser() actor: AuthUser,
+    @Body() dto: ChangeStatusDto,
+    @AuditCtx() audit: AuditContext,
+  ): Promise<UserResponseDto> {
+    return this.users.changeStatus(actor, dto, audit);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One user' })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
+  get(@Param('id') id: string): Promise<UserResponseDto> {
+    return this.users.get(id);
+  }
+
+  @Put(':id')
+  @ApiOperation({
+    summary: 'Update email, name, surname or role (a new email needs confirming again)',
+  })
+  @ApiOkResponse({ type: UserResponseDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'user_exists, last_root' })
+  @Audit('user_update')
+  update(
+    @CurrentUser() actor: AuthUser,
+    @Param('id') id: string,
+    @Body() dto: UpdateUserDto,
+    @AuditCtx() audit: AuditContext,
+  ): Promise<UserResponseDto> {
+    return this.users.update(actor, id, dto, audit);
+  }
+}

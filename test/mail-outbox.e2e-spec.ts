@@ -1,0 +1,188 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { PinoLoggerService } from '../src/common/logging/logger';
+import { MailOutbox } from '../src/mail/mail-outbox.entity';
+import { MailOutboxRepository } from '../src/mail/mail-outbox.repository';
+import { MailRenderer } from '../src/mail/mail.renderer';
+import { MailService } from '../src/mail/mail.service';
+import { MailTransport } from '../src/mail/mail.transport';
+import { MailWorker } from '../src/mail/mail.worker';
+import { UsersRepository } from '../src/users/users.repository';
+import { codeOf, nthMailTo } from './support/mail-helpers';
+import { startApp, TestApp } from './support/test-app';
+
+const PASSWORD = 'purple elephants dance quietly';
+
+/** Polls until `check` returns a value (not undefined), for state the worker changes later. */
+async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('mail outbox and worker', () => {
+  let t: TestApp;
+  let n = 0;
+  const address = (tag: string) => `${tag}-${++n}@example.com`;
+  const outboxRow = (to: string) => t.db.getRepository(MailOutbox).findOneBy({ toAddress: to });
+
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(() => t.destroy());
+
+  it('keeps the mail of a sign-up while SMTP is down and delivers it when it is back', async () => {
+    const port = t.mail.port;
+    await t.mail.stop();
+    const email = address('outage');
+    try {
+      const res = await t.http.post('/register').send({ email, password: PASSWORD });
+      expect(res.status).toBe(202);
+      // The worker tried, failed, and scheduled a retry with backoff; the context (code) is kept.
+      const failed = await eventually(async () => {
+        const row = await outboxRow(email);
+        return row && row.attempts >= 1 && row.status === 'pending' ? row : undefined;
+      });
+      expect(failed.lastError).toBeTruthy();
+      expect(failed.nextAttemptAt.getTime()).toBeGreaterThan(Date.now());
+      expect(failed.context).toHaveProperty('code');
+    } finally {
+      await t.mail.start(port);
+    }
+    // Bring the retry forward rather than wait out the backoff.
+    await t.db.query(`UPDATE mail_outbox SET next_attempt_at = now() WHERE to_address = $1`, [
+      email,
+    ]);
+    const mail = await nthMailTo(t.mail, email);
+    expect(codeOf(mail)).toMatch(/^\d{6}$/);
+    const sent = await eventually(async () => {
+      const row = await outboxRow(email);
+      return row?.status === 'sent' ? row : undefined;
+    });
+    expect(sent.context).toEqual({});
+    expect(sent.sentAt).toBeInstanceOf(Date);
+    await t.http
+      .post('/register/confirm')
+      .send({ email, code: codeOf(mail) })
+      .expect(200);
+  });
+
+  it('marks a mail failed for good after the last try and drops its context', async () => {
+    const port = t.mail.port;
+    const email = address('doomed');
+    await t.mail.stop();
+    try {
+      await t.db.transaction((m) =>
+        t.app.get(MailService).enqueue(m, { to: email, template: 'account-exists', context: {} }),
+      );
+      await t.db.query(`UPDATE mail_outbox SET attempts = 7 WHERE to_address = $1`, [email]);
+      const row = await eventually(async () => {
+        const r = await outboxRow(email);
+        return r?.status === 'failed' ? r : undefined;
+      });
+      expect(row.attempts).toBe(8);
+      expect(row.lastError).toBeTruthy();
+    } finally {
+      await t.mail.start(port);
+    }
+  });
+
+  it('sends each mail once with several workers claiming at the same time', async () => {
+    const deps = [
+      t.app.get(MailOutboxRepository),
+      t.app.get(MailRenderer),
+      t.app.get(MailTransport),
+    ] as const;
+    const workers = [new MailWorker(...deps), new MailWorker(...deps), new MailWorker(...deps)];
+    for (const w of workers) w.options.batchSize = 3;
+    const to = Array.from({ length: 24 }, () => address('many'));
+    await t.db.transaction(async (m) => {
+      for (const a of to) {
+        await t.app.get(MailService).enqueue(m, { to: a, template: 'account-exists', context: {} });
+      }
+    });
+    // Three extra workers race the app's own worker.
+    const claimed = await Promise.all(workers.map((w) => w.drain()));
+    await t.mail.waitFor(() => to.every((a) => t.mail.to(a).length >= 1));
+    // Once every row is settled (the app's own worker may still be marking its last one)...
+    await eventually(async () => {
+      const rows = await t.db.getRepository(MailOutbox).findBy(to.map((a) => ({ toAddress: a })));
+      return rows.every((r) => r.status === 'sent') ? true : undefined;
+    });
+    // ...each address got exactly one mail.
+    expect(to.map((a) => t.mail.to(a).length)).toEqual(to.map(() => 1));
+    expect(claimed.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(to.length);
+  });
+
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'sends each mail once with two app instances on one PostgreSQL database',
+    async () => {
+      const second = await startApp({}, { database: t.database, mail: t.mail });
+      try {
+        const to = Array.from({ length: 20 }, () => address('two-apps'));
+        await t.db.transaction(async (m) => {
+          for (const a of to) {
+            await t.app
+              .get(MailService)
+              .enqueue(m, { to: a, template: 'account-exists', context: {} });
+          }
+        });
+        await Promise.all([t.app.get(MailWorker).drain(), second.app.get(MailWorker).drain()]);
+        await t.mail.waitFor(() => to.every((a) => t.mail.to(a).length >= 1));
+        expect(to.map((a) => t.mail.to(a).length)).toEqual(to.map(() => 1));
+      } finally {
+        await second.close();
+      }
+    },
+  );
+});
+
+describe('mail without SMTP_URL', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startApp({ SMTP_URL: undefined, OTP_TTL: '1s', SIGNUP_ENABLED: 'false' });
+  });
+  afterAll(() => t.destroy());
+
+  it('writes each mail to DATA_DIR/mail as .eml and logs its code', async () => {
+    const log = jest.spyOn(t.app.get(PinoLoggerService), 'log');
+    const email = 'dev@example.com';
+    await t.app.get(UsersRepository).create({ email, isConfirmed: true });
+    await t.http.post('/password/forgot').send({ email }).expect(202);
+
+    const dir = join(t.env.DATA_DIR, 'mail');
+    const file = await eventually(async () => {
+      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
+      return files[0];
+    });
+    const mail = await simpleParser(readFileSync(join(dir, file)));
+    expect(mail.subject).toBe('Reset your Email Auth password');
+    expect(mail.html).toBeTruthy();
+    const code = codeOf(mail);
+    const line = log.mock.calls.find(
+      ([entry]) => typeof entry === 'object' && JSON.stringify(entry).includes(code),
+    );
+    expect(line?.[0]).toMatchObject({ to: email, file: join(dir, file) });
+    expect(JSON.stringify(line?.[0])).toContain('/password/reset?token=');
+
+    // OTP_TTL is 1 s here: the code has expired by now.
+    await new Promise((r) => setTimeout(r, 1100));
+    const late = await t.http
+      .post('/password/reset')
+      .send({ email, code, new_password: 'seven green turtles swim slowly' });
+    expect(late.status).toBe(400);
+    expect(late.body.code).toBe('invalid_code');
+  });
+
+  it('refuses sign-up when SIGNUP_ENABLED is false', async () => {
+    const res = await t.http.post('/register').send({ email: 'x@example.com', password: PASSWORD });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('signup_disabled');
+  });
+});
