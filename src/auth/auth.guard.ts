@@ -5,6 +5,7 @@ import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import { AppError } from '../common/errors';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
+import { passesCsrfCheck } from '../common/session-cookie.rules';
 import { SessionCookie } from './session-cookie';
 
 declare module 'express-serve-static-core' {
@@ -32,7 +33,6 @@ export class CsrfHeaderMissingError extends AppError {
   }
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
@@ -66,7 +66,7 @@ export class AuthGuard implements CanActivate {
       token = BEARER.exec(authorization)?.[1];
     } else {
       token = this.cookie.read(req);
-      if (token && !SAFE_METHODS.has(req.method) && !SessionCookie.hasCsrfHeader(req)) {
+      if (token && !passesCsrfCheck(req)) {
         throw new CsrfHeaderMissingError();
       }
     }

@@ -1,18 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CookieOptions, Request, Response } from 'express';
+import { readCookie, SESSION_COOKIE } from '../common/session-cookie.rules';
 import { authConfig, AuthConfig } from '../config/config';
-
-/**
- * `__Host-` makes browsers insist on Secure, Path=/ and no Domain, so no sub-domain can plant or
- * read it. Browsers treat http://localhost as secure, so it works in development too.
- */
-export const SESSION_COOKIE = '__Host-session';
-
-/**
- * Headers a cross-site form cannot send: a state-changing request authenticated by the cookie must
- * carry one of them (a CORS preflight stops other origins from adding them).
- */
-export const CSRF_HEADERS = ['x-csrf-protection', 'x-requested-with'];
 
 const OPTIONS: CookieOptions = { httpOnly: true, secure: true, sameSite: 'strict', path: '/' };
 
@@ -35,17 +24,6 @@ export class SessionCookie {
 
   /** The token from the cookie, when cookie mode is on and the request has one. */
   read(req: Request): string | undefined {
-    if (!this.cfg.cookie) return undefined;
-    const header = req.headers.cookie;
-    if (!header) return undefined;
-    for (const part of header.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
-    }
-    return undefined;
-  }
-
-  static hasCsrfHeader(req: Request): boolean {
-    return CSRF_HEADERS.some((h) => !!req.headers[h]);
+    return this.cfg.cookie ? readCookie(req, SESSION_COOKIE) : undefined;
   }
 }

@@ -23,7 +23,9 @@ export class AppError extends HttpException {
     readonly detail: string | string[],
     readonly headers: Record<string, string> = {},
   ) {
-    super(Array.isArray(detail) ? detail.join('; ') : detail, status);
+    // The response is the full error shape, so even an app with Nest's default filter (a service
+    // using the client module) answers in the API's shape.
+    super(errorBody(status, code, detail), status);
   }
 }
 

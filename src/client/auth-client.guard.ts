@@ -1,0 +1,62 @@
+import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { IS_PUBLIC } from '../common/decorators/public.decorator';
+import { passesCsrfCheck, readCookie, SESSION_COOKIE } from '../common/session-cookie.rules';
+import { AUTH_CLIENT_OPTIONS, AuthClientOptions } from './auth-client.options';
+import { AuthClientService } from './auth-client.service';
+
+/**
+ * Lets a request through when the auth server accepts its token (bearer header, or the cookie in
+ * cookie mode), and puts the user on `request.user`. Routes marked `@Public()` skip it.
+ */
+@Injectable()
+export class AuthClientGuard implements CanActivate {
+  private readonly cookieName: string;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly client: AuthClientService,
+    @Inject(AUTH_CLIENT_OPTIONS) options: AuthClientOptions,
+  ) {
+    this.cookieName = options.cookieName ?? SESSION_COOKIE;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const req = context.switchToHttp().getRequest<Request>();
+    const auth = req.headers.authorization;
+    const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    const token = bearer ?? readCookie(req, this.cookieName);
+    // As on the server: a write authenticated by the cookie must carry a header forms cannot send.
+    if (!bearer && token && !passesCsrfCheck(req)) {
+      throw new HttpException(
+        {
+          statusCode: 403,
+          error: 'Forbidden',
+          code: 'csrf_header_missing',
+          message: 'A request authenticated by the session cookie must send X-CSRF-Protection: 1.',
+        },
+        403,
+      );
+    }
+    if (!token) {
+      throw new HttpException(
+        {
+          statusCode: 401,
+          error: 'Unauthorized',
+          code: 'invalid_token',
+          message: 'A bearer token is required.',
+        },
+        401,
+      );
+    }
+    req.user = await this.client.validate(token);
+    return true;
+  }
+}

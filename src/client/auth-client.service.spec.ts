@@ -1,0 +1,104 @@
+import { HttpException } from '@nestjs/common';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AuthClientService } from './auth-client.service';
+
+/** A stand-in auth server over real HTTP whose answer the test sets. */
+class FakeAuthServer {
+  requests = 0;
+  status = 200;
+  delayMs = 0;
+  private server: Server = createServer((req, res) => {
+    this.requests += 1;
+    setTimeout(() => {
+      res.writeHead(this.status, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          this.status === 200
+            ? {
+                id: 7,
+                email: 'ada@example.com',
+                role: 'admin',
+                session: { id: 's-1', expires_at: new Date(Date.now() + 3600_000).toISOString() },
+                seen_auth: req.headers.authorization,
+              }
+            : { statusCode: this.status, code: 'x' },
+        ),
+      );
+    }, this.delayMs);
+  });
+  url = '';
+
+  async start() {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+  stop() {
+    this.server.closeAllConnections();
+    return new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+async function statusOf(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 200;
+  } catch (e) {
+    return (e as HttpException).getStatus();
+  }
+}
+
+describe('AuthClientService', () => {
+  let server: FakeAuthServer;
+  beforeEach(async () => {
+    server = await new FakeAuthServer().start();
+  });
+  afterEach(() => server.stop());
+
+  it('maps the answer to the request user', async () => {
+    const client = new AuthClientService({ baseUrl: server.url });
+    await expect(client.validate('tok')).resolves.toEqual({
+      id: '7',
+      email: 'ada@example.com',
+      role: 'admin',
+      sessionId: 's-1',
+    });
+  });
+
+  it('asks the server every time when the cache is off (the default)', async () => {
+    const client = new AuthClientService({ baseUrl: server.url });
+    await client.validate('tok');
+    await client.validate('tok');
+    expect(server.requests).toBe(2);
+  });
+
+  it('with a cache, keeps passing a revoked token until the entry expires', async () => {
+    const client = new AuthClientService({ baseUrl: server.url, cacheTtlMs: 300 });
+    await client.validate('tok');
+    server.status = 401;
+    expect(await statusOf(client.validate('tok'))).toBe(200);
+    expect(server.requests).toBe(1);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await statusOf(client.validate('tok'))).toBe(401);
+  });
+
+  it('answers 503 when the server errs, is too slow or is gone', async () => {
+    const client = new AuthClientService({ baseUrl: server.url, timeoutMs: 200 });
+    server.status = 500;
+    expect(await statusOf(client.validate('tok'))).toBe(503);
+    server.status = 200;
+    server.delayMs = 500;
+    expect(await statusOf(client.validate('tok'))).toBe(503);
+    await server.stop();
+    expect(await statusOf(client.validate('tok'))).toBe(503);
+    server = await new FakeAuthServer().start();
+  });
+
+  it('refuses a bad base URL and a cache longer than ten seconds', () => {
+    expect(() => new AuthClientService({ baseUrl: 'auth.example.com' })).toThrow(/baseUrl/);
+    expect(() => new AuthClientService({ baseUrl: server.url, cacheTtlMs: 60_000 })).toThrow(
+      /cacheTtlMs/,
+    );
+  });
+});
