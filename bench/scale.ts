@@ -13,6 +13,7 @@
  * BENCH_CONNECTIONS (8).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -157,6 +158,26 @@ async function main(): Promise<void> {
   try {
     await waitUntilUp();
     const headers = await authHeaders();
+
+    // Seeded names end in 5 hex characters of md5(n): 4 of them match about 1 in 60,000 users.
+    const fragments = Array.from({ length: 300 }, () =>
+      createHash('md5')
+        .update(String(1 + Math.floor(Math.random() * 1_000_000)))
+        .digest('hex')
+        .slice(1, 5),
+    );
+    await latency(
+      'users: search, a filter and a sort (selective search)',
+      fragments.map((f) => `/users/list?search=${f}&is_active=true&sort=-created_at`),
+      headers,
+    );
+    await latency(
+      'users: search, a filter and a sort (a surname: 100,000 matches)',
+      ['turing', 'hopper', 'knuth', 'liskov'].flatMap((name) =>
+        [1, 2, 3].map((p) => `/users/list?search=${name}&role=user&sort=-last_login_at&page=${p}`),
+      ),
+      headers,
+    );
 
     const users = Array.from({ length: 500 }, () => 1 + Math.floor(Math.random() * 1_000_000));
     await latency(

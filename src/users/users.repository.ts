@@ -91,13 +91,14 @@ export class UsersRepository {
   async list(f: UserListFilter): Promise<[User[], number]> {
     const qb = this.repo.createQueryBuilder('u');
     if (f.search) {
-      const q = `%${escapeLike(f.search.toLowerCase())}%`;
+      // ILIKE on the columns themselves, so the trigram indexes (UserSearchTrigram) serve it.
+      const q = `%${escapeLike(f.search)}%`;
       qb.andWhere(
         new Brackets((w) =>
           w
-            .where('u.email LIKE :q', { q })
-            .orWhere('lower(u.name) LIKE :q', { q })
-            .orWhere('lower(u.surname) LIKE :q', { q }),
+            .where('u.email ILIKE :q', { q })
+            .orWhere('u.name ILIKE :q', { q })
+            .orWhere('u.surname ILIKE :q', { q }),
         ),
       );
     }
