@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { PinoLoggerService } from '../src/common/logging/logger';
@@ -157,19 +157,21 @@ describe('mail without SMTP_URL', () => {
     await t.http.post('/password/forgot').send({ email }).expect(202);
 
     const dir = join(t.env.DATA_DIR, 'mail');
-    const file = await eventually(async () => {
-      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.eml')) : [];
-      return files[0];
-    });
+    // The log line comes after the file is complete.
+    const line = await eventually(async () =>
+      log.mock.calls.find(([entry]) => JSON.stringify(entry).includes('.eml')),
+    );
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    const file = files[0];
+    expect(file).toMatch(/\.eml$/);
     const mail = await simpleParser(readFileSync(join(dir, file)));
     expect(mail.subject).toBe('Reset your Email Auth password');
     expect(mail.html).toBeTruthy();
     const code = codeOf(mail);
-    const line = log.mock.calls.find(
-      ([entry]) => typeof entry === 'object' && JSON.stringify(entry).includes(code),
-    );
-    expect(line?.[0]).toMatchObject({ to: email, file: join(dir, file) });
-    expect(JSON.stringify(line?.[0])).toContain('/password/reset?token=');
+    expect(line[0]).toMatchObject({ to: email, file: join(dir, file) });
+    expect(JSON.stringify(line[0])).toContain(code);
+    expect(JSON.stringify(line[0])).toContain('/password/reset?token=');
 
     // OTP_TTL is 1 s here: the code has expired by now.
     await new Promise((r) => setTimeout(r, 1100));

@@ -1,6 +1,6 @@
 import { MailerService } from '@nestjs-modules/mailer';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { databaseConfig, DatabaseConfig, mailConfig, MailConfig } from '../config/config';
 import type { RenderedMail } from './mail.renderer';
@@ -40,7 +40,9 @@ export class MailTransport {
     await mkdir(this.mailDir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const file = join(this.mailDir, `${stamp}-${id}.eml`);
-    await writeFile(file, info.message ?? '', { mode: 0o600 });
+    // Written aside and renamed, so whoever watches the folder never reads half a mail.
+    await writeFile(`${file}.part`, info.message ?? '', { mode: 0o600 });
+    await rename(`${file}.part`, file);
     // On purpose with the text (code and link): this mode exists so a developer can read them.
     this.logger.log({
       msg: 'mail not sent (no SMTP_URL); written to file',
