@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Public } from '../src/common/decorators/public.decorator';
+import { PinoLoggerService } from '../src/common/logging/logger';
 import { User } from '../src/users/user.entity';
 import { runEntry } from './support/run-server';
 import { freePort } from './support/free-port';
@@ -161,8 +162,12 @@ describe('the foundation', () => {
     );
   });
 
-  it('answers an unexpected error 500 with a request id and nothing else', async () => {
+  it('answers an unexpected error 500 with a request id and nothing else, and logs it', async () => {
+    const logged = jest.spyOn(t.app.get(PinoLoggerService), 'error');
     const res = await t.http.get('/test-only/boom').set('X-Request-Id', 'req-500').expect(500);
+    const line = logged.mock.calls.find(([entry]) => JSON.stringify(entry).includes('req-500'));
+    logged.mockRestore();
+    expect(line?.[0]).toMatchObject({ request_id: 'req-500', err: expect.any(Error) });
     expect(res.body).toEqual({
       statusCode: 500,
       error: 'Internal Server Error',

@@ -2,16 +2,15 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { catchError, concatMap, from, Observable, throwError } from 'rxjs';
-import { auditContextOf } from '../common/audit-context';
-import { AUDIT_ACTION } from '../common/decorators/audit.decorator';
+import { AUDIT_ACTION, auditContextOf } from '../common/audit-context';
 import { mapException } from '../common/filters/map-exception';
 import { AuditService } from './audit.service';
 
 /**
- * Writes one record per request to an `@Audit(action)` route, after the handler: `success`, or the
- * error code the client gets (the same mapping as the exception filter). The answer waits for the
- * record, so a client that reads the history next sees it; a failed write is logged and does not
- * change the answer (the action itself has happened).
+ * Writes one record per request to an `@Audit(action)` route (the decorator attaches it), after
+ * the handler: `success`, or the error code the client gets (the same mapping as the exception
+ * filter). The answer waits for the record, so a client that reads the history next sees it; a
+ * failed write is logged and does not change the answer (the action itself has happened).
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {

@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditHistoryService } from './audit-history.service';
 import { AuditRecord } from './audit-record.entity';
@@ -11,8 +10,8 @@ import { AuditService } from './audit.service';
 
 /**
  * Global: every module records auth events and admin actions through AuditService, and every
- * `@Audit()` route through the AuditInterceptor. Also serves the history (/users/actions) and runs
- * the retention purge.
+ * `@Audit()` route through the AuditInterceptor (which that decorator attaches). Also serves the
+ * history (/users/actions) and runs the retention purge.
  */
 @Global()
 @Module({
@@ -23,8 +22,8 @@ import { AuditService } from './audit.service';
     AuditRepository,
     AuditHistoryService,
     AuditRetentionService,
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    AuditInterceptor,
   ],
-  exports: [AuditService],
+  exports: [AuditService, AuditInterceptor],
 })
 export class AuditModule {}

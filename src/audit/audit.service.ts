@@ -61,7 +61,12 @@ export class AuditService {
     try {
       await this.record(entry);
     } catch (e) {
-      this.logger.error({ msg: 'audit record lost', action: entry.action, err: String(e) });
+      this.logger.error({
+        msg: 'audit record lost',
+        action: entry.action,
+        request_id: entry.request?.id,
+        err: String(e),
+      });
     }
   }
 

@@ -1,5 +1,8 @@
 import type { Request } from 'express';
 
+/** Metadata key of `@Audit(action)`. */
+export const AUDIT_ACTION = 'audit:action';
+
 /** What the route declares about auditing; put on the request before any guard can deny it. */
 export interface AuditedRoute {
   /** The `@Audit()` action, if any. */

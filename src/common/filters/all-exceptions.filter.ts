@@ -23,9 +23,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     const { body, headers, unexpected } = mapException(exception);
     if (unexpected) {
-      this.logger.error(exception instanceof Error ? exception : String(exception));
+      this.logger.error({ msg: 'unexpected error', request_id: req.id, err: exception });
     } else if (body.code === 'database_unavailable') {
-      this.logger.warn({ msg: 'database unavailable', err: String(exception) });
+      this.logger.warn({ msg: 'database unavailable', request_id: req.id, err: String(exception) });
     }
     if (body.statusCode >= 500) body.request_id = req.id;
 

@@ -1,8 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { auditContextOf } from '../audit-context';
-import { AUDIT_ACTION } from '../decorators/audit.decorator';
+import { AUDIT_ACTION, auditContextOf } from '../audit-context';
 import { ADMIN_ONLY } from '../decorators/admin-only.decorator';
 
 /**

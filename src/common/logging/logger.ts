@@ -1,6 +1,5 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
-import { requestContext } from '../request-context';
 
 /** Keys whose values never reach a log line, wherever they appear in a logged object. */
 const SECRET_KEYS = [
@@ -24,10 +23,6 @@ export function createLogger(level: string): Logger {
     redact: {
       paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`)],
       censor: '[redacted]',
-    },
-    mixin: () => {
-      const ctx = requestContext.getStore();
-      return ctx ? { request_id: ctx.requestId } : {};
     },
   });
 }
