@@ -426,6 +426,45 @@ describe('login, sessions and token validation', () => {
       expect((await attempt(known.email)).status).toBe(401);
     });
 
+    it('counts a burst of parallel guesses before any is checked, so only five get through', async () => {
+      const u = await createUser(t);
+      const answers = await Promise.all(Array.from({ length: 12 }, () => attempt(u.email)));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+      const [denied] = await t.db.query(
+        `SELECT count(*)::int AS n FROM audit_log WHERE action = 'login'
+           AND outcome = 'too_many_attempts' AND target_email = $1`,
+        [u.email],
+      );
+      expect(denied.n).toBe(7);
+    });
+
+    it('keeps the wait growing to 15 minutes for a patient guesser, and forgets after a quiet window', async () => {
+      const u = await createUser(t);
+      const key = `login:${u.email}`;
+      for (let i = 0; i < 5; i++) await attempt(u.email);
+      // Nine failures, the first twenty minutes ago; the last wait has just ended.
+      await t.db.query(
+        `UPDATE rate_limits SET hits = 9, window_started_at = now() - interval '20 minutes',
+                locked_until = now() - interval '1 second' WHERE key = $1`,
+        [key],
+      );
+      expect((await attempt(u.email)).status).toBe(401);
+      expect((await attempt(u.email)).headers['retry-after']).toBe('900');
+
+      // Fifteen quiet minutes after the end of the wait: the count starts again.
+      await t.db.query(
+        `UPDATE rate_limits SET locked_until = now() - interval '15 minutes 1 second' WHERE key = $1`,
+        [key],
+      );
+      for (let i = 0; i < 4; i++) expect((await attempt(u.email)).status).toBe(401);
+      const [row] = await t.db.query('SELECT hits, locked_until FROM rate_limits WHERE key = $1', [
+        key,
+      ]);
+      expect(row).toMatchObject({ hits: 4, locked_until: null });
+    });
+
     it('counts wrong current passwords of PUT /password toward the throttle', async () => {
       const u = await createUser(t);
       const token = await loginToken(t, u.email);

@@ -5,7 +5,7 @@ import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import { AppError } from '../common/errors';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
-import { passesCsrfCheck } from '../common/session-cookie.rules';
+import { passesCsrfCheck, readBearer } from '../common/session-cookie.rules';
 import { SessionCookie } from './session-cookie';
 
 declare module 'express-serve-static-core' {
@@ -32,8 +32,6 @@ export class CsrfHeaderMissingError extends AppError {
     );
   }
 }
-
-const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * Global authentication: every route needs a live session unless it is marked `@Public()`. The
@@ -63,7 +61,7 @@ export class AuthGuard implements CanActivate {
     let token: string | undefined;
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
-      token = BEARER.exec(authorization)?.[1];
+      token = readBearer(authorization);
     } else {
       token = this.cookie.read(req);
       if (token && !passesCsrfCheck(req)) {

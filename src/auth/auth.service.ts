@@ -68,7 +68,15 @@ export class AuthService implements OnModuleInit {
 
   async login(dto: LoginDto, req: Request): Promise<LoginResult> {
     const email = dto.email;
-    await this.throttle.assertAllowed(email);
+    try {
+      await this.throttle.begin(email);
+    } catch (e) {
+      if (e instanceof AppError) {
+        const target = { email };
+        await this.audit.recordQuietly({ action: 'login', outcome: e.code, target, request: req });
+      }
+      throw e;
+    }
     const user = await this.users.findWithPasswordByEmail(email);
     // Exactly one bcrypt comparison whatever the address: a real hash or the dummy one.
     const passwordOk = await this.passwords.verify(
@@ -80,7 +88,6 @@ export class AuthService implements OnModuleInit {
     // A blocked user with the right password is answered (and counted) like a wrong password, so
     // neither the answer nor the throttle's later answers tell that the password was right.
     if (!user || !user.passwordHash || !passwordOk || isBlocked(user)) {
-      await this.throttle.recordFailure(email);
       await this.audit.recordQuietly({
         action: 'login',
         outcome: 'invalid_credentials',
@@ -91,6 +98,7 @@ export class AuthService implements OnModuleInit {
       throw new InvalidCredentialsError();
     }
     if (!user.isConfirmed) {
+      await this.throttle.succeeded(email);
       await this.audit.recordQuietly({
         action: 'login',
         outcome: 'email_not_confirmed',
@@ -124,7 +132,7 @@ export class AuthService implements OnModuleInit {
       );
       return created;
     });
-    await this.throttle.clear(email);
+    await this.throttle.succeeded(email);
     return {
       token,
       expiresAt: session.expiresAt,
@@ -217,16 +225,14 @@ export class AuthService implements OnModuleInit {
       });
       throw e;
     };
-    await this.throttle.assertAllowed(user.email);
+    await this.throttle.begin(user.email);
     const stored = await this.users.findWithPasswordById(user.id);
     const ok = await this.passwords.verify(
       dto.current_password,
       stored?.passwordHash ?? this.dummyHash,
     );
-    if (!stored?.passwordHash || !ok) {
-      await this.throttle.recordFailure(user.email);
-      return fail(new InvalidCurrentPasswordError());
-    }
+    if (!stored?.passwordHash || !ok) return fail(new InvalidCurrentPasswordError());
+    await this.throttle.succeeded(user.email);
     try {
       this.policy.check(dto.new_password, user.email);
     } catch (e) {
@@ -252,7 +258,6 @@ export class AuthService implements OnModuleInit {
         m,
       );
     });
-    await this.throttle.clear(user.email);
   }
 }
 

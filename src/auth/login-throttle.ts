@@ -3,26 +3,24 @@ import { Injectable } from '@nestjs/common';
 import { TooManyRequestsError } from '../common/errors';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service';
 
-/** Failures allowed within the window before each further attempt must wait. */
+/**
+ * Failures allowed within the window; the fifth starts a wait of 30 s, doubling with each further
+ * failure up to 15 minutes.
+ */
 export const LOGIN_FREE_FAILURES = 5;
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 export const LOGIN_FIRST_WAIT_MS = 30_000;
 export const LOGIN_MAX_WAIT_MS = 15 * 60_000;
 
 /**
- * The wait after the n-th failure within the window: none for the first four, then 30 s after the
- * fifth, doubling with each further failure, at most 15 minutes.
- */
-export function loginWaitMs(failures: number): number {
-  if (failures < LOGIN_FREE_FAILURES) return 0;
-  return Math.min(LOGIN_MAX_WAIT_MS, LOGIN_FIRST_WAIT_MS * 2 ** (failures - LOGIN_FREE_FAILURES));
-}
-
-/**
  * Per-address login throttle (SECURITY.md, Throttling), kept in the database so it holds across
  * instances and restarts. Keyed by the submitted address whether or not an account has it, so the
  * answers (status, body, Retry-After) do not tell known addresses from unknown ones. A wait only
  * delays: once it is over the right password works from anywhere.
+ *
+ * Each attempt is counted as a failure before its password is checked (`begin`), in the same
+ * statement that checks the wait, and forgotten when the password was right (`succeeded`): so a
+ * burst of parallel guesses cannot all pass before the first of them is counted.
  */
 @Injectable()
 export class LoginThrottle {
@@ -32,29 +30,29 @@ export class LoginThrottle {
     return `login:${email.trim().toLowerCase()}`;
   }
 
-  /** Throws 429 `too_many_attempts` with Retry-After while the address must wait. */
-  async assertAllowed(email: string, now = Date.now()): Promise<void> {
-    const state = await this.counters.peek(this.key(email));
-    const until = state?.lockedUntil?.getTime();
-    if (until !== undefined && until > now) {
-      throw new TooManyRequestsError(
-        (until - now) / 1000,
-        'too_many_attempts',
-        'Too many failed logins for this address; try again later.',
-      );
-    }
-  }
-
-  /** Counts a failed attempt and, from the fifth in the window, starts the next wait. */
-  async recordFailure(email: string): Promise<void> {
+  /** Counts an attempt; throws 429 `too_many_attempts` with Retry-After while the address waits. */
+  async begin(email: string): Promise<void> {
     const key = this.key(email);
-    const { hits } = await this.counters.hit(key, LOGIN_WINDOW_MS);
-    const wait = loginWaitMs(hits);
-    if (wait > 0) await this.counters.lock(key, new Date(Date.now() + wait));
+    const counted = await this.counters.attempt(key, {
+      windowMs: LOGIN_WINDOW_MS,
+      free: LOGIN_FREE_FAILURES,
+      firstWaitMs: LOGIN_FIRST_WAIT_MS,
+      maxWaitMs: LOGIN_MAX_WAIT_MS,
+    });
+    if (counted) return;
+    const until = (await this.counters.peek(key))?.lockedUntil?.getTime() ?? Date.now();
+    throw new TooManyRequestsError(
+      (until - Date.now()) / 1000,
+      'too_many_attempts',
+      'Too many failed logins for this address; try again later.',
+    );
   }
 
-  /** Forgets the address's failures: after a good login, or a password reset (which it never blocks). */
-  async clear(email: string, manager?: EntityManager): Promise<void> {
+  /**
+   * Forgets the address's failures: after the right password, or a password reset (which the
+   * throttle never blocks).
+   */
+  async succeeded(email: string, manager?: EntityManager): Promise<void> {
     await this.counters.reset(this.key(email), manager);
   }
 }

@@ -130,7 +130,7 @@ export class PasswordResetService {
     if (!user || user.email !== check.otp.email) return { ok: false, error: invalid };
     await this.users.setPasswordAndConfirm(user.id, passwordHash, m);
     await this.sessions.revokeAllForUser(user.id, { manager: m });
-    await this.loginThrottle.clear(user.email, m);
+    await this.loginThrottle.succeeded(user.email, m);
     await this.audit.record(
       {
         action: 'password_reset',

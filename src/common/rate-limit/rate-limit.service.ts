@@ -40,6 +40,38 @@ export class RateLimitService {
     return toState(rows[0]);
   }
 
+  /**
+   * One attempt under a growing lock, counted before the work it guards, in one statement: refused
+   * (null) while the key is locked; otherwise counted, and from the `free`-th attempt the key is
+   * locked for `firstWaitMs`, doubling with each further attempt up to `maxWaitMs`. So concurrent
+   * attempts cannot all pass before any is counted: the caller forgets the key on success. The
+   * count starts again only after a window with no attempt and no lock (`windowMs` from the first
+   * attempt, or from the end of the last lock), so the wait keeps growing for a patient attacker.
+   */
+  async attempt(
+    key: string,
+    rule: { windowMs: number; free: number; firstWaitMs: number; maxWaitMs: number },
+  ): Promise<CounterState | null> {
+    const quiet = `greatest(l.window_started_at, l.locked_until)
+                     <= now() - make_interval(secs => $2::double precision / 1000)`;
+    const hits = `CASE WHEN ${quiet} THEN 1 ELSE l.hits + 1 END`;
+    const lockedUntil = (n: string) => `CASE WHEN ${n} >= $3::int THEN now() + make_interval(secs =>
+         least($5::double precision, $4::double precision * power(2, ${n} - $3::int)) / 1000) END`;
+    const rows: RawCounter[] = await this.db.query(
+      `INSERT INTO rate_limits AS l (key, hits, window_started_at, locked_until, updated_at)
+       VALUES ($1, 1, now(), ${lockedUntil('1')}, now())
+       ON CONFLICT (key) DO UPDATE SET
+         hits = ${hits},
+         window_started_at = CASE WHEN ${quiet} THEN now() ELSE l.window_started_at END,
+         locked_until = ${lockedUntil(hits)},
+         updated_at = now()
+       WHERE l.locked_until IS NULL OR l.locked_until <= now()
+       RETURNING l.hits, l.window_started_at, l.locked_until`,
+      [key, rule.windowMs, rule.free, rule.firstWaitMs, rule.maxWaitMs],
+    );
+    return rows[0] ? toState(rows[0]) : null;
+  }
+
   /** The counter as it is, without counting; null when there is none. */
   async peek(key: string, manager?: EntityManager): Promise<CounterState | null> {
     const rows: RawCounter[] = await this.q(manager).query(
