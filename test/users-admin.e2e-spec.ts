@@ -245,12 +245,15 @@ describe('admin user management', () => {
   });
 
   describe('PUT /users/{id}', () => {
-    it('refuses a password, is_active or id in the body', async () => {
+    it('refuses a password, is_active or id in the body, and null for a field', async () => {
       for (const field of [
         { password: 'x'.repeat(20) },
         { is_active: false },
         { id: 5 },
         { password_hash: 'x' },
+        { role: null },
+        { email: null },
+        { name: null },
       ]) {
         const res = await as(rootToken).put(`/users/${plain.id}`, field).expect(400);
         expect(res.body.code).toBe('validation_failed');

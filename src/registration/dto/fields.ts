@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { MayOmit } from '../../common/decorators/may-omit.decorator';
 
 const trimLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
@@ -35,7 +36,7 @@ export const PasswordField = (opts: { optional?: boolean; description?: string }
     opts.optional
       ? ApiPropertyOptional({ description: opts.description, format: 'password' })
       : ApiProperty({ description: opts.description, format: 'password' }),
-    ...(opts.optional ? [IsOptional()] : []),
+    ...(opts.optional ? [MayOmit()] : []),
     IsString(),
     MaxLength(4096),
   );

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import { EmailField, PasswordField } from './fields';
+import { MayOmit } from '../../common/decorators/may-omit.decorator';
 
 export class RegisterDto {
   @EmailField()
@@ -10,13 +11,13 @@ export class RegisterDto {
   password: string;
 
   @ApiPropertyOptional({ example: 'Ada', maxLength: 100 })
-  @IsOptional()
+  @MayOmit()
   @IsString()
   @MaxLength(100)
   name?: string;
 
   @ApiPropertyOptional({ example: 'Lovelace', maxLength: 100 })
-  @IsOptional()
+  @MayOmit()
   @IsString()
   @MaxLength(100)
   surname?: string;

@@ -1,25 +1,26 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { PasswordField } from './fields';
+import { MayOmit } from '../../common/decorators/may-omit.decorator';
 
 /** Either `email` + `code`, or `token` (from the link); checked by the service. */
 export class ResetPasswordDto {
   @ApiPropertyOptional({ example: 'ada@example.com', description: 'With `code`' })
-  @IsOptional()
+  @MayOmit()
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
   email?: string;
 
   @ApiPropertyOptional({ example: '012345', description: 'With `email`: the 6-digit code' })
-  @IsOptional()
+  @MayOmit()
   @IsString()
   @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
   code?: string;
 
   @ApiPropertyOptional({ description: 'Instead of email + code: the token of the link' })
-  @IsOptional()
+  @MayOmit()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token is malformed' })
   token?: string;

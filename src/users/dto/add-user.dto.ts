@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsIn, IsOptional, IsString, MaxLength, Matches } from 'class-validator';
+import { IsEmail, IsIn, IsString, MaxLength, Matches } from 'class-validator';
+import { MayOmit } from '../../common/decorators/may-omit.decorator';
 import type { Role } from '../../common/auth-user';
 
 /** Trims, and refuses CR/LF/NUL (header and log injection). */
@@ -17,7 +18,7 @@ export class AddUserDto {
   email: string;
 
   @ApiPropertyOptional({ example: 'Ada', maxLength: 100 })
-  @IsOptional()
+  @MayOmit()
   @Transform(trimmed)
   @IsString()
   @MaxLength(100)
@@ -25,7 +26,7 @@ export class AddUserDto {
   name?: string;
 
   @ApiPropertyOptional({ example: 'Lovelace', maxLength: 100 })
-  @IsOptional()
+  @MayOmit()
   @Transform(trimmed)
   @IsString()
   @MaxLength(100)
@@ -33,20 +34,20 @@ export class AddUserDto {
   surname?: string;
 
   @ApiPropertyOptional({ enum: ['root', 'admin', 'user'], default: 'user' })
-  @IsOptional()
+  @MayOmit()
   @IsIn(['root', 'admin', 'user'])
   role?: Role;
 
   @ApiPropertyOptional({
     description: 'Without one, the confirmation mail lets the user choose it',
   })
-  @IsOptional()
+  @MayOmit()
   @IsString()
   @MaxLength(4096)
   password?: string;
 
   @ApiPropertyOptional({ description: 'The password again; must match' })
-  @IsOptional()
+  @MayOmit()
   @IsString()
   @MaxLength(4096)
   password1?: string;
