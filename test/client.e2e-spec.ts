@@ -113,6 +113,15 @@ describe('another Nest service guarded by the client module', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(bearer.status).toBe(201);
+    // Read as the server reads it: the scheme in any case; another scheme never falls back to the cookie.
+    const lower = await fetch(`${consumerUrl}/me`, {
+      headers: { authorization: `bearer ${token}` },
+    });
+    expect(lower.status).toBe(200);
+    const basic = await fetch(`${consumerUrl}/me`, {
+      headers: { ...cookie, authorization: 'Basic dXNlcjpwYXNz' },
+    });
+    expect(basic.status).toBe(401);
   });
 
   it('answers 503, not 500 or 401, while the auth server is down', async () => {

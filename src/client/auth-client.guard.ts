@@ -2,7 +2,12 @@ import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
-import { passesCsrfCheck, readCookie, SESSION_COOKIE } from '../common/session-cookie.rules';
+import {
+  passesCsrfCheck,
+  readBearer,
+  readCookie,
+  SESSION_COOKIE,
+} from '../common/session-cookie.rules';
 import { AUTH_CLIENT_OPTIONS, AuthClientOptions } from './auth-client.options';
 import { AuthClientService } from './auth-client.service';
 
@@ -30,11 +35,12 @@ export class AuthClientGuard implements CanActivate {
     ]);
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<Request>();
+    // As on the server: an Authorization header alone decides; else the cookie, and a write
+    // authenticated by the cookie must carry a header forms cannot send.
     const auth = req.headers.authorization;
-    const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    const token = bearer ?? readCookie(req, this.cookieName);
-    // As on the server: a write authenticated by the cookie must carry a header forms cannot send.
-    if (!bearer && token && !passesCsrfCheck(req)) {
+    const fromCookie = auth === undefined;
+    const token = fromCookie ? readCookie(req, this.cookieName) : readBearer(auth);
+    if (fromCookie && token && !passesCsrfCheck(req)) {
       throw new HttpException(
         {
           statusCode: 403,

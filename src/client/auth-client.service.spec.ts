@@ -8,10 +8,13 @@ class FakeAuthServer {
   requests = 0;
   status = 200;
   delayMs = 0;
+  /** When set, answered instead of the usual body. */
+  rawBody?: string;
   private server: Server = createServer((req, res) => {
     this.requests += 1;
     setTimeout(() => {
       res.writeHead(this.status, { 'content-type': 'application/json' });
+      if (this.rawBody !== undefined) return res.end(this.rawBody);
       res.end(
         JSON.stringify(
           this.status === 200
@@ -93,6 +96,15 @@ describe('AuthClientService', () => {
     await server.stop();
     expect(await statusOf(client.validate('tok'))).toBe(503);
     server = await new FakeAuthServer().start();
+  });
+
+  it('answers 503, not 500, when a 200 answer cannot be read', async () => {
+    for (const raw of ['{"id": 7, "email"', '{"id": 7}']) {
+      server.rawBody = raw;
+      const client = new AuthClientService({ baseUrl: server.url });
+      expect(await statusOf(client.validate('tok'))).toBe(503);
+    }
+    server.rawBody = undefined;
   });
 
   it('refuses a bad base URL and a cache longer than ten seconds', () => {

@@ -69,13 +69,20 @@ export class AuthClientService implements OnModuleDestroy {
       await res.body?.cancel();
       throw error(503, 'auth_unavailable', 'The auth server cannot check the token right now.');
     }
-    const body = (await res.json()) as ValidateTokenBody;
-    const user: AuthUser = {
-      id: String(body.id),
-      email: body.email,
-      role: body.role,
-      sessionId: body.session.id,
-    };
+    let body: ValidateTokenBody;
+    let user: AuthUser;
+    try {
+      // The body may break off, time out or not be the answer we know: the server is not usable.
+      body = (await res.json()) as ValidateTokenBody;
+      user = {
+        id: String(body.id),
+        email: body.email,
+        role: body.role,
+        sessionId: body.session.id,
+      };
+    } catch {
+      throw error(503, 'auth_unavailable', 'The auth server gave an answer that cannot be read.');
+    }
 
     if (key) {
       if (this.cache.size >= MAX_CACHE_ENTRIES) {

@@ -17,6 +17,16 @@ export const CSRF_HEADERS = ['x-csrf-protection', 'x-requested-with'];
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/**
+ * The token of an `Authorization: Bearer` header (scheme case-insensitive), or undefined. A request
+ * that sends an Authorization header is judged by it alone: it never falls back to the cookie.
+ */
+export function readBearer(authorization: string): string | undefined {
+  return BEARER.exec(authorization)?.[1];
+}
+
 /** The value of cookie `name` in the request, if any. */
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
