@@ -37,7 +37,7 @@ export function configureApp(app: NestExpressApplication): void {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
-  app.use(bodyParserMiddleware());
+  // CORS before the body parser, so that its 400/413/415 answers carry the CORS headers too.
   if (settings.corsOrigins.length) {
     app.enableCors({
       origin: settings.corsOrigins,
@@ -45,6 +45,7 @@ export function configureApp(app: NestExpressApplication): void {
       exposedHeaders: ['X-Request-Id', 'Retry-After'],
     });
   }
+  app.use(bodyParserMiddleware());
 
   const document = SwaggerModule.createDocument(
     app,

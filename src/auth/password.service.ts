@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
 import { createHmac } from 'node:crypto';
 import { authConfig, AuthConfig } from '../config/config';
@@ -14,12 +14,14 @@ const PREFIX = '$pb1$';
  * yields the CPU to request handling while logins are in flight.
  */
 @Injectable()
-export class PasswordService implements OnModuleDestroy {
+export class PasswordService implements OnApplicationShutdown {
   private readonly bcrypt = new BcryptPool();
 
   constructor(@Inject(authConfig.KEY) private readonly cfg: AuthConfig) {}
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has closed (not at module destroy, which comes first): requests still
+   *  in flight at SIGTERM finish their bcrypt work instead of failing with 500. */
+  async onApplicationShutdown(): Promise<void> {
     await this.bcrypt.close();
   }
 

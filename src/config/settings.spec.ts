@@ -24,6 +24,19 @@ describe('settings', () => {
     expect(s.auth.sessionIdleTimeoutMs).toBeUndefined();
   });
 
+  it('points the public URL at PORT unless PUBLIC_URL says otherwise', () => {
+    expect(loadSettings({}).app.publicUrl).toBe('http://localhost:3000');
+    expect(loadSettings({ PORT: '8080' }).app.publicUrl).toBe('http://localhost:8080');
+    expect(
+      loadSettings({ PORT: '8080', PUBLIC_URL: 'https://auth.example.com/' }).app.publicUrl,
+    ).toBe('https://auth.example.com');
+  });
+
+  it('never lets PASSWORD_MAX_LENGTH go under 256', () => {
+    expect(() => loadSettings({ PASSWORD_MAX_LENGTH: '100' })).toThrow(/PASSWORD_MAX_LENGTH/);
+    expect(loadSettings({ PASSWORD_MAX_LENGTH: '256' }).auth.passwordMaxLength).toBe(256);
+  });
+
   it('names every wrong variable and what it expects', () => {
     let error: unknown;
     try {

@@ -189,15 +189,16 @@ export function loadSettings(env: Env = process.env): Settings {
     r.problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   }
 
+  const port = r.int('PORT', 3000, 0, 65535);
   const settings: Settings = {
     app: {
       nodeEnv,
-      port: r.int('PORT', 3000, 0, 65535),
+      port,
       host: r.string('HOST', '0.0.0.0'),
-      publicUrl: (r.url('PUBLIC_URL', ['http:', 'https:'], 'http://localhost:3000') ?? '').replace(
-        /\/+$/,
-        '',
-      ),
+      // Unset: this machine on PORT, so the printed docs URL and the mail links follow PORT.
+      publicUrl: (
+        r.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`) ?? ''
+      ).replace(/\/+$/, ''),
       appName: r.string('APP_NAME', 'Email Auth'),
       corsOrigins,
       trustProxy,
@@ -220,7 +221,7 @@ export function loadSettings(env: Env = process.env): Settings {
     auth: {
       signupEnabled: r.bool('SIGNUP_ENABLED', true),
       passwordMinLength: r.int('PASSWORD_MIN_LENGTH', 15, 8, 256),
-      passwordMaxLength: r.int('PASSWORD_MAX_LENGTH', 256, 64, 4096),
+      passwordMaxLength: r.int('PASSWORD_MAX_LENGTH', 256, 256, 4096),
       passwordPepper: r.string('PASSWORD_PEPPER'),
       bcryptCost: r.int('BCRYPT_COST', 12, 10, 16),
       sessionTtlMs: r.duration('SESSION_TTL', '8h', 1000),

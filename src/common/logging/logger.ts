@@ -20,11 +20,22 @@ export function createLogger(level: string): Logger {
     level,
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: serializeError },
     redact: {
       paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`)],
       censor: '[redacted]',
     },
   });
+}
+
+/**
+ * Pino's error serializer copies every property of an error: a failed query (TypeORM's
+ * QueryFailedError) would log its `parameters`, which may hold password or token hashes.
+ */
+export function serializeError(e: unknown) {
+  const out = pino.stdSerializers.err(e as Error) as Record<string, unknown>;
+  delete out.parameters;
+  return out;
 }
 
 /** Nest's logger interface over pino, so Nest's own lines are JSON too. */
