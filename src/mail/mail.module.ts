@@ -7,7 +7,7 @@ import { MailOutboxRepository } from './mail-outbox.repository';
 import { MailRenderer } from './mail.renderer';
 import { MailService } from './mail.service';
 import { MailTransport } from './mail.transport';
-import { MailWorker } from './mail.worker';
+import { MAIL_SEND_TIMEOUT_MS, MailWorker } from './mail.worker';
 
 @Module({
   imports: [
@@ -25,7 +25,7 @@ import { MailWorker } from './mail.worker';
             }
           : { streamTransport: true, buffer: true, newline: 'unix' },
         defaults: { from: mail.from },
-        sendTimeout: 60_000,
+        sendTimeout: MAIL_SEND_TIMEOUT_MS,
       }),
     }),
   ],

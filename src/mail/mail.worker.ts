@@ -4,12 +4,19 @@ import { isMailTemplate } from './mail-templates';
 import { MailRenderer } from './mail.renderer';
 import { MailTransport } from './mail.transport';
 
+/** The mailer's limit on one send (MailModule); a hung server fails the try instead. */
+export const MAIL_SEND_TIMEOUT_MS = 60_000;
+
 /** How the worker paces itself; a plain object so tests can build a worker with other numbers. */
 export const MAIL_WORKER_DEFAULTS = {
   pollMs: 500,
   batchSize: 10,
-  /** Longer than the slowest send (mailer timeout 60 s), so a live worker never loses its rows. */
-  leaseMs: 5 * 60_000,
+  /**
+   * Longer than a whole batch of the slowest sends (10 x 60 s, sent one after another), so a live
+   * worker never loses a claimed row to another instance, which would send it twice. The price: the
+   * mails of a worker that dies mid-batch wait this long before another instance retries them.
+   */
+  leaseMs: 10 * MAIL_SEND_TIMEOUT_MS + 5 * 60_000,
   maxAttempts: 8,
   retryBaseMs: 10_000,
   retryMaxMs: 60 * 60_000,

@@ -158,6 +158,8 @@ export class OtpService {
       return { ok: false, error: new InvalidLinkError() };
     }
     await this.tokens.consumeOutstanding(manager, row.email, row.purpose);
+    // As for a right code: the owner has proved the address, so others' wrong codes are forgotten.
+    await this.limits.reset(failureKey(row.email), manager);
     return { ok: true, otp: toVerified(row) };
   }
 
