@@ -109,6 +109,19 @@ describe('registration, confirmation and password reset', () => {
       expect(res.body).toEqual({ email, is_confirmed: true, is_active: true });
     });
 
+    it("forgets the address's wrong codes once its link is used, as a right code does", async () => {
+      const { email, token } = await signUp('forget');
+      for (let i = 0; i < 3; i++) {
+        await t.http.post('/register/confirm').send({ email, code: '999999' }).expect(400);
+      }
+      const count = async () =>
+        (await t.db.query('SELECT hits FROM rate_limits WHERE key = $1', [`otp-fail:${email}`]))
+          .length;
+      expect(await count()).toBe(1);
+      await t.http.post('/users/verify').send({ token }).expect(200);
+      expect(await count()).toBe(0);
+    });
+
     it('answers an existing address like a new one and mails it a notice, not a code', async () => {
       const { email } = await signUp('exists');
       await liftCooldown(email);
