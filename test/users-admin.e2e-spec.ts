@@ -492,6 +492,16 @@ describe('admin user management', () => {
       );
       expect(t.mail.to('after@example.com')[0].subject).toMatch(/Confirm your email/);
       expect(t.mail.to('before@example.com')[0].text).toContain('after@example.com');
+
+      // An invited user (no password yet) whose email changes gets an invitation at the new one.
+      const invited = await as(adminToken)
+        .post('/users/add', { email: 'first@example.com' })
+        .expect(201);
+      await as(adminToken)
+        .put(`/users/${invited.body.id}`, { email: 'second@example.com' })
+        .expect(200);
+      await t.mail.waitFor(() => t.mail.to('second@example.com').length > 0);
+      expect(t.mail.to('second@example.com')[0].text).toContain('choose your password');
     });
   });
 });

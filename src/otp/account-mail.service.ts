@@ -96,11 +96,29 @@ export class AccountMailService {
   }
 
   /**
+   * The confirmation of an unconfirmed address: a plain one, or, for a user who has no password
+   * yet (invited by an admin), an invitation whose code or link also sets it.
+   */
+  async sendAddressConfirmation(
+    manager: EntityManager,
+    user: MailUser,
+    hasPassword: boolean,
+  ): Promise<void> {
+    if (hasPassword) await this.sendConfirmation(manager, user);
+    else await this.sendInvitation(manager, user, { setPassword: true });
+  }
+
+  /**
    * An admin changed a user's email: the new address gets a confirmation (code and link), the old
    * one a notice, both in the admin's transaction.
    */
-  async sendEmailChange(manager: EntityManager, user: MailUser, oldEmail: string): Promise<void> {
-    await this.sendConfirmation(manager, user);
+  async sendEmailChange(
+    manager: EntityManager,
+    user: MailUser,
+    oldEmail: string,
+    hasPassword: boolean,
+  ): Promise<void> {
+    await this.sendAddressConfirmation(manager, user, hasPassword);
     await this.mail.enqueue(manager, {
       to: oldEmail,
       template: 'email-changed',

@@ -109,8 +109,7 @@ export class RegistrationService {
           const user = await this.users.findWithPasswordByEmail(email, m);
           const sent = !!user && !user.isConfirmed;
           if (user && sent) {
-            if (user.passwordHash) await this.accountMail.sendConfirmation(m, user);
-            else await this.accountMail.sendInvitation(m, user, { setPassword: true });
+            await this.accountMail.sendAddressConfirmation(m, user, !!user.passwordHash);
           }
           await this.audit.record(
             {

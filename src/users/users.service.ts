@@ -181,10 +181,13 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
         if (changed.length) {
           await this.users.update(user.id, fields, m);
           if (fields.email) {
+            // An invited user who has not chosen a password yet must still be able to.
+            const stored = await this.users.findWithPasswordById(user.id, m);
             await this.accountMail.sendEmailChange(
               m,
               { id: user.id, email: fields.email },
               oldEmail,
+              !!stored?.passwordHash,
             );
           }
         }
