@@ -33,8 +33,14 @@ function redactSecrets(value: unknown, depth = 0): unknown {
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
+  private readonly observers: Array<(action: string, outcome: string) => void> = [];
 
   constructor(@InjectRepository(AuditRecord) private readonly records: Repository<AuditRecord>) {}
+
+  /** Tells `observer` the action and outcome of every record written (metrics count logins so). */
+  observe(observer: (action: string, outcome: string) => void): void {
+    this.observers.push(observer);
+  }
 
   /** Records one action; inside `manager`'s transaction when given, so it commits with the change. */
   async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
@@ -54,6 +60,7 @@ export class AuditService {
         details: redactSecrets(entry.details ?? {}) as Record<string, unknown>,
       }),
     );
+    for (const observer of this.observers) observer(entry.action, entry.outcome);
   }
 
   /** Like `record`, but a failure to write is logged instead of failing the request it is about. */
