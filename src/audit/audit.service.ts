@@ -13,6 +13,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
   /** The request it happened in: ip, user agent and request id are taken from it. */
   request?: Request;
+  /** When it happened, for history imported from elsewhere; otherwise now. */
+  at?: Date;
 }
 
 /** Keys whose values are never written to the log, whatever a caller puts in `details`. */
@@ -48,6 +50,7 @@ export class AuditService {
     const req = entry.request;
     await repo.save(
       repo.create({
+        ...(entry.at ? { at: entry.at } : {}),
         action: entry.action,
         outcome: entry.outcome.slice(0, 64),
         actorId: entry.actor?.id != null ? String(entry.actor.id) : null,
