@@ -95,7 +95,7 @@ describe('the Swagger UI, as admins use it', () => {
         const bearerForm = page.locator('.modal-ux form', { hasText: 'bearer (http' });
         await bearerForm.locator('input[type=text]').fill(token);
         await bearerForm.locator('button.authorize').click();
-        await page.locator('.modal-ux button.btn-done').click();
+        await bearerForm.locator('button.btn-done').click();
 
         const op = page.locator('.opblock-get', { hasText: '/users/list' }).first();
         await op.locator('.opblock-summary').click();
