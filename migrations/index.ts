@@ -2,6 +2,7 @@ import { Init1732460000000 } from './1732460000000-Init';
 import { AuditAppendOnly1732463000000 } from './1732463000000-AuditAppendOnly';
 import { UserSearchTrigram1732463100000 } from './1732463100000-UserSearchTrigram';
 import { AuditFailureIndex1732463200000 } from './1732463200000-AuditFailureIndex';
+import { UserLocale1764618000000 } from './1764618000000-UserLocale';
 import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLoginOrder';
 
 /** Every migration, in order. A new migration file is added here as well. */
@@ -10,5 +11,6 @@ export const migrations = [
   AuditAppendOnly1732463000000,
   UserSearchTrigram1732463100000,
   AuditFailureIndex1732463200000,
+  UserLocale1764618000000,
   UsersLastLoginOrder1796155500529,
 ];
