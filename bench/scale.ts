@@ -219,6 +219,14 @@ async function main(): Promise<void> {
     const pages = (n: number, path: (p: number) => string) =>
       Array.from({ length: n }, (_, i) => path(i + 1));
 
+    // The floor: an admin route that reads one row by its key. On a loaded machine its latency is
+    // what the load alone adds to every shape below.
+    await shape(
+      'floor: GET /users/{id} (one row by primary key)',
+      Array.from({ length: 500 }, () => `/users/${1 + Math.floor(Math.random() * 1_000_000)}`),
+      targets,
+    );
+
     // The default views: what an admin sees first, then pages further down.
     await shape(
       'users: no filter, default sort (-created_at), pages 1..20',
