@@ -1,5 +1,12 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
 import { AuditContext } from '../common/audit-context';
 import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
@@ -26,6 +33,10 @@ export class AuditController {
       'A record matches users when one of them is its actor or target; from and to are inclusive.',
   })
   @ApiOkResponse({ type: AuditPageDto })
+  @ApiBadRequestResponse({
+    description: 'validation_failed: a bad filter, or a page past LIST_COUNT_LIMIT',
+    type: ErrorResponseDto,
+  })
   list(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
     return this.history.list(query);
   }

@@ -18,6 +18,8 @@ export interface Settings {
     logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     /** `pretty` (pino-pretty) for a person at a terminal; `json` lines for everything else. */
     logFormat: 'json' | 'pretty';
+    /** Admin lists count their matches exactly up to this many, and their pages start within them. */
+    listCountLimit: number;
   };
   ops: {
     /** Bearer token for GET /metrics; unset: the route answers 404. */
@@ -242,6 +244,7 @@ export function loadSettings(env: Env = process.env): Settings {
         ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
         'info',
       ),
+      listCountLimit: r.int('LIST_COUNT_LIMIT', 10_000, 1, 1_000_000),
       logFormat: r.oneOf(
         'LOG_FORMAT',
         ['json', 'pretty'] as const,

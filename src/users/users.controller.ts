@@ -37,7 +37,10 @@ export class UsersController {
       'last_login_at, each with - for descending; ties are broken by id.',
   })
   @ApiOkResponse({ type: UserListDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiBadRequestResponse({
+    description: 'validation_failed: a bad filter or sort, or a page past LIST_COUNT_LIMIT',
+    type: ErrorResponseDto,
+  })
   list(@Query() query: ListUsersQueryDto): Promise<UserListDto> {
     return this.users.list(query);
   }
