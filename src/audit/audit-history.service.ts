@@ -1,6 +1,6 @@
 import { Injectable, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { AuditContext } from '../common/audit-context';
+import { AuditContext } from './audit-context';
 import { ValidationFailedError } from '../common/errors';
 import { csvLine } from './csv';
 import { AuditExportQueryDto, AuditFilterDto, AuditQueryDto } from './dto/audit-query.dto';

@@ -1,8 +1,8 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
-import { AuditContext } from '../common/audit-context';
-import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
+import { AuditContext } from './audit-context';
+import { Audit, AuditCtx } from './audit.decorator';
 import { AuditHistoryService } from './audit-history.service';
 import { AuditExportQueryDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditPageDto } from './dto/audit-record.dto';

@@ -27,8 +27,10 @@ import type { Request, Response } from 'express';
 import type { AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import type { RequestMeta } from '../common/request-meta';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto, LoginResponseDto } from './dto/login.dto';
@@ -65,10 +67,10 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
   async login(
     @Body() dto: LoginDto,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponseDto> {
-    const result = await this.auth.login(dto, req);
+    const result = await this.auth.login(dto, meta);
     this.cookie.set(res, result.token, result.expiresAt);
     return result.body;
   }
@@ -89,10 +91,10 @@ export class AuthController {
   @ApiNoContentResponse()
   async logout(
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.auth.logout(user, req);
+    await this.auth.logout(user, meta);
     this.cookie.clear(res);
   }
 
@@ -102,10 +104,10 @@ export class AuthController {
   @ApiNoContentResponse()
   async logoutAll(
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.auth.logoutAll(user, req);
+    await this.auth.logoutAll(user, meta);
     this.cookie.clear(res);
   }
 
@@ -124,9 +126,9 @@ export class AuthController {
   revokeSession(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.auth.revokeSession(user, id, req);
+    return this.auth.revokeSession(user, id, meta);
   }
 
   @Put('password')
@@ -144,8 +146,8 @@ export class AuthController {
   changePassword(
     @CurrentUser() user: AuthUser,
     @Body() dto: ChangePasswordDto,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.auth.changePassword(user, dto, req);
+    return this.auth.changePassword(user, dto, meta);
   }
 }

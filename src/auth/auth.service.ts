@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Request } from 'express';
+import type { RequestMeta } from '../common/request-meta';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -16,8 +16,8 @@ import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto, LoginResponseDto } from './dto/login.dto';
 import type { SessionListDto, TokenInfoDto } from './dto/session.dto';
 import { LoginThrottle } from './login-throttle';
-import { PasswordPolicy } from './password-policy';
-import { PasswordService } from './password.service';
+import { PasswordPolicy } from '../passwords/password-policy';
+import { PasswordService } from '../passwords/password.service';
 
 export class InvalidCredentialsError extends AppError {
   constructor() {
@@ -66,14 +66,14 @@ export class AuthService implements OnModuleInit {
     this.dummyHash = await this.passwords.hash(randomBytes(24).toString('base64'));
   }
 
-  async login(dto: LoginDto, req: Request): Promise<LoginResult> {
+  async login(dto: LoginDto, meta: RequestMeta): Promise<LoginResult> {
     const email = dto.email;
     try {
       await this.throttle.begin(email);
     } catch (e) {
       if (e instanceof AppError) {
         const target = { email };
-        await this.audit.recordQuietly({ action: 'login', outcome: e.code, target, request: req });
+        await this.audit.recordQuietly({ action: 'login', outcome: e.code, target, meta });
       }
       throw e;
     }
@@ -93,7 +93,7 @@ export class AuthService implements OnModuleInit {
         outcome: 'invalid_credentials',
         target,
         details: user && passwordOk ? { reason: 'blocked' } : {},
-        request: req,
+        meta,
       });
       throw new InvalidCredentialsError();
     }
@@ -103,7 +103,7 @@ export class AuthService implements OnModuleInit {
         action: 'login',
         outcome: 'email_not_confirmed',
         target,
-        request: req,
+        meta,
       });
       throw new EmailNotConfirmedError();
     }
@@ -114,11 +114,7 @@ export class AuthService implements OnModuleInit {
       : undefined;
     const { token, session } = await this.db.transaction(async (m) => {
       await this.users.recordLogin(user.id, rehash, m);
-      const created = await this.sessions.create(
-        user.id,
-        { ip: req.ip, userAgent: req.headers['user-agent'] },
-        m,
-      );
+      const created = await this.sessions.create(user.id, meta, m);
       await this.audit.record(
         {
           action: 'login',
@@ -126,7 +122,7 @@ export class AuthService implements OnModuleInit {
           actor: { id: user.id, email: user.email },
           target,
           details: { session_id: created.session.id, ...(rehash ? { rehashed: true } : {}) },
-          request: req,
+          meta,
         },
         m,
       );
@@ -167,7 +163,7 @@ export class AuthService implements OnModuleInit {
     };
   }
 
-  async logout(user: AuthUser, req: Request): Promise<void> {
+  async logout(user: AuthUser, meta: RequestMeta): Promise<void> {
     await this.sessions.revoke(user.id, user.sessionId);
     await this.audit.recordQuietly({
       action: 'logout',
@@ -175,11 +171,11 @@ export class AuthService implements OnModuleInit {
       actor: user,
       target: user,
       details: { session_id: user.sessionId },
-      request: req,
+      meta,
     });
   }
 
-  async logoutAll(user: AuthUser, req: Request): Promise<void> {
+  async logoutAll(user: AuthUser, meta: RequestMeta): Promise<void> {
     const count = await this.sessions.revokeAllForUser(user.id);
     await this.audit.recordQuietly({
       action: 'logout_all',
@@ -187,7 +183,7 @@ export class AuthService implements OnModuleInit {
       actor: user,
       target: user,
       details: { sessions_revoked: count },
-      request: req,
+      meta,
     });
   }
 
@@ -197,7 +193,7 @@ export class AuthService implements OnModuleInit {
   }
 
   /** Ends one of the caller's own sessions; another user's session is "not found", like an unknown one. */
-  async revokeSession(user: AuthUser, sessionId: string, req: Request): Promise<void> {
+  async revokeSession(user: AuthUser, sessionId: string, meta: RequestMeta): Promise<void> {
     const revoked = UUID.test(sessionId) && (await this.sessions.revoke(user.id, sessionId));
     if (!revoked) throw new NotFoundError('session_not_found', 'No such session.');
     await this.audit.recordQuietly({
@@ -206,7 +202,7 @@ export class AuthService implements OnModuleInit {
       actor: user,
       target: user,
       details: { session_id: sessionId, current: sessionId === user.sessionId },
-      request: req,
+      meta,
     });
   }
 
@@ -214,14 +210,14 @@ export class AuthService implements OnModuleInit {
    * Changes the caller's password after checking the current one (wrong tries count toward the
    * login throttle of the address), and ends every other session of the user.
    */
-  async changePassword(user: AuthUser, dto: ChangePasswordDto, req: Request): Promise<void> {
+  async changePassword(user: AuthUser, dto: ChangePasswordDto, meta: RequestMeta): Promise<void> {
     const fail = async (e: AppError): Promise<never> => {
       await this.audit.recordQuietly({
         action: 'password_change',
         outcome: e.code,
         actor: user,
         target: user,
-        request: req,
+        meta,
       });
       throw e;
     };
@@ -253,7 +249,7 @@ export class AuthService implements OnModuleInit {
           actor: user,
           target: user,
           details: { sessions_revoked: revoked },
-          request: req,
+          meta,
         },
         m,
       );

@@ -9,9 +9,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth-user';
-import type { AuditContext } from '../common/audit-context';
+import type { AuditContext } from '../audit/audit-context';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
-import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
+import { Audit, AuditCtx } from '../audit/audit.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AddUserDto } from './dto/add-user.dto';

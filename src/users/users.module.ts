@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PasswordModule } from '../auth/password.module';
+import { PasswordsModule } from '../passwords/passwords.module';
 import { OtpModule } from '../otp/otp.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { User } from './user.entity';
@@ -9,7 +9,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), PasswordModule, SessionsModule, OtpModule],
+  imports: [TypeOrmModule.forFeature([User]), PasswordsModule, SessionsModule, OtpModule],
   controllers: [UsersController],
   providers: [UsersRepository, UsersService],
   exports: [UsersRepository, UsersService],

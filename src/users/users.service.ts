@@ -8,9 +8,9 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { PasswordPolicy } from '../auth/password-policy';
-import { PasswordService } from '../auth/password.service';
-import type { AuditContext } from '../common/audit-context';
+import { PasswordPolicy } from '../passwords/password-policy';
+import { PasswordService } from '../passwords/password.service';
+import type { AuditContext } from '../audit/audit-context';
 import { ADMIN_ROLES, AuthUser, Role } from '../common/auth-user';
 import { ValidationFailedError } from '../common/errors';
 import { adminConfig, AdminConfig } from '../config/config';
