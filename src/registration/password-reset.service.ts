@@ -11,14 +11,10 @@ import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { auditFailures } from '../audit/audit-failures';
-import type { MessageResponseDto } from './dto/responses.dto';
+import { MAIL_ON_ITS_WAY, MessageResponseDto } from './dto/responses.dto';
 import type { ResetPasswordDto } from './dto/reset-password.dto';
-
-const MAIL_ON_ITS_WAY: MessageResponseDto = {
-  message: 'If the address has an account, a message with a code and a link is on its way.',
-};
 
 export type ResetPageState = { valid: true; email: string } | { valid: false };
 
@@ -27,7 +23,7 @@ export type ResetPageState = { valid: true; email: string } | { valid: false };
 export class PasswordResetService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly policy: PasswordPolicy,
     private readonly otp: OtpService,

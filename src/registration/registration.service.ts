@@ -1,33 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { RequestMeta } from '../common/request-meta';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PasswordPolicy } from '../passwords/password-policy';
 import { PasswordService } from '../passwords/password.service';
 import type { AppError } from '../common/errors';
 import { authConfig, AuthConfig } from '../config/config';
+import { isUniqueViolation } from '../database/sql';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService, VerifiedOtp } from '../otp/otp.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import type { User } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { auditFailures } from '../audit/audit-failures';
 import type { ConfirmCodeDto } from './dto/confirm-code.dto';
 import type { RegisterDto } from './dto/register.dto';
-import type { MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
+import { MAIL_ON_ITS_WAY, MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
 import type { VerifyLinkDto } from './dto/verify-link.dto';
 import {
   PasswordNotExpectedError,
   PasswordRequiredError,
   SignupDisabledError,
 } from './registration.errors';
-
-/** One answer for known and unknown addresses alike. */
-const MAIL_ON_ITS_WAY: MessageResponseDto = {
-  message: 'If the address can receive mail, a message with a code and a link is on its way.',
-};
 
 export type VerifyPageState =
   { valid: true; email: string; setPassword: boolean } | { valid: false };
@@ -39,7 +35,7 @@ type Confirmed = { ok: true; user: User } | { ok: false; error: AppError };
 export class RegistrationService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly policy: PasswordPolicy,
     private readonly otp: OtpService,
@@ -99,10 +95,11 @@ export class RegistrationService {
     return auditFailures(this.audit, { action: 'register_resend', email, meta }, async () => {
       await this.otp.throttleMail(email);
       await this.db.transaction(async (m) => {
-        const user = await this.users.findWithPasswordByEmail(email, m);
+        const found = await this.users.findWithPasswordState(email, m);
+        const user = found?.user;
         const sent = !!user && !user.isConfirmed;
-        if (user && sent) {
-          await this.accountMail.sendAddressConfirmation(m, user, !!user.passwordHash);
+        if (found && sent) {
+          await this.accountMail.sendAddressConfirmation(m, found.user, found.hasPassword);
         }
         await this.audit.record(
           {
@@ -217,11 +214,4 @@ export class RegistrationService {
 
 function setsPassword(otp: VerifiedOtp): boolean {
   return otp.payload.set_password === true;
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  return (
-    e instanceof QueryFailedError &&
-    (e as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23505'
-  );
 }

@@ -20,6 +20,9 @@ import { ListUsersQueryDto } from './dto/list-users.query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserListDto } from './dto/user-list.dto';
 import { UserResponseDto } from './dto/user-response.dto';
+import { AddUser } from './use-cases/add-user';
+import { ChangeUserStatus } from './use-cases/change-user-status';
+import { UpdateUser } from './use-cases/update-user';
 import { UsersService } from './users.service';
 
 /** User management for `root` and `admin`. `:id` routes come last so named routes win. */
@@ -27,7 +30,12 @@ import { UsersService } from './users.service';
 @AdminOnly()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly addUser: AddUser,
+    private readonly updateUser: UpdateUser,
+    private readonly changeUserStatus: ChangeUserStatus,
+  ) {}
 
   @Get('list')
   @ApiOperation({ summary: 'List users: pages, search, filters, sort' })
@@ -51,7 +59,7 @@ export class UsersController {
     @Body() dto: AddUserDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<UserResponseDto> {
-    return this.users.add(actor, dto, audit);
+    return this.addUser.execute(actor, dto, audit);
   }
 
   @Put('status/change')
@@ -66,7 +74,7 @@ export class UsersController {
     @Body() dto: ChangeStatusDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<UserResponseDto> {
-    return this.users.changeStatus(actor, dto, audit);
+    return this.changeUserStatus.execute(actor, dto, audit);
   }
 
   @Get(':id')
@@ -91,6 +99,6 @@ export class UsersController {
     @Body() dto: UpdateUserDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<UserResponseDto> {
-    return this.users.update(actor, id, dto, audit);
+    return this.updateUser.execute(actor, id, dto, audit);
   }
 }
