@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
 import { allConfigs } from './config/config';
+import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
@@ -20,6 +21,7 @@ import { UsersModule } from './users/users.module';
     // AuditModule before every module that registers an APP_GUARD: its AuditedRouteGuard must run first.
     CommonModule,
     DatabaseModule,
+    CryptoModule,
     AuditModule,
     IpRateLimitModule,
     HealthModule,

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { MAKE_KEY_HINT, parseKey } from '../crypto/secret-box';
 
 /**
  * Every setting of the server, parsed and validated in one place. A wrong value is collected with
@@ -55,6 +56,12 @@ export interface Settings {
   admin: {
     email?: string;
     password?: string;
+  };
+  crypto: {
+    /** ENCRYPTION_KEY; unset only outside production (a key file under DATA_DIR is used then). */
+    key?: Buffer;
+    /** ENCRYPTION_KEY_PREVIOUS: keys that still open values sealed before a rotation. */
+    previousKeys: Buffer[];
   };
 }
 
@@ -189,6 +196,26 @@ export function loadSettings(env: Env = process.env): Settings {
     r.problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   }
 
+  const readKey = (name: string, text: string): Buffer | undefined => {
+    const key = parseKey(text);
+    if (!key) {
+      r.problems.push(`${name}: expected 32 random bytes as base64 or hex; make one with ${MAKE_KEY_HINT}`);
+    }
+    return key;
+  };
+  const encryptionKeyText = r.string('ENCRYPTION_KEY');
+  const encryptionKey =
+    encryptionKeyText === undefined ? undefined : readKey('ENCRYPTION_KEY', encryptionKeyText);
+  const previousKeys = r
+    .list('ENCRYPTION_KEY_PREVIOUS')
+    .map((text) => readKey('ENCRYPTION_KEY_PREVIOUS', text))
+    .filter((k): k is Buffer => k !== undefined);
+  if (encryptionKeyText === undefined && nodeEnv === 'production') {
+    r.problems.push(
+      `ENCRYPTION_KEY: required in production (it encrypts secrets at rest); make one with ${MAKE_KEY_HINT}`,
+    );
+  }
+
   const port = r.int('PORT', 3000, 0, 65535);
   const settings: Settings = {
     app: {
@@ -244,6 +271,7 @@ export function loadSettings(env: Env = process.env): Settings {
       retentionMs: r.optionalDuration('AUDIT_RETENTION', 86_400_000),
     },
     admin: { email: adminEmail?.toLowerCase(), password: adminPassword },
+    crypto: { key: encryptionKey, previousKeys },
   };
 
   if (settings.otp.otpTtlMs > 10 * 60_000) {
