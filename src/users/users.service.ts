@@ -1,6 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { readPage } from '../common/paging';
+import { appConfig, AppConfig } from '../config/config';
 import { PasswordService } from '../passwords/password.service';
 import { ListUsersQueryDto } from './dto/list-users.query.dto';
 import { UserListDto } from './dto/user-list.dto';
@@ -30,6 +32,7 @@ export class UsersService implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -112,21 +115,19 @@ export class UsersService implements OnModuleInit {
   }
 
   async list(q: ListUsersQueryDto): Promise<UserListDto> {
-    const [rows, total] = await this.users.list({
-      page: q.page,
-      perPage: q.per_page,
+    const filter = {
       search: q.search,
       role: q.role,
       isActive: q.is_active,
       isConfirmed: q.is_confirmed,
-      sort: q.sort,
-    });
-    return {
-      users: rows.map((u) => UserResponseDto.from(u)),
-      total_count: total,
-      page: q.page,
-      per_page: q.per_page,
     };
+    const { items, info } = await readPage(
+      q,
+      this.app.listCountLimit,
+      (offset, limit) => this.users.listPage(filter, q.sort, offset, limit),
+      (atMost) => this.users.count(filter, atMost),
+    );
+    return { users: items.map((u) => UserResponseDto.from(u)), ...info };
   }
 
   async get(id: string): Promise<UserResponseDto> {
