@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { FreeText } from '../../common/hostile-input';
 
 export const lowerCaseEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
@@ -13,6 +14,7 @@ export class LoginDto {
   email: string;
 
   @ApiProperty({ example: 'purple elephants dance quietly', maxLength: 4096 })
+  @FreeText()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)

@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
+import { FreeText } from '../../common/hostile-input';
 
 const trimLower = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
@@ -37,6 +38,7 @@ export const PasswordField = (opts: { optional?: boolean; description?: string }
       ? ApiPropertyOptional({ description: opts.description, format: 'password' })
       : ApiProperty({ description: opts.description, format: 'password' }),
     ...(opts.optional ? [MayOmit()] : []),
+    FreeText(),
     IsString(),
     MaxLength(4096),
   );
