@@ -77,6 +77,26 @@ export class AuthService implements OnModuleInit {
       }
       throw e;
     }
+    // A second round only when the user changed between the check and the session: a parallel
+    // login's rehash (same password, so it passes again), or a reset or block (so it fails).
+    for (let round = 1; ; round++) {
+      const result = await this.tryLogin(dto, req);
+      if (result !== 'changed') return result;
+      if (round === 2) {
+        await this.audit.recordQuietly({
+          action: 'login',
+          outcome: 'invalid_credentials',
+          target: { email },
+          details: { reason: 'changed_during_login' },
+          request: req,
+        });
+        throw new InvalidCredentialsError();
+      }
+    }
+  }
+
+  private async tryLogin(dto: LoginDto, req: Request): Promise<LoginResult | 'changed'> {
+    const email = dto.email;
     const user = await this.users.findWithPasswordByEmail(email);
     // Exactly one bcrypt comparison whatever the address: a real hash or the dummy one.
     const passwordOk = await this.passwords.verify(
@@ -109,12 +129,14 @@ export class AuthService implements OnModuleInit {
     }
 
     // bcrypt outside the transaction: it must not hold a connection (or the embedded database).
-    const rehash = this.passwords.needsRehash(user.passwordHash)
+    const checkedHash = user.passwordHash;
+    const rehash = this.passwords.needsRehash(checkedHash)
       ? await this.passwords.hash(dto.password)
       : undefined;
-    const { token, session } = await this.db.transaction(async (m) => {
-      await this.users.recordLogin(user.id, rehash, m);
-      const created = await this.sessions.create(
+    const created = await this.db.transaction(async (m) => {
+      // First, so that the session exists only if the user is still the one checked above.
+      if (!(await this.users.recordLoginIfUnchanged(user.id, checkedHash, rehash, m))) return null;
+      const opened = await this.sessions.create(
         user.id,
         { ip: req.ip, userAgent: req.headers['user-agent'] },
         m,
@@ -125,13 +147,15 @@ export class AuthService implements OnModuleInit {
           outcome: 'success',
           actor: { id: user.id, email: user.email },
           target,
-          details: { session_id: created.session.id, ...(rehash ? { rehashed: true } : {}) },
+          details: { session_id: opened.session.id, ...(rehash ? { rehashed: true } : {}) },
           request: req,
         },
         m,
       );
-      return created;
+      return opened;
     });
+    if (!created) return 'changed';
+    const { token, session } = created;
     await this.throttle.succeeded(email);
     return {
       token,
