@@ -110,6 +110,10 @@ export class RegistrationService {
           const sent = !!user && !user.isConfirmed;
           if (user && sent) {
             await this.accountMail.sendAddressConfirmation(m, user, !!user.passwordHash);
+          } else {
+            await this.accountMail.rehearse(m, () =>
+              this.accountMail.sendConfirmation(m, { id: null, email }),
+            );
           }
           await this.audit.record(
             {
