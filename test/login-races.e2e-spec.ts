@@ -1,5 +1,5 @@
 import * as bcrypt from 'bcrypt';
-import { PasswordService } from '../src/auth/password.service';
+import { PasswordService } from '../src/passwords/password.service';
 import { bearer, createUser, GOOD_PASSWORD, loginToken } from './support/factories';
 import { codeOf, nthMailTo } from './support/mail-helpers';
 import { startApp, TestApp } from './support/test-app';

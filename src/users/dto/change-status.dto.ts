@@ -14,7 +14,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { FreeText } from '../../common/hostile-input';
-import { trimmed } from './add-user.dto';
+import { normalizeEmail } from '../../common/fields';
 
 export class ChangeStatusDto {
   @ApiPropertyOptional({ example: 12, description: 'The user, by id (or give `email`)' })
@@ -31,7 +31,7 @@ export class ChangeStatusDto {
     description: 'The user, by email (or give `user_id`)',
   })
   @ValidateIf((o: ChangeStatusDto) => o.user_id === undefined || o.email !== undefined)
-  @Transform(trimmed)
+  @Transform(normalizeEmail)
   @IsEmail()
   @MaxLength(254)
   email?: string;
