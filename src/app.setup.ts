@@ -1,6 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { errorBody } from './common/errors';
 import { bodyParserMiddleware } from './common/middleware/body-parser.middleware';
 import { PinoLoggerService } from './common/logging/logger';
 import { requestLogger } from './common/logging/request-logger.middleware';
@@ -56,5 +59,32 @@ export function configureApp(app: NestExpressApplication): void {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },
   });
+  answerClientErrorsInShape(app.getHttpServer());
   app.enableShutdownHooks();
+}
+
+/**
+ * Requests that Node's HTTP parser refuses before Express sees them (headers or URL over 16 kB,
+ * a malformed request line) are answered in the API's error shape too, instead of Node's bare
+ * status line; a socket already gone is just closed.
+ */
+function answerClientErrorsInShape(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const body = JSON.stringify(
+      errorBody(
+        status,
+        undefined,
+        status === 431 ? 'The request headers are too large.' : 'The request is malformed.',
+      ),
+    );
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { PinoLoggerService } from '../src/common/logging/logger';
+import { SecretBox } from '../src/crypto/secret-box';
 import { MailOutbox } from '../src/mail/mail-outbox.entity';
 import { MailOutboxRepository } from '../src/mail/mail-outbox.repository';
 import { MailRenderer } from '../src/mail/mail.renderer';
@@ -9,7 +11,7 @@ import { MailService } from '../src/mail/mail.service';
 import { MailTransport } from '../src/mail/mail.transport';
 import { MailWorker } from '../src/mail/mail.worker';
 import { UsersRepository } from '../src/users/users.repository';
-import { codeOf, nthMailTo } from './support/mail-helpers';
+import { codeOf, nthMailTo, tokenOf } from './support/mail-helpers';
 import { startApp, TestApp } from './support/test-app';
 
 const PASSWORD = 'purple elephants dance quietly';
@@ -40,6 +42,7 @@ describe('mail outbox and worker', () => {
     const port = t.mail.port;
     await t.mail.stop();
     const email = address('outage');
+    let atRest = '';
     try {
       const res = await t.http.post('/register').send({ email, password: PASSWORD });
       expect(res.status).toBe(202);
@@ -50,7 +53,8 @@ describe('mail outbox and worker', () => {
       });
       expect(failed.lastError).toBeTruthy();
       expect(failed.nextAttemptAt.getTime()).toBeGreaterThan(Date.now());
-      expect(failed.context).toHaveProperty('code');
+      expect(failed.context).not.toEqual({});
+      atRest = JSON.stringify(failed.context);
     } finally {
       await t.mail.start(port);
     }
@@ -60,6 +64,10 @@ describe('mail outbox and worker', () => {
     ]);
     const mail = await nthMailTo(t.mail, email);
     expect(codeOf(mail)).toMatch(/^\d{6}$/);
+    // While it waited, the row held neither the code nor the link's token in readable form.
+    expect(atRest).not.toContain(codeOf(mail));
+    expect(atRest).not.toContain(tokenOf(mail));
+    expect(atRest).not.toMatch(/verify\?token=|"code"|"link"/);
     const sent = await eventually(async () => {
       const row = await outboxRow(email);
       return row?.status === 'sent' ? row : undefined;
@@ -70,6 +78,41 @@ describe('mail outbox and worker', () => {
       .post('/register/confirm')
       .send({ email, code: codeOf(mail) })
       .expect(200);
+  });
+
+  it('still sends a mail queued before contexts were sealed (a plain context)', async () => {
+    const email = address('legacy');
+    await t.db.query(
+      `INSERT INTO mail_outbox (to_address, template, context) VALUES ($1, 'email-confirm', $2)`,
+      [
+        email,
+        JSON.stringify({
+          code: '024680',
+          link: 'http://localhost:3000/users/verify?token=' + 'a'.repeat(43),
+          codeMinutes: 10,
+          linkHours: 24,
+        }),
+      ],
+    );
+    await t.app.get(MailWorker).drain();
+    const mail = await nthMailTo(t.mail, email);
+    expect(codeOf(mail)).toBe('024680');
+  });
+
+  it('gives up, without a retry, a mail sealed under a key it no longer has', async () => {
+    const email = address('lost-key');
+    const box = new SecretBox(randomBytes(32));
+    await t.db.query(
+      `INSERT INTO mail_outbox (to_address, template, context) VALUES ($1, 'account-exists', $2)`,
+      [email, JSON.stringify({ sealed: box.seal('{}', `mail_outbox:account-exists:${email}`) })],
+    );
+    await t.app.get(MailWorker).drain();
+    const row = await eventually(async () => {
+      const r = await outboxRow(email);
+      return r?.status === 'failed' ? r : undefined;
+    });
+    expect(row.lastError).toMatch(/ENCRYPTION_KEY/);
+    expect(t.mail.to(email)).toHaveLength(0);
   });
 
   it('marks a mail failed for good after the last try and drops its context', async () => {

@@ -66,8 +66,29 @@ export class AuthService {
       }
       throw e;
     }
+    // A second round only when the user changed between the check and the session: a parallel
+    // login's rehash (same password, so it passes again), or a reset or block (so it fails).
+    for (let round = 1; ; round++) {
+      const result = await this.tryLogin(dto, meta);
+      if (result !== 'changed') return result;
+      if (round === 2) {
+        await this.audit.recordQuietly({
+          action: 'login',
+          outcome: 'invalid_credentials',
+          target: { email },
+          details: { reason: 'changed_during_login' },
+          meta,
+        });
+        throw new InvalidCredentialsError();
+      }
+    }
+  }
+
+  private async tryLogin(dto: LoginDto, meta: RequestMeta): Promise<LoginResult | 'changed'> {
+    const email = dto.email;
     // Exactly one bcrypt comparison whatever the address: a real hash or the dummy one.
-    const { user, passwordOk, needsRehash } = await this.users.checkPassword(email, dto.password);
+    const check = await this.users.checkPassword(email, dto.password);
+    const { user, passwordOk, needsRehash } = check;
     const target = { id: user?.id ?? null, email: user?.email ?? email };
 
     // A blocked user with the right password is answered (and counted) like a wrong password, so
@@ -95,22 +116,25 @@ export class AuthService {
 
     // bcrypt outside the transaction: it must not hold a connection (or the embedded database).
     const rehash = needsRehash ? await this.passwords.hash(dto.password) : undefined;
-    const { token, session } = await this.db.transaction(async (m) => {
-      await this.users.recordLogin(user.id, rehash, m);
-      const created = await this.sessions.create(user.id, meta, m);
+    const created = await this.db.transaction(async (m) => {
+      // First, so that the session exists only if the user is still the one checked above.
+      if (!(await this.users.recordLoginIfUnchanged(check, rehash, m))) return null;
+      const opened = await this.sessions.create(user.id, meta, m);
       await this.audit.record(
         {
           action: 'login',
           outcome: 'success',
           actor: { id: user.id, email: user.email },
           target,
-          details: { session_id: created.session.id, ...(rehash ? { rehashed: true } : {}) },
+          details: { session_id: opened.session.id, ...(rehash ? { rehashed: true } : {}) },
           meta,
         },
         m,
       );
-      return created;
+      return opened;
     });
+    if (!created) return 'changed';
+    const { token, session } = created;
     await this.throttle.succeeded(email);
     return {
       token,

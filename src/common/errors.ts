@@ -63,6 +63,7 @@ const DEFAULT_CODES: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
+  431: 'headers_too_large',
   503: 'service_unavailable',
 };
 

@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
 import { MayOmit } from './decorators/may-omit.decorator';
+import { FreeText } from './hostile-input';
 
 /**
  * DTO fields that several modules share, so that one address, code or token is read the same way
@@ -48,6 +49,7 @@ export const PasswordField = (opts: { optional?: boolean; description?: string }
       ? ApiPropertyOptional({ description: opts.description, format: 'password' })
       : ApiProperty({ description: opts.description, format: 'password' }),
     ...(opts.optional ? [MayOmit()] : []),
+    FreeText(),
     IsString(),
     MaxLength(4096),
   );

@@ -1,5 +1,6 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpException, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedError } from './errors';
+import { findHostileString, freeTextFields } from './hostile-input';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -9,9 +10,28 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
-/** The one global pipe: unknown fields are refused, values are transformed to the DTO's types. */
+/**
+ * The one global pipe: unknown fields are refused, values are transformed to the DTO's types.
+ * Before any validator sees a value, strings no field may hold are refused (hostile-input.ts), and
+ * a validator that throws instead of failing (a library bug on odd input) is a 400, never a 500.
+ */
+class SafeValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const problem = findHostileString(value, freeTextFields(metadata.metatype), metadata.data);
+      if (problem) throw new ValidationFailedError([problem]);
+    }
+    try {
+      return (await super.transform(value, metadata)) as unknown;
+    } catch (e) {
+      if (e instanceof HttpException) throw e;
+      throw new ValidationFailedError([`${metadata.data ?? metadata.type} could not be validated`]);
+    }
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new SafeValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -33,6 +33,13 @@ describe('settings', () => {
     expect(() => loadSettings({ LIST_COUNT_LIMIT: 'many' })).toThrow(/LIST_COUNT_LIMIT/);
   });
 
+  it('reads TRUST_PROXY=true as one hop, never as trusting every X-Forwarded-For address', () => {
+    expect(loadSettings({ TRUST_PROXY: 'true' }).app.trustProxy).toBe(1);
+    expect(loadSettings({ TRUST_PROXY: 'false' }).app.trustProxy).toBe(false);
+    expect(loadSettings({ TRUST_PROXY: '2' }).app.trustProxy).toBe(2);
+    expect(loadSettings({ TRUST_PROXY: '10.0.0.0/8' }).app.trustProxy).toBe('10.0.0.0/8');
+  });
+
   it('points the public URL at PORT unless PUBLIC_URL says otherwise', () => {
     expect(loadSettings({}).app.publicUrl).toBe('http://localhost:3000');
     expect(loadSettings({ PORT: '8080' }).app.publicUrl).toBe('http://localhost:8080');

@@ -189,7 +189,9 @@ export function loadSettings(env: Env = process.env): Settings {
 
   const trustRaw = r.string('TRUST_PROXY', 'false');
   let trustProxy: boolean | number | string = false;
-  if (/^(true|false)$/i.test(trustRaw)) trustProxy = trustRaw.toLowerCase() === 'true';
+  // `true` is one hop (the proxy in front of us), not Express's "believe every address": with that,
+  // a client's own X-Forwarded-For would choose its IP for the per-IP limit and the audit log.
+  if (/^(true|false)$/i.test(trustRaw)) trustProxy = trustRaw.toLowerCase() === 'true' ? 1 : false;
   else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw);
   else trustProxy = trustRaw; // e.g. "loopback" or "10.0.0.1, 10.0.0.0/8": Express validates it
 
@@ -209,7 +211,9 @@ export function loadSettings(env: Env = process.env): Settings {
   const readKey = (name: string, text: string): Buffer | undefined => {
     const key = parseKey(text);
     if (!key) {
-      r.problems.push(`${name}: expected 32 random bytes as base64 or hex; make one with ${MAKE_KEY_HINT}`);
+      r.problems.push(
+        `${name}: expected 32 random bytes as base64 or hex; make one with ${MAKE_KEY_HINT}`,
+      );
     }
     return key;
   };

@@ -94,7 +94,7 @@ export function lockDataDir(dir: string): () => void {
   throw new Error(`Could not lock ${lockPath}`);
 }
 
-class Turnstile {
+export class Turnstile {
   private busy = false;
   private readonly waiting: Array<() => void> = [];
 
@@ -111,9 +111,14 @@ class Turnstile {
       const timer = setTimeout(() => {
         const i = this.waiting.indexOf(grant);
         if (i >= 0) this.waiting.splice(i, 1);
+        // 57P03 (cannot_connect_now): the request may be retried, so it is answered 503 with
+        // Retry-After like a lost PostgreSQL connection, not 500.
         reject(
-          new Error(
-            'Timed out waiting for the embedded database (is a transaction waiting on itself?)',
+          Object.assign(
+            new Error(
+              'Timed out waiting for the embedded database (is a transaction waiting on itself?)',
+            ),
+            { code: '57P03' },
           ),
         );
       }, timeoutMs);

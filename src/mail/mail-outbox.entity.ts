@@ -4,7 +4,8 @@ export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
 
 /**
  * A mail waiting to be delivered, written in the same transaction as what it is about. `context`
- * holds the code and link until the mail is sent (or given up), then it is cleared.
+ * holds the code and link, sealed with ENCRYPTION_KEY (MailOutboxRepository), until the mail is
+ * sent (or given up), then it is cleared.
  */
 @Entity('mail_outbox')
 export class MailOutbox {

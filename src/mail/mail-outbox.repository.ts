@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { SecretBox, SecretBoxError } from '../crypto/secret-box';
 import { msInterval } from '../database/sql';
 import { MailOutbox, MailStatus } from './mail-outbox.entity';
 
@@ -9,7 +10,8 @@ export interface ClaimedMail {
   id: string;
   to: string;
   template: string;
-  context: Record<string, unknown>;
+  /** Undefined when the sealed context does not open with the configured keys. */
+  context: Record<string, unknown> | undefined;
   /** Tries so far, this one included. */
   attempts: number;
 }
@@ -22,20 +24,50 @@ interface RawClaim {
   attempts: number;
 }
 
+/**
+ * A context at rest: `{sealed}`, the JSON of the template's variables sealed with ENCRYPTION_KEY
+ * and bound to the address and template, so the row holds no readable code or link. Rows written
+ * before (a plain object, no `sealed`) are still read as they are, so none is lost to an upgrade.
+ */
+interface SealedContext {
+  sealed: string;
+}
+
+const contextAad = (to: string, template: string) => `mail_outbox:${template}:${to}`;
+
 /** The outbox queries: add in the caller's transaction, claim with a lease, settle. */
 @Injectable()
 export class MailOutboxRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly box: SecretBox,
+  ) {}
 
   async add(
     manager: EntityManager,
     mail: { to: string; template: string; context: Record<string, unknown> },
   ): Promise<string> {
     const repo = manager.getRepository(MailOutbox);
+    const context: SealedContext = {
+      sealed: this.box.seal(JSON.stringify(mail.context), contextAad(mail.to, mail.template)),
+    };
     const row = await repo.save(
-      repo.create({ toAddress: mail.to, template: mail.template, context: mail.context }),
+      repo.create({ toAddress: mail.to, template: mail.template, context: { ...context } }),
     );
     return row.id;
+  }
+
+  private openContext(r: RawClaim): Record<string, unknown> | undefined {
+    const stored = r.context ?? {};
+    if (typeof stored.sealed !== 'string') return stored;
+    try {
+      return JSON.parse(
+        this.box.open(stored.sealed, contextAad(r.to_address, r.template)),
+      ) as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof SecretBoxError) return undefined;
+      throw e;
+    }
   }
 
   /**
@@ -65,7 +97,7 @@ export class MailOutboxRepository {
       id: String(r.id),
       to: r.to_address,
       template: r.template,
-      context: r.context ?? {},
+      context: this.openContext(r),
       attempts: Number(r.attempts),
     }));
   }

@@ -2,6 +2,7 @@ import { MailerModule } from '@nestjs-modules/mailer';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mailConfig, MailConfig } from '../config/config';
+import { CryptoModule } from '../crypto/crypto.module';
 import { MailOutbox } from './mail-outbox.entity';
 import { MailOutboxRepository } from './mail-outbox.repository';
 import { MailRenderer } from './mail.renderer';
@@ -11,6 +12,7 @@ import { MAIL_SEND_TIMEOUT_MS, MailWorker } from './mail.worker';
 
 @Module({
   imports: [
+    CryptoModule,
     TypeOrmModule.forFeature([MailOutbox]),
     MailerModule.forRootAsync({
       inject: [mailConfig.KEY],

@@ -86,6 +86,12 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await this.outbox.markFailed(mail.id, `unknown template ${mail.template}`);
       return;
     }
+    if (!mail.context) {
+      // Sealed under a key that is gone (ENCRYPTION_KEY changed without ENCRYPTION_KEY_PREVIOUS):
+      // no retry can open it.
+      await this.outbox.markFailed(mail.id, 'the code and link do not open with ENCRYPTION_KEY');
+      return;
+    }
     try {
       const rendered = this.renderer.render(mail.template, mail.to, mail.context);
       await this.transport.send(mail.id, mail.to, rendered);

@@ -17,38 +17,64 @@ export class OneTimeTokenRepository {
     await repo.save(repo.create(token));
   }
 
+  /**
+   * Locks every live code and link of an address and purpose, in id order. Every path that
+   * changes them (a code check, a link, a new code) takes this lock first, so two of them
+   * never hold one row each while waiting for the other's (a deadlock, 40P01).
+   */
+  async lockOutstanding(
+    manager: EntityManager,
+    email: string,
+    purpose: string,
+  ): Promise<OneTimeToken[]> {
+    return this.on(manager)
+      .createQueryBuilder('t')
+      .where('t.email = :email AND t.purpose = :purpose AND t.consumed_at IS NULL', {
+        email,
+        purpose,
+      })
+      .orderBy('t.id', 'ASC')
+      .setLock('pessimistic_write')
+      .getMany();
+  }
+
   /** Burns every live code and link of an address and purpose (a newer one supersedes them). */
   async consumeOutstanding(manager: EntityManager, email: string, purpose: string): Promise<void> {
+    await this.lockOutstanding(manager, email, purpose);
     await this.on(manager).update(
       { email, purpose, consumedAt: IsNull() },
       { consumedAt: () => 'now()' },
     );
   }
 
-  /** The newest live code of an address and purpose, locked for the rest of the transaction. */
-  findLatestLiveCode(
+  /** The newest live code of an address and purpose, locked (with its link) for the transaction. */
+  async findLatestLiveCode(
     manager: EntityManager,
     email: string,
     purpose: string,
   ): Promise<OneTimeToken | null> {
-    return this.on(manager)
-      .createQueryBuilder('t')
-      .where('t.email = :email AND t.purpose = :purpose', { email, purpose })
-      .andWhere(`t.kind = 'code' AND t.consumed_at IS NULL`)
-      .orderBy('t.created_at', 'DESC')
-      .addOrderBy('t.id', 'DESC')
-      .limit(1)
-      .setLock('pessimistic_write')
-      .getOne();
+    const live = await this.lockOutstanding(manager, email, purpose);
+    const codes = live.filter((t) => t.kind === 'code');
+    codes.sort(
+      (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || Number(b.id) - Number(a.id),
+    );
+    return codes[0] ?? null;
   }
 
-  /** A link token by its hash; locked when a manager (transaction) is given. */
-  findLinkByHash(tokenHash: string, manager?: EntityManager): Promise<OneTimeToken | null> {
-    const qb = this.on(manager)
-      .createQueryBuilder('t')
-      .where(`t.token_hash = :tokenHash AND t.kind = 'link'`, { tokenHash });
-    if (manager) qb.setLock('pessimistic_write');
-    return qb.getOne();
+  /**
+   * A link token by its hash. With a manager (transaction), the live codes and links of its
+   * address are locked first (the one lock order), and the link is read again under that lock.
+   */
+  async findLinkByHash(tokenHash: string, manager?: EntityManager): Promise<OneTimeToken | null> {
+    const find = () =>
+      this.on(manager)
+        .createQueryBuilder('t')
+        .where(`t.token_hash = :tokenHash AND t.kind = 'link'`, { tokenHash })
+        .getOne();
+    const row = await find();
+    if (!row || !manager || row.consumedAt) return row;
+    await this.lockOutstanding(manager, row.email, row.purpose);
+    return find();
   }
 
   /** Counts a wrong try; `burn` also ends the code (its last allowed try). */

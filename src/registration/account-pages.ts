@@ -59,6 +59,9 @@ const CONFIRM =
 const MESSAGE = Handlebars.compile(`<p>{{message}}</p>`);
 
 /** Swagger for the GET page a mailed link opens (`?token=`), whose form posts to `postsTo`. */
+/** Said in the document, so that clients (and the fuzz test) know these errors are pages. */
+const HTML_PAGE = { 'text/html': { schema: { type: 'string' as const } } };
+
 export const ApiLinkPage = (summary: string, postsTo: string) =>
   applyDecorators(
     ApiOperation({
@@ -67,8 +70,14 @@ export const ApiLinkPage = (summary: string, postsTo: string) =>
     }),
     ApiQuery({ name: 'token', required: true }),
     ApiProduces('text/html'),
-    ApiOkResponse({ description: `HTML page with a form that posts to ${postsTo}` }),
-    ApiBadRequestResponse({ description: 'HTML page: the link is invalid, expired or used' }),
+    ApiOkResponse({
+      description: `HTML page with a form that posts to ${postsTo}`,
+      content: HTML_PAGE,
+    }),
+    ApiBadRequestResponse({
+      description: 'HTML page: the link is invalid, expired or used',
+      content: HTML_PAGE,
+    }),
   );
 
 @Injectable()

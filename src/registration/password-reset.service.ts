@@ -40,6 +40,11 @@ export class PasswordResetService {
       await this.db.transaction(async (m) => {
         const user = await this.users.findByEmail(email, m);
         if (user) await this.accountMail.sendPasswordReset(m, user);
+        else {
+          await this.accountMail.rehearse(m, () =>
+            this.accountMail.sendPasswordReset(m, { id: null, email }),
+          );
+        }
         await this.audit.record(
           {
             action: 'password_forgot',

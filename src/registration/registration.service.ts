@@ -100,6 +100,10 @@ export class RegistrationService {
         const sent = !!user && !user.isConfirmed;
         if (found && sent) {
           await this.accountMail.sendAddressConfirmation(m, found.user, found.hasPassword);
+        } else {
+          await this.accountMail.rehearse(m, () =>
+            this.accountMail.sendConfirmation(m, { id: null, email }),
+          );
         }
         await this.audit.record(
           {

@@ -73,12 +73,26 @@ export class UsersRepository {
       .getOne();
   }
 
-  /** Stamps a successful login; `passwordHash` replaces the stored hash (a rehash at a new cost). */
-  async recordLogin(id: string, passwordHash?: string, manager?: EntityManager): Promise<void> {
-    await this.on(manager).update(
-      { id },
-      { lastLoginAt: () => 'now()', ...(passwordHash ? { passwordHash } : {}) },
+  /**
+   * Stamps a login, only if the user is still the one that was checked: the same password hash,
+   * confirmed, not blocked (false otherwise). `rehash` replaces that same hash, never a newer one.
+   * The row stays locked until the caller's transaction commits, so a reset or block that comes
+   * next waits for it, and then ends the session the login creates in that transaction.
+   */
+  async recordLoginIfUnchanged(
+    id: string,
+    checkedHash: string,
+    rehash: string | undefined,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    // TypeORM answers an UPDATE with [rows, count].
+    const [rows]: [unknown[], number] = await manager.query(
+      `UPDATE users u SET last_login_at = now(), password_hash = COALESCE($3, u.password_hash)
+        WHERE u.id = $1 AND u.password_hash = $2 AND u.is_confirmed AND NOT ${blockedSql('u')}
+        RETURNING u.id`,
+      [id, checkedHash, rehash ?? null],
     );
+    return rows.length === 1;
   }
 
   async updatePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {

@@ -16,7 +16,7 @@ export interface PasswordCheck {
   user: User | null;
   /** False also when there is no account or it has no password. */
   passwordOk: boolean;
-  /** The stored hash is of an older format or cost: rehash it (`recordLogin`) after a good login. */
+  /** The stored hash is of an older format or cost: rehash it (`recordLoginIfUnchanged`) after a good login. */
   needsRehash: boolean;
 }
 
@@ -28,6 +28,8 @@ export interface PasswordCheck {
 export class UsersService implements OnModuleInit {
   /** Compared against when the address has no account (or no password), so timing tells nothing. */
   private dummyHash = '';
+  /** The hash each good check compared against, so that hashes never leave this module. */
+  private readonly checkedHashes = new WeakMap<PasswordCheck, string>();
 
   constructor(
     private readonly users: UsersRepository,
@@ -71,7 +73,9 @@ export class UsersService implements OnModuleInit {
     const ok = !!hash && passwordOk;
     const needsRehash = ok && this.passwords.needsRehash(hash);
     if (user) user.passwordHash = null;
-    return { user, passwordOk: ok, needsRehash };
+    const check: PasswordCheck = { user, passwordOk: ok, needsRehash };
+    if (ok) this.checkedHashes.set(check, hash);
+    return check;
   }
 
   /** The user of an address and whether it has a password yet (an invited one may not). */
@@ -95,9 +99,20 @@ export class UsersService implements OnModuleInit {
     return this.users.create(fields, manager);
   }
 
-  /** Stamps a successful login; `passwordHash` replaces the stored hash (a rehash at a new cost). */
-  recordLogin(id: string, passwordHash?: string, manager?: EntityManager): Promise<void> {
-    return this.users.recordLogin(id, passwordHash, manager);
+  /**
+   * Stamps a good login, only if the user is still as `check` saw it: the same password hash,
+   * confirmed, not blocked; false otherwise (the caller must then open no session). `rehash`
+   * replaces that same hash, never a newer one. The row stays locked until `manager`'s transaction
+   * commits, so a reset or block that comes next waits, and then ends the session opened in it.
+   */
+  recordLoginIfUnchanged(
+    check: PasswordCheck,
+    rehash: string | undefined,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const hash = this.checkedHashes.get(check);
+    if (!check.user || !hash) return Promise.resolve(false);
+    return this.users.recordLoginIfUnchanged(check.user.id, hash, rehash, manager);
   }
 
   changePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {

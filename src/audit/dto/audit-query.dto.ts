@@ -2,8 +2,13 @@ import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/dto/page-query.dto';
 
-/** An ISO-8601 date, or date and time with `Z` or an offset (a bare local time would be ambiguous). */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+/**
+ * An ISO-8601 date, or date and time with `Z` or an offset (a bare local time would be ambiguous).
+ * Years from 0001 and offsets up to ±14:00, as on Earth: PostgreSQL refuses year 0 and offsets
+ * beyond ±15:59, which were a 500.
+ */
+const TIMESTAMP =
+  /^(?!0000)\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00))?$/;
 const TIMESTAMP_MESSAGE =
   '$property must be an ISO-8601 date (2024-05-01) or timestamp with Z or an offset (2024-05-01T12:00:00Z)';
 const NAME = '[a-z][a-z0-9_]{0,63}';

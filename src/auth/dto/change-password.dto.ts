@@ -1,8 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { FreeText } from '../../common/hostile-input';
 
 export class ChangePasswordDto {
   @ApiProperty({ maxLength: 4096 })
+  @FreeText()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)
@@ -12,6 +14,7 @@ export class ChangePasswordDto {
     description: 'At least PASSWORD_MIN_LENGTH (15) characters; common passwords are refused',
     maxLength: 4096,
   })
+  @FreeText()
   @IsString()
   @MaxLength(4096)
   new_password: string;

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { FreeText } from '../../common/hostile-input';
 import { normalizeEmail } from '../../common/fields';
 
 export class LoginDto {
@@ -11,6 +12,7 @@ export class LoginDto {
   email: string;
 
   @ApiProperty({ example: 'purple elephants dance quietly', maxLength: 4096 })
+  @FreeText()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4096)

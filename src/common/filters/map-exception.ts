@@ -16,6 +16,13 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
+/** A deadlock (40P01) or serialization failure (40001): the request lost a race and may be retried. */
+export function isTransactionConflict(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e?.code ?? e?.driverError?.code;
+  return code === '40P01' || code === '40001';
+}
+
 export interface MappedError {
   body: ErrorBody;
   headers: Record<string, string>;
@@ -43,6 +50,13 @@ export function mapException(exception: unknown): MappedError {
         ? (response as { message: string | string[] }).message
         : exception.message;
     return { body: errorBody(status, undefined, message), headers: {}, unexpected: false };
+  }
+  if (isTransactionConflict(exception)) {
+    return {
+      body: errorBody(409, 'conflict', 'Another request changed the same data; try again.'),
+      headers: { 'Retry-After': '1' },
+      unexpected: false,
+    };
   }
   if (isDatabaseUnavailable(exception)) {
     return {

@@ -42,12 +42,29 @@ function prettyStream(): DestinationStream {
 }
 
 /**
- * Pino's error serializer copies every property of an error: a failed query (TypeORM's
- * QueryFailedError) would log its `parameters`, which may hold password or token hashes.
+ * Properties of database errors that hold the values of a query, which may be password, code or
+ * token hashes: TypeORM's `parameters`, the embedded driver's `params` (copied onto the
+ * QueryFailedError and kept under `driverError`), and PostgreSQL's `detail` ("Key (token_hash)=(…)").
+ */
+const VALUE_KEYS = ['parameters', 'params', 'detail'];
+
+/**
+ * Pino's error serializer copies every property of an error, nested ones (`driverError`, `cause`)
+ * included; the values of a failed query are dropped wherever they sit.
  */
 export function serializeError(e: unknown) {
-  const out = pino.stdSerializers.err(e as Error) as Record<string, unknown>;
-  delete out.parameters;
+  return scrubValues(pino.stdSerializers.err(e as Error), 0);
+}
+
+function scrubValues(o: Record<string, unknown>, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (VALUE_KEYS.includes(k)) continue;
+    out[k] =
+      v !== null && typeof v === 'object' && !Array.isArray(v) && depth < 4
+        ? scrubValues(v as Record<string, unknown>, depth + 1)
+        : v;
+  }
   return out;
 }
 

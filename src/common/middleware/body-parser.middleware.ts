@@ -3,6 +3,8 @@ import { json, urlencoded } from 'express';
 import { errorBody, sendError } from '../errors';
 
 export const BODY_LIMIT = '100kb';
+/** SECURITY.md: no DTO nests deeper, and a deep body made the validator overflow the stack. */
+export const MAX_JSON_DEPTH = 32;
 
 interface ParserError extends Error {
   type?: string;
@@ -15,7 +17,11 @@ interface ParserError extends Error {
  */
 export function bodyParserMiddleware(): RequestHandler {
   const parsers: RequestHandler[] = [
-    json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
+    json({
+      limit: BODY_LIMIT,
+      type: ['application/json', 'application/*+json'],
+      verify: refuseDeepJson,
+    }),
     urlencoded({ limit: BODY_LIMIT, extended: false }),
   ];
   return (req: Request, res: Response, next: NextFunction) => {
@@ -30,8 +36,38 @@ export function bodyParserMiddleware(): RequestHandler {
   };
 }
 
+/**
+ * Refuses JSON nested deeper than MAX_JSON_DEPTH before it is parsed: one pass over the bytes,
+ * counting brackets outside strings (a bracket byte never occurs inside a multi-byte character).
+ */
+function refuseDeepJson(_req: unknown, _res: unknown, buf: Buffer): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw Object.assign(new Error('JSON nested too deeply'), {
+          type: 'entity.too.deep',
+          status: 400,
+        });
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
 function mapParserError(err: ParserError) {
   switch (err.type) {
+    case 'entity.too.deep':
+      return errorBody(400, 'invalid_json', `The body nests deeper than ${MAX_JSON_DEPTH} levels.`);
     case 'entity.too.large':
       return errorBody(413, 'payload_too_large', `The body is larger than ${BODY_LIMIT}.`);
     case 'entity.parse.failed':

@@ -4,6 +4,7 @@ import { IsEmail, IsIn, IsString, MaxLength, Matches } from 'class-validator';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
 import { normalizeEmail } from '../../common/fields';
 import type { Role } from '../../common/auth-user';
+import { FreeText } from '../../common/hostile-input';
 
 /** Trims, and refuses CR/LF/NUL (header and log injection). */
 export const trimmed = ({ value }: { value: unknown }) =>
@@ -43,12 +44,14 @@ export class AddUserDto {
     description: 'Without one, the confirmation mail lets the user choose it',
   })
   @MayOmit()
+  @FreeText()
   @IsString()
   @MaxLength(4096)
   password?: string;
 
   @ApiPropertyOptional({ description: 'The password again; must match' })
   @MayOmit()
+  @FreeText()
   @IsString()
   @MaxLength(4096)
   password1?: string;

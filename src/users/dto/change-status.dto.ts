@@ -8,10 +8,12 @@ import {
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateIf,
 } from 'class-validator';
+import { FreeText } from '../../common/hostile-input';
 import { normalizeEmail } from '../../common/fields';
 
 export class ChangeStatusDto {
@@ -19,6 +21,9 @@ export class ChangeStatusDto {
   @ValidateIf((o: ChangeStatusDto) => o.email === undefined || o.user_id !== undefined)
   @IsInt()
   @Min(1)
+  // Beyond this, a number is no longer exact in JSON, and beyond bigint the audit record of the
+  // refusal could not be written.
+  @Max(Number.MAX_SAFE_INTEGER)
   user_id?: number;
 
   @ApiPropertyOptional({
@@ -37,6 +42,7 @@ export class ChangeStatusDto {
 
   @ApiPropertyOptional({ maxLength: 500, example: 'Abuse report #123' })
   @IsOptional()
+  @FreeText()
   @IsString()
   @MaxLength(500)
   @Matches(/^[^\0]*$/)
