@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { NoticesModule } from '../notices/notices.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -15,7 +16,7 @@ import { SessionCookie } from './session-cookie';
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
-  imports: [UsersModule, PasswordModule, SessionsModule, RateLimitModule],
+  imports: [UsersModule, PasswordModule, SessionsModule, RateLimitModule, NoticesModule],
   controllers: [AuthController],
   providers: [
     AuthService,

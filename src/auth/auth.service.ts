@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { SecurityNotices } from '../notices/security-notices.service';
 import type { AuthUser } from '../common/auth-user';
 import { AppError, NotFoundError } from '../common/errors';
 import type { Session } from '../sessions/session.entity';
@@ -59,6 +60,7 @@ export class AuthService implements OnModuleInit {
     private readonly sessions: SessionsService,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
+    private readonly notices: SecurityNotices,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -114,11 +116,9 @@ export class AuthService implements OnModuleInit {
       : undefined;
     const { token, session } = await this.db.transaction(async (m) => {
       await this.users.recordLogin(user.id, rehash, m);
-      const created = await this.sessions.create(
-        user.id,
-        { ip: req.ip, userAgent: req.headers['user-agent'] },
-        m,
-      );
+      const client = { ip: req.ip, userAgent: req.headers['user-agent'] };
+      const created = await this.sessions.create(user.id, client, m);
+      await this.notices.signedIn(m, user, client);
       await this.audit.record(
         {
           action: 'login',
@@ -244,6 +244,7 @@ export class AuthService implements OnModuleInit {
         exceptSessionId: user.sessionId,
         manager: m,
       });
+      await this.notices.passwordChanged(m, { ...user, locale: stored.locale });
       await this.audit.record(
         {
           action: 'password_change',

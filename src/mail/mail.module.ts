@@ -2,6 +2,9 @@ import { MailerModule } from '@nestjs-modules/mailer';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mailConfig, MailConfig } from '../config/config';
+import { MailAdminService } from './mail-admin.service';
+import { MailCatalog } from './mail-catalog';
+import { MailController } from './mail.controller';
 import { MailOutbox } from './mail-outbox.entity';
 import { MailOutboxRepository } from './mail-outbox.repository';
 import { MailRenderer } from './mail.renderer';
@@ -29,7 +32,16 @@ import { MAIL_SEND_TIMEOUT_MS, MailWorker } from './mail.worker';
       }),
     }),
   ],
-  providers: [MailOutboxRepository, MailRenderer, MailTransport, MailService, MailWorker],
-  exports: [MailService, MailWorker],
+  controllers: [MailController],
+  providers: [
+    MailCatalog,
+    MailOutboxRepository,
+    MailRenderer,
+    MailTransport,
+    MailService,
+    MailWorker,
+    MailAdminService,
+  ],
+  exports: [MailService, MailWorker, MailCatalog, MailRenderer],
 })
 export class MailModule {}

@@ -10,6 +10,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
@@ -46,11 +47,12 @@ export class PasswordResetController {
   @ApiLinkPage('The page a reset link opens: a form for the new password', 'POST /password/reset')
   async resetPage(
     @Query('token') token: string | undefined,
+    @AcceptLanguage() lang: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
     const state = await this.resets.resetPage(String(token ?? ''));
-    return this.pages.forLink(res, state, (live) =>
-      this.pages.resetPassword(String(token), live.email),
+    return this.pages.forLink(res, lang, state, (live) =>
+      this.pages.resetPassword(lang, String(token), live.email),
     );
   }
 
@@ -79,11 +81,11 @@ export class PasswordResetController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MessageResponseDto | string> {
-    if (!AccountPages.isFormPost(req)) return this.resets.reset(dto, req);
     return this.pages.respond(
+      req,
       res,
       () => this.resets.reset(dto, req),
-      (r) => this.pages.message('Password changed', r.message),
+      (_, lang) => this.pages.done(lang, 'reset'),
     );
   }
 }

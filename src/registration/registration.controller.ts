@@ -11,6 +11,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
@@ -53,8 +54,12 @@ export class RegistrationController {
   })
   @ApiForbiddenResponse({ description: 'signup_disabled', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse(TOO_MANY)
-  register(@Body() dto: RegisterDto, @Req() req: Request): Promise<MessageResponseDto> {
-    return this.registration.register(dto, req);
+  register(
+    @Body() dto: RegisterDto,
+    @Req() req: Request,
+    @AcceptLanguage() acceptLanguage?: string,
+  ): Promise<MessageResponseDto> {
+    return this.registration.register(dto, req, acceptLanguage);
   }
 
   @Post('register/confirm')
@@ -94,11 +99,12 @@ export class RegistrationController {
   @ApiLinkPage('The page a confirmation link opens: a confirm button', 'POST /users/verify')
   async verifyPage(
     @Query('token') token: string | undefined,
+    @AcceptLanguage() lang: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
     const state = await this.registration.verifyPage(String(token ?? ''));
-    return this.pages.forLink(res, state, (live) =>
-      this.pages.confirmEmail(String(token), live.email, live.setPassword),
+    return this.pages.forLink(res, lang, state, (live) =>
+      this.pages.confirmEmail(lang, String(token), live.email, live.setPassword),
     );
   }
 
@@ -120,11 +126,11 @@ export class RegistrationController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<VerifyResultDto | string> {
-    if (!AccountPages.isFormPost(req)) return this.registration.confirmByLink(dto, req);
     return this.pages.respond(
+      req,
       res,
       () => this.registration.confirmByLink(dto, req),
-      (r) => this.pages.message('Email confirmed', `${r.email} is confirmed. You can log in now.`),
+      (r, lang) => this.pages.done(lang, 'confirm', { email: r.email }),
     );
   }
 }

@@ -7,6 +7,7 @@ import { PasswordPolicy } from '../auth/password-policy';
 import { PasswordService } from '../auth/password.service';
 import type { AppError } from '../common/errors';
 import { authConfig, AuthConfig } from '../config/config';
+import { MailCatalog } from '../mail/mail-catalog';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService, VerifiedOtp } from '../otp/otp.service';
@@ -44,6 +45,7 @@ export class RegistrationService {
     private readonly policy: PasswordPolicy,
     private readonly otp: OtpService,
     private readonly accountMail: AccountMailService,
+    private readonly catalog: MailCatalog,
     private readonly audit: AuditService,
     @Inject(authConfig.KEY) private readonly auth: AuthConfig,
   ) {}
@@ -52,7 +54,11 @@ export class RegistrationService {
    * Creates an unconfirmed user and its confirmation mail in one transaction; an address that has
    * an account gets a notice instead. The same work (a bcrypt hash) and the same 202 either way.
    */
-  async register(dto: RegisterDto, req: Request): Promise<MessageResponseDto> {
+  async register(
+    dto: RegisterDto,
+    req: Request,
+    acceptLanguage?: string,
+  ): Promise<MessageResponseDto> {
     return auditFailures(
       this.audit,
       { action: 'register', email: dto.email, request: req },
@@ -65,7 +71,7 @@ export class RegistrationService {
           await this.db.transaction(async (m) => {
             const existing = await this.users.findByEmail(dto.email, m);
             if (existing) {
-              await this.accountMail.sendAccountExists(m, existing.email);
+              await this.accountMail.sendAccountExists(m, existing);
             } else {
               const user = await this.users.create(
                 {
@@ -73,6 +79,8 @@ export class RegistrationService {
                   name: dto.name ?? null,
                   surname: dto.surname ?? null,
                   passwordHash,
+                  // Unsaid: the language the browser asks for, as the account pages do.
+                  locale: dto.locale ?? this.catalog.resolve({ acceptLanguage }),
                 },
                 m,
               );

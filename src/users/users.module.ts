@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PasswordModule } from '../auth/password.module';
+import { MailModule } from '../mail/mail.module';
+import { NoticesModule } from '../notices/notices.module';
 import { OtpModule } from '../otp/otp.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { User } from './user.entity';
@@ -9,7 +11,14 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), PasswordModule, SessionsModule, OtpModule],
+  imports: [
+    TypeOrmModule.forFeature([User]),
+    PasswordModule,
+    SessionsModule,
+    OtpModule,
+    MailModule,
+    NoticesModule,
+  ],
   controllers: [UsersController],
   providers: [UsersRepository, UsersService],
   exports: [UsersRepository, UsersService],

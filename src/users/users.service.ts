@@ -14,6 +14,8 @@ import type { AuditContext } from '../common/audit-context';
 import { ADMIN_ROLES, AuthUser, Role } from '../common/auth-user';
 import { ValidationFailedError } from '../common/errors';
 import { adminConfig, AdminConfig } from '../config/config';
+import { MailCatalog } from '../mail/mail-catalog';
+import { SecurityNotices } from '../notices/security-notices.service';
 import { AccountMailService } from '../otp/account-mail.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { AddUserDto } from './dto/add-user.dto';
@@ -49,6 +51,8 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly policy: PasswordPolicy,
     private readonly audit: AuditService,
     private readonly accountMail: AccountMailService,
+    private readonly notices: SecurityNotices,
+    private readonly catalog: MailCatalog,
     private readonly sessions: SessionsService,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(adminConfig.KEY) private readonly admin: AdminConfig,
@@ -128,6 +132,7 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
             surname: dto.surname ?? null,
             role,
             passwordHash,
+            locale: dto.locale ?? this.catalog.defaultLocale,
           },
           m,
         );
@@ -156,7 +161,7 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
         this.assertMayManage(actor, user);
         const changed: string[] = [];
         const fields: Partial<User> = {};
-        for (const key of ['name', 'surname'] as const) {
+        for (const key of ['name', 'surname', 'locale'] as const) {
           if (dto[key] !== undefined && dto[key] !== user[key]) {
             fields[key] = dto[key];
             changed.push(key);
@@ -183,12 +188,13 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
           if (fields.email) {
             // An invited user who has not chosen a password yet must still be able to.
             const stored = await this.users.findWithPasswordById(user.id, m);
-            await this.accountMail.sendEmailChange(
-              m,
-              { id: user.id, email: fields.email },
-              oldEmail,
-              !!stored?.passwordHash,
-            );
+            const moved = {
+              id: user.id,
+              email: fields.email,
+              locale: fields.locale ?? user.locale,
+            };
+            await this.accountMail.sendAddressConfirmation(m, moved, !!stored?.passwordHash);
+            await this.notices.emailChanged(m, moved, oldEmail);
           }
         }
         audit.changed(changed);
@@ -246,6 +252,7 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
           m,
         );
         const ended = await this.sessions.revokeAllForUser(user.id, { manager: m });
+        await this.notices.accountBlocked(m, user, dto.blocked_until ?? null);
         audit.addDetails({
           reason: dto.reason ?? null,
           blocked_until: dto.blocked_until?.toISOString() ?? null,

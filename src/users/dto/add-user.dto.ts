@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, Matches } from 'class-validator';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
 import type { Role } from '../../common/auth-user';
+import { LocaleField } from '../../mail/locale.field';
 
 /** Trims, and refuses CR/LF/NUL (header and log injection). */
 export const trimmed = ({ value }: { value: unknown }) =>
@@ -45,6 +46,9 @@ export class AddUserDto {
   @IsString()
   @MaxLength(4096)
   password?: string;
+
+  @LocaleField()
+  locale?: string;
 
   @ApiPropertyOptional({ description: 'The password again; must match' })
   @MayOmit()
