@@ -130,6 +130,11 @@ export class MailCatalog {
     return f.compiled;
   }
 
+  /** The file a template was read from (the operator's, where it overrides the shipped one). */
+  pathOf(locale: string, key: string): string {
+    return this.bundle(locale).files.get(key)?.path ?? key;
+  }
+
   preheader(locale: string, name: string): Compiled | undefined {
     return this.bundle(locale).preheader.get(name);
   }

@@ -65,7 +65,7 @@ export const SAMPLE_VARS: { [T in MailTemplate]: MailTemplates[T] } = {
   'notice-new-device': {
     at: SAMPLE_AT,
     secureLink: SAMPLE_SECURE,
-    device: 'Firefox on Windows',
+    device: 'Firefox, Windows',
     ip: '203.0.113.7',
   },
   'notice-password-changed': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },

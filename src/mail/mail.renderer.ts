@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { appConfig, AppConfig } from '../config/config';
-import { MailCatalog } from './mail-catalog';
-import { MAIL_TEMPLATE_NAMES, MailTemplate, SAMPLE_VARS } from './mail-templates';
+import { MailCatalog, MailTemplateError } from './mail-catalog';
+import { MAIL_TEMPLATE_NAMES, MailTemplate, SAMPLE_VARS, TEMPLATE_PARTS } from './mail-templates';
 
 export interface RenderedMail {
   subject: string;
@@ -26,21 +26,41 @@ export class MailRenderer implements OnModuleInit {
   }
 
   /**
-   * Renders every template of every locale once with sample data, so a template that uses a
-   * variable no mail provides stops the start (strict mode) instead of failing a real mail.
+   * Renders every file of every locale once with sample data, so a template that uses a variable
+   * no mail provides stops the start (strict mode), naming its file, instead of failing a real mail.
    */
   checkAll(): void {
     for (const locale of this.catalog.locales) {
       for (const name of MAIL_TEMPLATE_NAMES) {
-        try {
-          this.render(name, locale, 'ada@example.com', SAMPLE_VARS[name]);
-        } catch (e) {
-          throw new Error(
-            `mail template ${name} (${locale}) does not render: ${(e as Error).message}`,
-          );
-        }
+        const data = this.data(locale, 'ada@example.com', SAMPLE_VARS[name]);
+        for (const part of TEMPLATE_PARTS) this.tryRender(locale, `${name}.${part}`, data);
+        const layout = { ...data, subject: 'Subject', preheader: '', body: '' };
+        for (const part of ['html', 'text']) this.tryRender(locale, `layout.${part}`, layout);
       }
     }
+  }
+
+  private tryRender(locale: string, key: string, data: object): void {
+    try {
+      this.catalog.file(locale, key)(data);
+    } catch (e) {
+      throw new MailTemplateError(
+        this.catalog.pathOf(locale, key),
+        `does not render with the variables README lists: ${(e as Error).message.split('\n')[0]}`,
+      );
+    }
+  }
+
+  private data(locale: string, to: string, context: Record<string, unknown>) {
+    return {
+      ...context,
+      secureLink: context.secureLink ?? null,
+      email: to,
+      appName: this.app.appName,
+      publicUrl: this.app.publicUrl,
+      locale,
+      dir: this.catalog.dir(locale),
+    };
   }
 
   render(
@@ -50,14 +70,7 @@ export class MailRenderer implements OnModuleInit {
     context: Record<string, unknown>,
   ): RenderedMail {
     const lang = this.catalog.has(locale) ? locale : this.catalog.defaultLocale;
-    const data = {
-      ...context,
-      email: to,
-      appName: this.app.appName,
-      publicUrl: this.app.publicUrl,
-      locale: lang,
-      dir: this.catalog.dir(lang),
-    };
+    const data = this.data(lang, to, context);
     const file = (part: string) => this.catalog.file(lang, `${template}.${part}`)(data);
     const subject = file('subject').replace(/\s+/g, ' ').trim();
     const preheader = this.catalog.preheader(lang, template)?.(data) ?? '';
@@ -68,7 +81,6 @@ export class MailRenderer implements OnModuleInit {
       ...data,
       subject,
       preheader,
-      secureLink: context.secureLink ?? null,
       body: file('html'),
     });
     const text = this.catalog.file(
@@ -76,7 +88,6 @@ export class MailRenderer implements OnModuleInit {
       'layout.text',
     )({
       ...data,
-      secureLink: context.secureLink ?? null,
       body: file('text').trim(),
     });
     return { subject, html, text: text.replace(/\n{3,}/g, '\n\n') };

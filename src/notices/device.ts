@@ -3,7 +3,7 @@ import ipaddr from 'ipaddr.js';
 
 /** A device as the new-device notice tells them apart: browser and OS, and the network. */
 export interface Device {
-  /** What the user reads: "Firefox on Windows". */
+  /** What the user reads: "Firefox, Windows". */
   label: string;
   /** The /24 (IPv4) or /48 (IPv6) network, so a new address from the same provider is no news. */
   network: string;
@@ -18,7 +18,8 @@ export function deviceOf(
   const parsed = userAgent ? Bowser.parse(userAgent) : undefined;
   const browser = parsed?.browser.name || 'Unknown browser';
   const os = parsed?.os.name;
-  const label = os ? `${browser} on ${os}` : browser;
+  // Brand names and a comma: the same in every language the notice is written in.
+  const label = os ? `${browser}, ${os}` : browser;
   const network = networkOf(ip);
   return { label, network, key: `${label}|${network}`.slice(0, 200) };
 }
