@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AuditContext } from '../common/audit-context';
+import type { AuditContext } from '../audit/audit-context';
 import type {
   OutboxListDto,
   OutboxQueryDto,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { msInterval } from '../database/sql';
 import { MailOutbox, MailStatus } from './mail-outbox.entity';
 
 /** A row of the admin listing, as the database returns it (no context). */
@@ -140,8 +141,8 @@ export class MailOutboxRepository {
       `UPDATE mail_outbox o
           SET status = 'sending',
               attempts = o.attempts + 1,
-              locked_until = now() + make_interval(secs => $2::double precision / 1000),
-              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+              locked_until = now() + ${msInterval('$2')},
+              next_attempt_at = now() + ${msInterval('$2')}
         WHERE o.id IN (
           SELECT id FROM mail_outbox
            WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
@@ -176,7 +177,7 @@ export class MailOutboxRepository {
   async scheduleRetry(id: string, delayMs: number, error: string): Promise<void> {
     await this.db.query(
       `UPDATE mail_outbox SET status = 'pending', locked_until = NULL, last_error = $3,
-              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+              next_attempt_at = now() + ${msInterval('$2')}
         WHERE id = $1 AND status = 'sending'`,
       [id, delayMs, error.slice(0, 1000)],
     );

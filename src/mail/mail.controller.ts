@@ -10,10 +10,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { AuditContext } from '../common/audit-context';
+import type { AuditContext } from '../audit/audit-context';
 import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
-import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
+import { Audit, AuditCtx } from '../audit/audit.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import {
   OutboxListDto,

@@ -13,8 +13,10 @@ import {
 import type { Request, Response } from 'express';
 import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import type { RequestMeta } from '../common/request-meta';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { AccountPages, ApiLinkPage } from './account-pages';
 import { ConfirmCodeDto } from './dto/confirm-code.dto';
@@ -56,10 +58,10 @@ export class RegistrationController {
   @ApiTooManyRequestsResponse(TOO_MANY)
   register(
     @Body() dto: RegisterDto,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @AcceptLanguage() acceptLanguage?: string,
   ): Promise<MessageResponseDto> {
-    return this.registration.register(dto, req, acceptLanguage);
+    return this.registration.register(dto, meta, acceptLanguage);
   }
 
   @Post('register/confirm')
@@ -76,8 +78,8 @@ export class RegistrationController {
     description: 'too_many_attempts; see Retry-After',
     type: ErrorResponseDto,
   })
-  confirm(@Body() dto: ConfirmCodeDto, @Req() req: Request): Promise<UserResponseDto> {
-    return this.registration.confirmByCode(dto, req);
+  confirm(@Body() dto: ConfirmCodeDto, @ReqMeta() meta: RequestMeta): Promise<UserResponseDto> {
+    return this.registration.confirmByCode(dto, meta);
   }
 
   @Post('register/resend')
@@ -91,8 +93,8 @@ export class RegistrationController {
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse(TOO_MANY)
-  resend(@Body() dto: EmailDto, @Req() req: Request): Promise<MessageResponseDto> {
-    return this.registration.resend(dto.email, req);
+  resend(@Body() dto: EmailDto, @ReqMeta() meta: RequestMeta): Promise<MessageResponseDto> {
+    return this.registration.resend(dto.email, meta);
   }
 
   @Get('users/verify')
@@ -124,12 +126,13 @@ export class RegistrationController {
   verify(
     @Body() dto: VerifyLinkDto,
     @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<VerifyResultDto | string> {
     return this.pages.respond(
       req,
       res,
-      () => this.registration.confirmByLink(dto, req),
+      () => this.registration.confirmByLink(dto, meta),
       (r, lang) => this.pages.done(lang, 'confirm', { email: r.email }),
     );
   }

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { PasswordModule } from '../auth/password.module';
 import { MailModule } from '../mail/mail.module';
 import { NoticesModule } from '../notices/notices.module';
+import { PasswordsModule } from '../passwords/passwords.module';
 import { OtpModule } from '../otp/otp.module';
 import { UsersModule } from '../users/users.module';
 import { AccountPages } from './account-pages';
@@ -15,7 +15,7 @@ import { SecureAccountService } from './secure-account.service';
 
 /** Self-service: sign-up, email confirmation, forgot and reset password, "this wasn't me". */
 @Module({
-  imports: [UsersModule, PasswordModule, OtpModule, AuthModule, MailModule, NoticesModule],
+  imports: [UsersModule, PasswordsModule, OtpModule, AuthModule, MailModule, NoticesModule],
   controllers: [RegistrationController, PasswordResetController, SecureAccountController],
   providers: [RegistrationService, PasswordResetService, SecureAccountService, AccountPages],
 })

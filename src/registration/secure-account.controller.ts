@@ -11,6 +11,8 @@ import type { Request, Response } from 'express';
 import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
+import { ReqMeta } from '../common/decorators/request-meta.decorator';
+import type { RequestMeta } from '../common/request-meta';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AccountPages, ApiLinkPage } from './account-pages';
 import { MessageResponseDto } from './dto/responses.dto';
@@ -63,12 +65,13 @@ export class SecureAccountController {
   secure(
     @Body() dto: SecureAccountDto,
     @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MessageResponseDto | string> {
     return this.pages.respond(
       req,
       res,
-      () => this.secureAccount.secure(dto.token, req),
+      () => this.secureAccount.secure(dto.token, meta),
       (_, lang) => this.pages.done(lang, 'secure'),
     );
   }

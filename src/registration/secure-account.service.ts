@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Request } from 'express';
 import { DataSource } from 'typeorm';
+import type { RequestMeta } from '../common/request-meta';
 import { AuditService } from '../audit/audit.service';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidLinkError } from '../otp/otp.errors';
 import { OtpService } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { UsersRepository } from '../users/users.repository';
-import { auditFailures } from './audit-failures';
+import { UsersService } from '../users/users.service';
+import { auditFailures } from '../audit/audit-failures';
 import type { MessageResponseDto } from './dto/responses.dto';
 
 export type SecurePageState = { valid: true; email: string } | { valid: false };
@@ -23,7 +23,7 @@ export type SecurePageState = { valid: true; email: string } | { valid: false };
 export class SecureAccountService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly otp: OtpService,
     private readonly sessions: SessionsService,
     private readonly accountMail: AccountMailService,
@@ -35,8 +35,8 @@ export class SecureAccountService {
     return otp ? { valid: true, email: otp.email } : { valid: false };
   }
 
-  async secure(token: string, req: Request): Promise<MessageResponseDto> {
-    return auditFailures(this.audit, { action: 'notice_secure_account', request: req }, () =>
+  async secure(token: string, meta: RequestMeta): Promise<MessageResponseDto> {
+    return auditFailures(this.audit, { action: 'notice_secure_account', meta }, () =>
       this.db.transaction(async (m) => {
         const check = await this.otp.consumeLink(m, token, 'secure_account');
         if (!check.ok) throw check.error;
@@ -46,7 +46,7 @@ export class SecureAccountService {
         let restored = false;
         if (user.email !== noticed && !(await this.users.findByEmail(noticed, m))) {
           // The link proved the old address; the account is its owner's again.
-          await this.users.update(user.id, { email: noticed, isConfirmed: true }, m);
+          await this.users.restoreEmail(user.id, noticed, m);
           restored = true;
         }
         const sessionsEnded = await this.sessions.revokeAllForUser(user.id, { manager: m });
@@ -59,7 +59,7 @@ export class SecureAccountService {
             actor: { id: user.id, email },
             target: { id: user.id, email },
             details: { sessions_ended: sessionsEnded, email_restored: restored },
-            request: req,
+            meta,
           },
           m,
         );

@@ -1,4 +1,4 @@
-import { LinkTokenField } from './fields';
+import { LinkTokenField } from '../../common/fields';
 
 export class SecureAccountDto {
   @LinkTokenField()
