@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { MailOutboxRepository } from './mail-outbox.repository';
+import { MailOutboxRepository, OutboxStats } from './mail-outbox.repository';
 import type { MailTemplate, MailTemplates } from './mail-templates';
 
 export interface OutgoingMail<T extends MailTemplate> {
@@ -29,5 +29,9 @@ export class MailService {
       context: { ...mail.context },
       expiresAt: mail.expiresAt ?? null,
     });
+  }
+
+  outboxStats(): Promise<OutboxStats> {
+    return this.outbox.stats();
   }
 }
