@@ -4,6 +4,7 @@ import { UserSearchTrigram1732463100000 } from './1732463100000-UserSearchTrigra
 import { AuditFailureIndex1732463200000 } from './1732463200000-AuditFailureIndex';
 import { UserLocale1764618000000 } from './1764618000000-UserLocale';
 import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLoginOrder';
+import { MailOutboxAdminAndDevices1796156012245 } from './1796156012245-MailOutboxAdminAndDevices';
 import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
 
 /** Every migration, in order. A new migration file is added here as well. */
@@ -14,5 +15,6 @@ export const migrations = [
   AuditFailureIndex1732463200000,
   UserLocale1764618000000,
   UsersLastLoginOrder1796155500529,
+  MailOutboxAdminAndDevices1796156012245,
   UsersStateIndex1796157483478,
 ];

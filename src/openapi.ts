@@ -9,6 +9,7 @@ const TAGS: Record<string, string> = {
   registration: 'Sign-up, email confirmation and password reset (public, throttled)',
   admin: 'User management and the audit history (root and admin only)',
   operations: 'Health probes, metrics and the API documents',
+  mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',
 };
 
 /**

@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { haveChromium, launchChromium } from './support/browser';
 import { loginToken } from './support/factories';
 import { freePort } from './support/free-port';
 import { startApp, TestApp } from './support/test-app';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// CI installs Debian's chromium (.ci/run); elsewhere the browser test runs when it is there.
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && process.env.CI) throw new Error(`CI needs ${CHROMIUM} for the Swagger UI test`);
+const haveBrowser = haveChromium('the Swagger UI test');
 
 interface Operation {
   tags?: string[];
@@ -70,19 +67,7 @@ describe('the Swagger UI, as admins use it', () => {
       const token = await loginToken(t, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
       let browser: Browser | undefined;
       try {
-        browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          args: [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        });
+        browser = await launchChromium();
         const page = await browser.newPage();
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));

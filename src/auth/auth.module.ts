@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { NoticesModule } from '../notices/notices.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -14,7 +15,7 @@ import { SessionCookie } from './session-cookie';
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
-  imports: [UsersModule, PasswordsModule, SessionsModule, RateLimitModule],
+  imports: [UsersModule, PasswordsModule, SessionsModule, RateLimitModule, NoticesModule],
   controllers: [AuthController],
   providers: [AuthService, LoginThrottle, SessionCookie, AuthGuard],
   exports: [LoginThrottle, SessionsModule, AuthGuard],

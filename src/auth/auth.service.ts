@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { RequestMeta } from '../common/request-meta';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { SecurityNotices } from '../notices/security-notices.service';
 import type { AuthUser } from '../common/auth-user';
 import { AppError } from '../common/errors';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
@@ -52,6 +53,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
+    private readonly notices: SecurityNotices,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -120,6 +122,7 @@ export class AuthService {
       // First, so that the session exists only if the user is still the one checked above.
       if (!(await this.users.recordLoginIfUnchanged(check, rehash, m))) return null;
       const opened = await this.sessions.create(user.id, meta, m);
+      await this.notices.signedIn(m, user, meta);
       await this.audit.record(
         {
           action: 'login',
@@ -208,7 +211,10 @@ export class AuthService {
       throw e;
     };
     await this.throttle.begin(user.email);
-    const { passwordOk } = await this.users.checkPasswordOf(user.id, dto.current_password);
+    const { passwordOk, user: account } = await this.users.checkPasswordOf(
+      user.id,
+      dto.current_password,
+    );
     if (!passwordOk) return fail(new InvalidCurrentPasswordError());
     await this.throttle.succeeded(user.email);
     try {
@@ -224,6 +230,7 @@ export class AuthService {
         exceptSessionId: user.sessionId,
         manager: m,
       });
+      await this.notices.passwordChanged(m, { ...user, locale: account!.locale });
       await this.audit.record(
         {
           action: 'password_change',

@@ -36,6 +36,12 @@ export interface Settings {
   mail: {
     smtpUrl?: string;
     from: string;
+    /** Locale of mail to an address whose locale nothing tells (no account, no Accept-Language). */
+    defaultLocale: string;
+    /** The operator's templates, laid over the shipped ones file by file. */
+    templatesDir?: string;
+    /** Mail the user about sign-ins from new devices and changes to the account. */
+    securityNotices: boolean;
   };
   auth: {
     signupEnabled: boolean;
@@ -160,6 +166,16 @@ class Reader {
     return v as T;
   }
 
+  match(name: string, pattern: RegExp, expected: string, fallback: string): string {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!pattern.test(v)) {
+      this.problems.push(`${name}="${v}": expected ${expected}`);
+      return fallback;
+    }
+    return v;
+  }
+
   url(name: string, protocols: string[], fallback?: string): string | undefined {
     const v = this.raw(name) ?? fallback;
     if (v === undefined) return undefined;
@@ -180,6 +196,8 @@ class Reader {
       .filter(Boolean);
   }
 }
+
+const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 const PLACEHOLDER = /^(change[-_ ]?me|changeme|placeholder|secret|password|xxx+|todo)$/i;
 
@@ -230,6 +248,7 @@ export function loadSettings(env: Env = process.env): Settings {
     );
   }
 
+  const mailTemplatesDir = r.string('MAIL_TEMPLATES_DIR');
   const port = r.int('PORT', 3000, 0, 65535);
   const settings: Settings = {
     app: {
@@ -268,6 +287,11 @@ export function loadSettings(env: Env = process.env): Settings {
     mail: {
       smtpUrl: r.url('SMTP_URL', ['smtp:', 'smtps:']),
       from: r.string('MAIL_FROM', 'Email Auth <no-reply@localhost>'),
+      // Whether the locale has templates is checked when they load (MailCatalog), since
+      // MAIL_TEMPLATES_DIR may add locales.
+      defaultLocale: r.match('MAIL_DEFAULT_LOCALE', LOCALE, 'a locale such as en or ru', 'en'),
+      templatesDir: mailTemplatesDir === undefined ? undefined : resolve(mailTemplatesDir),
+      securityNotices: r.bool('SECURITY_NOTICES', true),
     },
     auth: {
       signupEnabled: r.bool('SIGNUP_ENABLED', true),

@@ -5,7 +5,8 @@ export type MailStatus = 'pending' | 'sending' | 'sent' | 'failed';
 /**
  * A mail waiting to be delivered, written in the same transaction as what it is about. `context`
  * holds the code and link, sealed with ENCRYPTION_KEY (MailOutboxRepository), until the mail is
- * sent (or given up), then it is cleared.
+ * sent, or, for a failed mail, until `expires_at` (so an admin can retry it while they still
+ * work); then it is cleared.
  */
 @Entity('mail_outbox')
 export class MailOutbox {
@@ -17,6 +18,13 @@ export class MailOutbox {
 
   @Column({ type: 'varchar', length: 64 })
   template: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'en' })
+  locale: string;
+
+  /** When the code or link in `context` stops working; null for a mail that carries none. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt: Date | null;
 
   @Column({ type: 'jsonb', default: {} })
   context: Record<string, unknown>;

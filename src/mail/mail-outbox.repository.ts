@@ -5,11 +5,25 @@ import { SecretBox, SecretBoxError } from '../crypto/secret-box';
 import { msInterval } from '../database/sql';
 import { MailOutbox, MailStatus } from './mail-outbox.entity';
 
+/** A row of the admin listing, as the database returns it (no context). */
+export interface OutboxListRow {
+  id: string;
+  to_address: string;
+  template: string;
+  locale: string;
+  status: MailStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
 /** A claimed mail: what the worker needs to render and send it. */
 export interface ClaimedMail {
   id: string;
   to: string;
   template: string;
+  locale: string;
   /** Undefined when the sealed context does not open with the configured keys. */
   context: Record<string, unknown> | undefined;
   /** Tries so far, this one included. */
@@ -20,6 +34,7 @@ interface RawClaim {
   id: string;
   to_address: string;
   template: string;
+  locale: string;
   context: Record<string, unknown>;
   attempts: number;
 }
@@ -45,14 +60,26 @@ export class MailOutboxRepository {
 
   async add(
     manager: EntityManager,
-    mail: { to: string; template: string; context: Record<string, unknown> },
+    mail: {
+      to: string;
+      template: string;
+      locale: string;
+      context: Record<string, unknown>;
+      expiresAt?: Date | null;
+    },
   ): Promise<string> {
     const repo = manager.getRepository(MailOutbox);
     const context: SealedContext = {
       sealed: this.box.seal(JSON.stringify(mail.context), contextAad(mail.to, mail.template)),
     };
     const row = await repo.save(
-      repo.create({ toAddress: mail.to, template: mail.template, context: { ...context } }),
+      repo.create({
+        toAddress: mail.to,
+        template: mail.template,
+        locale: mail.locale,
+        context: { ...context },
+        expiresAt: mail.expiresAt ?? null,
+      }),
     );
     return row.id;
   }
@@ -68,6 +95,72 @@ export class MailOutboxRepository {
       if (e instanceof SecretBoxError) return undefined;
       throw e;
     }
+  }
+
+  /** The admin listing: never the context (codes, links). Newest first. */
+  async list(f: {
+    status?: MailStatus;
+    to?: string;
+    page: number;
+    perPage: number;
+  }): Promise<[OutboxListRow[], number]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.status) {
+      params.push(f.status);
+      where.push(`status = $${params.length}`);
+    }
+    if (f.to) {
+      params.push(f.to);
+      where.push(`lower(to_address) = lower($${params.length})`);
+    }
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [{ count }] = await this.db.query<Array<{ count: number }>>(
+      `SELECT count(*)::int AS count FROM mail_outbox ${filter}`,
+      params,
+    );
+    const rows = await this.db.query<OutboxListRow[]>(
+      `SELECT id, to_address, template, locale, status, attempts, last_error, created_at, sent_at
+         FROM mail_outbox ${filter}
+        ORDER BY id DESC
+        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, f.perPage, (f.page - 1) * f.perPage],
+    );
+    return [rows, Number(count)];
+  }
+
+  /**
+   * Puts a failed mail back in the queue for one more try, if its code or link still works.
+   * Returns what was found, so the caller can tell "expired" from "not failed" from "no such mail".
+   */
+  async retry(id: string): Promise<'queued' | 'expired' | 'not_failed' | 'not_found'> {
+    const rows = await this.db.query<
+      Array<{ status: MailStatus; expired: boolean; queued: number }>
+    >(
+      `WITH target AS (
+         SELECT id, status, (expires_at IS NOT NULL AND expires_at <= now()) AS expired
+           FROM mail_outbox WHERE id = $1 FOR UPDATE),
+       queued AS (
+         UPDATE mail_outbox o SET status = 'pending', next_attempt_at = now(), locked_until = NULL
+           FROM target t
+          WHERE o.id = t.id AND t.status = 'failed' AND NOT t.expired
+         RETURNING o.id)
+       SELECT t.status, t.expired, (SELECT count(*) FROM queued)::int AS queued FROM target t`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return 'not_found';
+    if (row.queued > 0) return 'queued';
+    if (row.status !== 'failed') return 'not_failed';
+    return 'expired';
+  }
+
+  /** Failed mails whose code or link stopped working need them no longer: they are dropped. */
+  async dropExpiredContexts(): Promise<void> {
+    await this.db.query(
+      `UPDATE mail_outbox SET context = '{}'::jsonb
+        WHERE status = 'failed' AND expires_at <= now() AND context <> '{}'::jsonb`,
+    );
   }
 
   /**
@@ -88,7 +181,7 @@ export class MailOutboxRepository {
            ORDER BY next_attempt_at
            LIMIT $1
            FOR UPDATE SKIP LOCKED)
-        RETURNING o.id, o.to_address, o.template, o.context, o.attempts`,
+        RETURNING o.id, o.to_address, o.template, o.locale, o.context, o.attempts`,
       [limit, leaseMs],
     );
     // TypeORM answers an UPDATE ... RETURNING with [rows, affected] on both drivers.
@@ -97,6 +190,7 @@ export class MailOutboxRepository {
       id: String(r.id),
       to: r.to_address,
       template: r.template,
+      locale: r.locale,
       context: this.openContext(r),
       attempts: Number(r.attempts),
     }));
@@ -121,11 +215,15 @@ export class MailOutboxRepository {
     );
   }
 
-  /** Given up for good; the context goes too, since its codes are of no use any more. */
+  /**
+   * Given up (until an admin retries it). The context stays while its code or link works, so a
+   * retry can still send it; dropExpiredContexts clears it after that.
+   */
   async markFailed(id: string, error: string): Promise<void> {
     await this.db.query(
-      `UPDATE mail_outbox SET status = 'failed', context = '{}'::jsonb, locked_until = NULL,
-              last_error = $2
+      `UPDATE mail_outbox SET status = 'failed', locked_until = NULL, last_error = $2,
+              context = CASE WHEN expires_at IS NOT NULL AND expires_at <= now()
+                             THEN '{}'::jsonb ELSE context END
         WHERE id = $1 AND status = 'sending'`,
       [id, error.slice(0, 1000)],
     );

@@ -1,4 +1,8 @@
-/** What each template needs; the renderer adds `appName`, `publicUrl` and `email`. */
+/**
+ * What each template needs; the renderer adds `appName`, `publicUrl`, `email` (the recipient),
+ * `locale` and `dir`. Template names are part of the contract: operators override files by name
+ * (README lists each template with these variables).
+ */
 export interface MailTemplates {
   /** Self sign-up: a code and a link to confirm the address. */
   'email-confirm': { code: string; link: string; codeMinutes: number; linkHours: number };
@@ -13,20 +17,75 @@ export interface MailTemplates {
   /** Someone signed up with an address that already has an account. */
   'account-exists': Record<string, never>;
   'password-reset': { code: string; link: string; codeMinutes: number; linkMinutes: number };
-  /** To the old address when an admin changes a user's email. */
-  'email-changed': { newEmail: string };
+  /** Notice to the old address when the account's email changes. */
+  'email-changed': NoticeVars & { newEmail: string };
+  /** A code and link to confirm a new address of an existing account. */
+  'email-change-confirm': { code: string; link: string; codeMinutes: number; linkHours: number };
+  /** Sign-in by emailed code. */
+  'login-code': { code: string; codeMinutes: number };
+  'notice-new-device': NoticeVars & { device: string; ip: string };
+  'notice-password-changed': NoticeVars;
+  'notice-password-reset': NoticeVars;
+  'notice-account-blocked': NoticeVars & { blockedUntil: string | null };
+  'notice-mfa-enabled': NoticeVars;
+  'notice-mfa-disabled': NoticeVars;
+  'notice-mfa-reset': NoticeVars;
 }
+
+/** Every security notice: when it happened (ISO time) and the "this wasn't me" link. */
+export type NoticeVars = {
+  at: string;
+  secureLink: string;
+};
 
 export type MailTemplate = keyof MailTemplates;
 
-export const MAIL_SUBJECTS: Record<MailTemplate, string> = {
-  'email-confirm': 'Confirm your email for {{appName}}',
-  'account-invite': 'Your new {{appName}} account',
-  'account-exists': 'Someone tried to sign up to {{appName}} with your address',
-  'password-reset': 'Reset your {{appName}} password',
-  'email-changed': 'Your {{appName}} sign-in email was changed',
+const SAMPLE_AT = '2026-03-14T09:26:53.000Z';
+const SAMPLE_SECURE = 'https://auth.example.com/account/secure?token=SAMPLE_TOKEN_NOT_VALID';
+const SAMPLE_CODE = { code: '012345', codeMinutes: 10 };
+const SAMPLE_LINK = 'https://auth.example.com/users/verify?token=SAMPLE_TOKEN_NOT_VALID';
+
+/**
+ * Sample data of every template: previews, test mails, and the start-up check that renders each
+ * template once (a template that needs a variable no mail provides fails there, not at send time).
+ * The keys of this object are the list of templates.
+ */
+export const SAMPLE_VARS: { [T in MailTemplate]: MailTemplates[T] } = {
+  'email-confirm': { ...SAMPLE_CODE, link: SAMPLE_LINK, linkHours: 24 },
+  'account-invite': { ...SAMPLE_CODE, link: SAMPLE_LINK, linkHours: 24, setPassword: true },
+  'account-exists': {},
+  'password-reset': {
+    ...SAMPLE_CODE,
+    link: 'https://auth.example.com/password/reset?token=SAMPLE_TOKEN_NOT_VALID',
+    linkMinutes: 60,
+  },
+  'email-changed': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE, newEmail: 'new@example.com' },
+  'email-change-confirm': { ...SAMPLE_CODE, link: SAMPLE_LINK, linkHours: 24 },
+  'login-code': SAMPLE_CODE,
+  'notice-new-device': {
+    at: SAMPLE_AT,
+    secureLink: SAMPLE_SECURE,
+    device: 'Firefox, Windows',
+    ip: '203.0.113.7',
+  },
+  'notice-password-changed': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
+  'notice-password-reset': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
+  'notice-account-blocked': {
+    at: SAMPLE_AT,
+    secureLink: SAMPLE_SECURE,
+    blockedUntil: '2026-03-21T09:00:00.000Z',
+  },
+  'notice-mfa-enabled': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
+  'notice-mfa-disabled': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
+  'notice-mfa-reset': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
 };
 
+export const MAIL_TEMPLATE_NAMES = Object.keys(SAMPLE_VARS) as MailTemplate[];
+
+/** The three files of a template in a locale folder: `<name>.<part>.hbs`. */
+export const TEMPLATE_PARTS = ['subject', 'html', 'text'] as const;
+export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
+
 export function isMailTemplate(name: string): name is MailTemplate {
-  return Object.prototype.hasOwnProperty.call(MAIL_SUBJECTS, name);
+  return Object.prototype.hasOwnProperty.call(SAMPLE_VARS, name);
 }

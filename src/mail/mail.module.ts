@@ -3,6 +3,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mailConfig, MailConfig } from '../config/config';
 import { CryptoModule } from '../crypto/crypto.module';
+import { MailAdminService } from './mail-admin.service';
+import { MailCatalog } from './mail-catalog';
+import { MailController } from './mail.controller';
 import { MailOutbox } from './mail-outbox.entity';
 import { MailOutboxRepository } from './mail-outbox.repository';
 import { MailRenderer } from './mail.renderer';
@@ -31,7 +34,16 @@ import { MAIL_SEND_TIMEOUT_MS, MailWorker } from './mail.worker';
       }),
     }),
   ],
-  providers: [MailOutboxRepository, MailRenderer, MailTransport, MailService, MailWorker],
-  exports: [MailService, MailWorker],
+  controllers: [MailController],
+  providers: [
+    MailCatalog,
+    MailOutboxRepository,
+    MailRenderer,
+    MailTransport,
+    MailService,
+    MailWorker,
+    MailAdminService,
+  ],
+  exports: [MailService, MailWorker, MailCatalog, MailRenderer],
 })
 export class MailModule {}

@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import Handlebars from 'handlebars';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { appConfig, AppConfig } from '../config/config';
-import { MAIL_SUBJECTS, MailTemplate } from './mail-templates';
+import { MailCatalog, MailTemplateError } from './mail-catalog';
+import { MAIL_TEMPLATE_NAMES, MailTemplate, SAMPLE_VARS, TEMPLATE_PARTS } from './mail-templates';
 
 export interface RenderedMail {
   subject: string;
@@ -11,58 +9,87 @@ export interface RenderedMail {
   text: string;
 }
 
-const TEMPLATE_DIR = join(__dirname, 'templates');
-
-type Compiled = Handlebars.TemplateDelegate;
-
 /**
- * Renders each mail from its Handlebars templates (`templates/<name>.html.hbs` and `.text.hbs`)
- * inside the shared layouts. Rendered here rather than by the mailer at send time, so the worker
- * hands finished HTML and text to whichever transport it uses (SMTP, or files in dev).
+ * Renders a mail from its locale's templates inside that locale's layouts. Rendered here rather
+ * than by the mailer at send time, so the worker hands finished HTML and text to whichever
+ * transport it uses (SMTP, or files in dev), and previews show exactly what is sent.
  */
 @Injectable()
-export class MailRenderer {
-  private readonly hbs = Handlebars.create();
-  private readonly cache = new Map<string, Compiled>();
+export class MailRenderer implements OnModuleInit {
+  constructor(
+    private readonly catalog: MailCatalog,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+  ) {}
 
-  constructor(@Inject(appConfig.KEY) private readonly app: AppConfig) {}
-
-  private compiled(file: string, escape: boolean): Compiled {
-    const key = `${file}:${escape}`;
-    let t = this.cache.get(key);
-    if (!t) {
-      t = this.hbs.compile(readFileSync(join(TEMPLATE_DIR, file), 'utf8'), {
-        noEscape: !escape,
-        strict: true,
-      });
-      this.cache.set(key, t);
-    }
-    return t;
+  onModuleInit(): void {
+    this.checkAll();
   }
 
-  render(template: MailTemplate, to: string, context: Record<string, unknown>): RenderedMail {
-    const data = {
+  /**
+   * Renders every file of every locale once with sample data, so a template that uses a variable
+   * no mail provides stops the start (strict mode), naming its file, instead of failing a real mail.
+   */
+  checkAll(): void {
+    for (const locale of this.catalog.locales) {
+      for (const name of MAIL_TEMPLATE_NAMES) {
+        const data = this.data(locale, 'ada@example.com', SAMPLE_VARS[name]);
+        for (const part of TEMPLATE_PARTS) this.tryRender(locale, `${name}.${part}`, data);
+        const layout = { ...data, subject: 'Subject', preheader: '', body: '' };
+        for (const part of ['html', 'text']) this.tryRender(locale, `layout.${part}`, layout);
+      }
+    }
+  }
+
+  private tryRender(locale: string, key: string, data: object): void {
+    try {
+      this.catalog.file(locale, key)(data);
+    } catch (e) {
+      throw new MailTemplateError(
+        this.catalog.pathOf(locale, key),
+        `does not render with the variables README lists: ${(e as Error).message.split('\n')[0]}`,
+      );
+    }
+  }
+
+  private data(locale: string, to: string, context: Record<string, unknown>) {
+    return {
       ...context,
+      secureLink: context.secureLink ?? null,
       email: to,
       appName: this.app.appName,
       publicUrl: this.app.publicUrl,
+      locale,
+      dir: this.catalog.dir(locale),
     };
-    const subject = this.hbs.compile(MAIL_SUBJECTS[template], { noEscape: true })(data);
-    const html = this.compiled(
-      'layout.html.hbs',
-      true,
+  }
+
+  render(
+    template: MailTemplate,
+    locale: string,
+    to: string,
+    context: Record<string, unknown>,
+  ): RenderedMail {
+    const lang = this.catalog.has(locale) ? locale : this.catalog.defaultLocale;
+    const data = this.data(lang, to, context);
+    const file = (part: string) => this.catalog.file(lang, `${template}.${part}`)(data);
+    const subject = file('subject').replace(/\s+/g, ' ').trim();
+    const preheader = this.catalog.preheader(lang, template)?.(data) ?? '';
+    const html = this.catalog.file(
+      lang,
+      'layout.html',
     )({
       ...data,
       subject,
-      body: this.compiled(`${template}.html.hbs`, true)(data),
+      preheader,
+      body: file('html'),
     });
-    const text = this.compiled(
-      'layout.text.hbs',
-      false,
+    const text = this.catalog.file(
+      lang,
+      'layout.text',
     )({
       ...data,
-      body: this.compiled(`${template}.text.hbs`, false)(data).trim(),
+      body: file('text').trim(),
     });
-    return { subject, html, text };
+    return { subject, html, text: text.replace(/\n{3,}/g, '\n\n') };
   }
 }

@@ -6,7 +6,11 @@ import type { MailTemplate, MailTemplates } from './mail-templates';
 export interface OutgoingMail<T extends MailTemplate> {
   to: string;
   template: T;
+  /** A supported locale (MailCatalog.resolve); rendered in it when sent. */
+  locale: string;
   context: MailTemplates[T];
+  /** When the code or link in `context` stops working (a failed mail can be retried until then). */
+  expiresAt?: Date;
 }
 
 /**
@@ -21,7 +25,9 @@ export class MailService {
     return this.outbox.add(manager, {
       to: mail.to,
       template: mail.template,
+      locale: mail.locale,
       context: { ...mail.context },
+      expiresAt: mail.expiresAt ?? null,
     });
   }
 

@@ -20,6 +20,8 @@ export const MAIL_WORKER_DEFAULTS = {
   maxAttempts: 8,
   retryBaseMs: 10_000,
   retryMaxMs: 60 * 60_000,
+  /** How often failed mails whose code or link expired lose them. */
+  tidyEveryMs: 60_000,
 };
 
 /**
@@ -33,6 +35,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = true;
+  private lastTidy = 0;
   readonly options = { ...MAIL_WORKER_DEFAULTS };
 
   constructor(
@@ -66,6 +69,10 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One batch: claims due mails and delivers them. Returns how many were claimed. */
   async runOnce(): Promise<number> {
+    if (Date.now() - this.lastTidy >= this.options.tidyEveryMs) {
+      this.lastTidy = Date.now();
+      await this.outbox.dropExpiredContexts();
+    }
     const mails = await this.outbox.claimDue(this.options.batchSize, this.options.leaseMs);
     for (const mail of mails) await this.deliver(mail);
     return mails.length;
@@ -93,7 +100,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     try {
-      const rendered = this.renderer.render(mail.template, mail.to, mail.context);
+      const rendered = this.renderer.render(mail.template, mail.locale, mail.to, mail.context);
       await this.transport.send(mail.id, mail.to, rendered);
     } catch (e) {
       await this.failed(mail, e instanceof Error ? e.message : String(e));

@@ -8,6 +8,8 @@ import { OtpService } from './otp.service';
 export interface MailUser {
   id: string | null;
   email: string;
+  /** The user's locale; the mail is written in it. */
+  locale: string;
 }
 
 /** Reset links live at most an hour, however long LINK_TTL (for confirmations) is. */
@@ -36,6 +38,8 @@ export class AccountMailService {
     await this.mail.enqueue(manager, {
       to: user.email,
       template: 'email-confirm',
+      locale: user.locale,
+      expiresAt: issued.linkExpiresAt,
       context: {
         code: issued.code,
         link: this.verifyLink(issued.token),
@@ -64,6 +68,8 @@ export class AccountMailService {
     await this.mail.enqueue(manager, {
       to: user.email,
       template: 'account-invite',
+      locale: user.locale,
+      expiresAt: issued.linkExpiresAt,
       context: {
         code: issued.code,
         link: this.verifyLink(issued.token),
@@ -100,6 +106,8 @@ export class AccountMailService {
     await this.mail.enqueue(manager, {
       to: user.email,
       template: 'password-reset',
+      locale: user.locale,
+      expiresAt: issued.linkExpiresAt,
       context: {
         code: issued.code,
         link: `${this.app.publicUrl}/password/reset?token=${issued.token}`,
@@ -122,29 +130,12 @@ export class AccountMailService {
     else await this.sendInvitation(manager, user, { setPassword: true });
   }
 
-  /**
-   * An admin changed a user's email: the new address gets a confirmation (code and link), the old
-   * one a notice, both in the admin's transaction.
-   */
-  async sendEmailChange(
-    manager: EntityManager,
-    user: MailUser,
-    oldEmail: string,
-    hasPassword: boolean,
-  ): Promise<void> {
-    await this.sendAddressConfirmation(manager, user, hasPassword);
-    await this.mail.enqueue(manager, {
-      to: oldEmail,
-      template: 'email-changed',
-      context: { newEmail: user.email },
-    });
-  }
-
   /** Sign-up with an address that has an account: a notice instead of a code. */
-  async sendAccountExists(manager: EntityManager, email: string): Promise<void> {
+  async sendAccountExists(manager: EntityManager, user: MailUser): Promise<void> {
     await this.mail.enqueue(manager, {
-      to: email,
+      to: user.email,
       template: 'account-exists',
+      locale: user.locale,
       context: {},
     });
   }

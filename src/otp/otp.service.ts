@@ -13,7 +13,8 @@ import {
   TooManyAttemptsError,
 } from './otp.errors';
 
-export type OtpPurpose = 'email_confirm' | 'password_reset';
+/** `secure_account`: the "this wasn't me" link of a security notice (a link, no code). */
+export type OtpPurpose = 'email_confirm' | 'password_reset' | 'secure_account';
 
 /** The rules' numbers (SECURITY.md, "Codes and links"). */
 export const OTP_RULES = {
@@ -108,6 +109,30 @@ export class OtpService {
       expiresAt: linkExpiresAt,
     });
     return { code, token, codeExpiresAt, linkExpiresAt };
+  }
+
+  /**
+   * A link alone (no code), for a mail that has nothing to type in: the "this wasn't me" link
+   * of a notice. Earlier links of the same address and purpose stop working, as for `issue`.
+   */
+  async issueLink(
+    manager: EntityManager,
+    opts: { email: string; purpose: OtpPurpose; userId: string; linkTtlMs: number },
+  ): Promise<{ token: string; linkExpiresAt: Date }> {
+    const email = opts.email.toLowerCase();
+    const token = randomBytes(32).toString('base64url');
+    const linkExpiresAt = new Date(this.now() + opts.linkTtlMs);
+    await this.tokens.consumeOutstanding(manager, email, opts.purpose);
+    await this.tokens.add(manager, {
+      userId: opts.userId,
+      email,
+      purpose: opts.purpose,
+      payload: null,
+      kind: 'link',
+      tokenHash: this.linkHash(token),
+      expiresAt: linkExpiresAt,
+    });
+    return { token, linkExpiresAt };
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
@@ -48,11 +49,12 @@ export class PasswordResetController {
   @ApiLinkPage('The page a reset link opens: a form for the new password', 'POST /password/reset')
   async resetPage(
     @Query('token') token: string | undefined,
+    @AcceptLanguage() lang: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
     const state = await this.resets.resetPage(String(token ?? ''));
-    return this.pages.forLink(res, state, (live) =>
-      this.pages.resetPassword(String(token), live.email),
+    return this.pages.forLink(res, lang, state, (live) =>
+      this.pages.resetPassword(lang, String(token), live.email),
     );
   }
 
@@ -82,11 +84,11 @@ export class PasswordResetController {
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MessageResponseDto | string> {
-    if (!AccountPages.isFormPost(req)) return this.resets.reset(dto, meta);
     return this.pages.respond(
+      req,
       res,
       () => this.resets.reset(dto, meta),
-      (r) => this.pages.message('Password changed', r.message),
+      (_, lang) => this.pages.done(lang, 'reset'),
     );
   }
 }

@@ -7,6 +7,7 @@ import { PasswordPolicy } from '../passwords/password-policy';
 import { LoginThrottle } from '../auth/login-throttle';
 import { PasswordService } from '../passwords/password.service';
 import { ValidationFailedError } from '../common/errors';
+import { SecurityNotices } from '../notices/security-notices.service';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService } from '../otp/otp.service';
@@ -31,6 +32,7 @@ export class PasswordResetService {
     private readonly audit: AuditService,
     private readonly sessions: SessionsService,
     private readonly loginThrottle: LoginThrottle,
+    private readonly notices: SecurityNotices,
   ) {}
 
   /** A reset mail for an account; the same answer and the same cooldown for an unknown address. */
@@ -42,7 +44,8 @@ export class PasswordResetService {
         if (user) await this.accountMail.sendPasswordReset(m, user);
         else {
           await this.accountMail.rehearse(m, () =>
-            this.accountMail.sendPasswordReset(m, { id: null, email }),
+            // Rolled back: the locale only has to be one that renders, as a real mail's would.
+            this.accountMail.sendPasswordReset(m, { id: null, email, locale: 'en' }),
           );
         }
         await this.audit.record(
@@ -128,6 +131,7 @@ export class PasswordResetService {
     await this.users.setPasswordAndConfirm(user.id, passwordHash, m);
     await this.sessions.revokeAllForUser(user.id, { manager: m });
     await this.loginThrottle.succeeded(user.email, m);
+    await this.notices.passwordReset(m, user);
     await this.audit.record(
       {
         action: 'password_reset',

@@ -11,6 +11,7 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
@@ -55,8 +56,12 @@ export class RegistrationController {
   })
   @ApiForbiddenResponse({ description: 'signup_disabled', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse(TOO_MANY)
-  register(@Body() dto: RegisterDto, @ReqMeta() meta: RequestMeta): Promise<MessageResponseDto> {
-    return this.registration.register(dto, meta);
+  register(
+    @Body() dto: RegisterDto,
+    @ReqMeta() meta: RequestMeta,
+    @AcceptLanguage() acceptLanguage?: string,
+  ): Promise<MessageResponseDto> {
+    return this.registration.register(dto, meta, acceptLanguage);
   }
 
   @Post('register/confirm')
@@ -100,11 +105,12 @@ export class RegistrationController {
   @ApiLinkPage('The page a confirmation link opens: a confirm button', 'POST /users/verify')
   async verifyPage(
     @Query('token') token: string | undefined,
+    @AcceptLanguage() lang: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
     const state = await this.registration.verifyPage(String(token ?? ''));
-    return this.pages.forLink(res, state, (live) =>
-      this.pages.confirmEmail(String(token), live.email, live.setPassword),
+    return this.pages.forLink(res, lang, state, (live) =>
+      this.pages.confirmEmail(lang, String(token), live.email, live.setPassword),
     );
   }
 
@@ -127,11 +133,11 @@ export class RegistrationController {
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<VerifyResultDto | string> {
-    if (!AccountPages.isFormPost(req)) return this.registration.confirmByLink(dto, meta);
     return this.pages.respond(
+      req,
       res,
       () => this.registration.confirmByLink(dto, meta),
-      (r) => this.pages.message('Email confirmed', `${r.email} is confirmed. You can log in now.`),
+      (r, lang) => this.pages.done(lang, 'confirm', { email: r.email }),
     );
   }
 }

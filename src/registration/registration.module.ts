@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { MailModule } from '../mail/mail.module';
+import { NoticesModule } from '../notices/notices.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { OtpModule } from '../otp/otp.module';
 import { UsersModule } from '../users/users.module';
@@ -8,11 +10,13 @@ import { PasswordResetController } from './password-reset.controller';
 import { PasswordResetService } from './password-reset.service';
 import { RegistrationController } from './registration.controller';
 import { RegistrationService } from './registration.service';
+import { SecureAccountController } from './secure-account.controller';
+import { SecureAccountService } from './secure-account.service';
 
-/** Self-service: sign-up, email confirmation, forgot and reset password. */
+/** Self-service: sign-up, email confirmation, forgot and reset password, "this wasn't me". */
 @Module({
-  imports: [UsersModule, PasswordsModule, OtpModule, AuthModule],
-  controllers: [RegistrationController, PasswordResetController],
-  providers: [RegistrationService, PasswordResetService, AccountPages],
+  imports: [UsersModule, PasswordsModule, OtpModule, AuthModule, MailModule, NoticesModule],
+  controllers: [RegistrationController, PasswordResetController, SecureAccountController],
+  providers: [RegistrationService, PasswordResetService, SecureAccountService, AccountPages],
 })
 export class RegistrationModule {}

@@ -8,6 +8,7 @@ import { PasswordService } from '../passwords/password.service';
 import type { AppError } from '../common/errors';
 import { authConfig, AuthConfig } from '../config/config';
 import { isUniqueViolation } from '../database/sql';
+import { MailCatalog } from '../mail/mail-catalog';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService, VerifiedOtp } from '../otp/otp.service';
@@ -40,6 +41,7 @@ export class RegistrationService {
     private readonly policy: PasswordPolicy,
     private readonly otp: OtpService,
     private readonly accountMail: AccountMailService,
+    private readonly catalog: MailCatalog,
     private readonly audit: AuditService,
     @Inject(authConfig.KEY) private readonly auth: AuthConfig,
   ) {}
@@ -48,7 +50,11 @@ export class RegistrationService {
    * Creates an unconfirmed user and its confirmation mail in one transaction; an address that has
    * an account gets a notice instead. The same work (a bcrypt hash) and the same 202 either way.
    */
-  async register(dto: RegisterDto, meta: RequestMeta): Promise<MessageResponseDto> {
+  async register(
+    dto: RegisterDto,
+    meta: RequestMeta,
+    acceptLanguage?: string,
+  ): Promise<MessageResponseDto> {
     return auditFailures(this.audit, { action: 'register', email: dto.email, meta }, async () => {
       if (!this.auth.signupEnabled) throw new SignupDisabledError();
       this.policy.check(dto.password, dto.email);
@@ -58,7 +64,7 @@ export class RegistrationService {
         await this.db.transaction(async (m) => {
           const existing = await this.users.findByEmail(dto.email, m);
           if (existing) {
-            await this.accountMail.sendAccountExists(m, existing.email);
+            await this.accountMail.sendAccountExists(m, existing);
           } else {
             const user = await this.users.create(
               {
@@ -66,6 +72,8 @@ export class RegistrationService {
                 name: dto.name ?? null,
                 surname: dto.surname ?? null,
                 passwordHash,
+                // Unsaid: the language the browser asks for, as the account pages do.
+                locale: dto.locale ?? this.catalog.resolve({ acceptLanguage }),
               },
               m,
             );
@@ -102,7 +110,11 @@ export class RegistrationService {
           await this.accountMail.sendAddressConfirmation(m, found.user, found.hasPassword);
         } else {
           await this.accountMail.rehearse(m, () =>
-            this.accountMail.sendConfirmation(m, { id: null, email }),
+            this.accountMail.sendConfirmation(m, {
+              id: null,
+              email,
+              locale: this.catalog.resolve({}),
+            }),
           );
         }
         await this.audit.record(

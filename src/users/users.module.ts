@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MailModule } from '../mail/mail.module';
+import { NoticesModule } from '../notices/notices.module';
 import { OtpModule } from '../otp/otp.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -20,7 +22,14 @@ import { UsersTransferService } from './users-transfer.service';
  * repository stays inside.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), PasswordsModule, SessionsModule, OtpModule],
+  imports: [
+    TypeOrmModule.forFeature([User]),
+    PasswordsModule,
+    SessionsModule,
+    OtpModule,
+    MailModule,
+    NoticesModule,
+  ],
   controllers: [UsersController],
   providers: [
     UsersRepository,

@@ -124,6 +124,11 @@ export class UsersService implements OnModuleInit {
     return this.users.setPasswordAndConfirm(id, passwordHash, manager);
   }
 
+  /** "This wasn't me" on an email-change notice: the account is its old address's again. */
+  restoreEmail(id: string, email: string, manager?: EntityManager): Promise<void> {
+    return this.users.update(id, { email: email.toLowerCase(), isConfirmed: true }, manager);
+  }
+
   /** The address was proven: a code or link sent to it came back. */
   markConfirmed(id: string, manager?: EntityManager): Promise<void> {
     return this.users.markConfirmed(id, manager);

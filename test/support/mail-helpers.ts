@@ -20,3 +20,28 @@ export async function nthMailTo(sink: SmtpSink, address: string, n = 1): Promise
   await sink.waitFor(() => sink.to(address).length >= n);
   return sink.to(address)[n - 1];
 }
+
+/** Polls until `check` returns a value (not undefined), for state the worker changes later. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits for a mail to an address whose subject matches, and returns it. */
+export async function mailTo(
+  sink: SmtpSink,
+  address: string,
+  subject: RegExp,
+  timeoutMs = 15_000,
+): Promise<ParsedMail> {
+  await sink.waitFor(() => sink.to(address).some((m) => subject.test(m.subject ?? '')), timeoutMs);
+  return sink.to(address).find((m) => subject.test(m.subject ?? ''))!;
+}

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { EmailField, PasswordField } from '../../common/fields';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
+import { LocaleField } from '../../mail/locale.field';
 
 export class RegisterDto {
   @EmailField()
@@ -21,4 +22,7 @@ export class RegisterDto {
   @IsString()
   @MaxLength(100)
   surname?: string;
+
+  @LocaleField()
+  locale?: string;
 }

@@ -5,6 +5,7 @@ import { MayOmit } from '../../common/decorators/may-omit.decorator';
 import { normalizeEmail } from '../../common/fields';
 import type { Role } from '../../common/auth-user';
 import { FreeText } from '../../common/hostile-input';
+import { LocaleField } from '../../mail/locale.field';
 
 /** Trims, and refuses CR/LF/NUL (header and log injection). */
 export const trimmed = ({ value }: { value: unknown }) =>
@@ -48,6 +49,9 @@ export class AddUserDto {
   @IsString()
   @MaxLength(4096)
   password?: string;
+
+  @LocaleField()
+  locale?: string;
 
   @ApiPropertyOptional({ description: 'The password again; must match' })
   @MayOmit()

@@ -8,6 +8,6 @@ import { AddUserDto } from './add-user.dto';
  * value and refused with 400, instead of reaching a NOT NULL column.
  */
 export class UpdateUserDto extends PartialType(
-  PickType(AddUserDto, ['email', 'name', 'surname', 'role'] as const),
+  PickType(AddUserDto, ['email', 'name', 'surname', 'role', 'locale'] as const),
   { skipNullProperties: false },
 ) {}

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AuditContext } from '../../audit/audit-context';
 import type { AuthUser } from '../../common/auth-user';
 import { isUniqueViolation } from '../../database/sql';
+import { MailCatalog } from '../../mail/mail-catalog';
 import { AccountMailService } from '../../otp/account-mail.service';
 import { PasswordPolicy } from '../../passwords/password-policy';
 import { PasswordService } from '../../passwords/password.service';
@@ -21,6 +22,7 @@ export class AddUser {
     private readonly passwords: PasswordService,
     private readonly policy: PasswordPolicy,
     private readonly accountMail: AccountMailService,
+    private readonly catalog: MailCatalog,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -43,6 +45,7 @@ export class AddUser {
             surname: dto.surname ?? null,
             role,
             passwordHash,
+            locale: dto.locale ?? this.catalog.defaultLocale,
           },
           m,
         );

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AuditContext } from '../../audit/audit-context';
 import type { AuthUser } from '../../common/auth-user';
 import { ValidationFailedError } from '../../common/errors';
+import { SecurityNotices } from '../../notices/security-notices.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import { ChangeStatusDto } from '../dto/change-status.dto';
 import { UserResponseDto } from '../dto/user-response.dto';
@@ -19,6 +20,7 @@ export class ChangeUserStatus {
     private readonly users: UsersRepository,
     private readonly accounts: UsersService,
     private readonly sessions: SessionsService,
+    private readonly notices: SecurityNotices,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -66,6 +68,7 @@ export class ChangeUserStatus {
           m,
         );
         const ended = await this.sessions.revokeAllForUser(user.id, { manager: m });
+        await this.notices.accountBlocked(m, user, dto.blocked_until ?? null);
         audit.addDetails({
           reason: dto.reason ?? null,
           blocked_until: dto.blocked_until?.toISOString() ?? null,

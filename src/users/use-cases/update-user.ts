@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AuditContext } from '../../audit/audit-context';
 import type { AuthUser } from '../../common/auth-user';
 import { isUniqueViolation } from '../../database/sql';
+import { SecurityNotices } from '../../notices/security-notices.service';
 import { AccountMailService } from '../../otp/account-mail.service';
 import { UpdateUserDto } from '../dto/update-user.dto';
 import { UserResponseDto } from '../dto/user-response.dto';
@@ -20,6 +21,7 @@ export class UpdateUser {
     private readonly users: UsersRepository,
     private readonly accounts: UsersService,
     private readonly accountMail: AccountMailService,
+    private readonly notices: SecurityNotices,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -36,7 +38,7 @@ export class UpdateUser {
         assertMayManage(actor, user);
         const changed: string[] = [];
         const fields: Partial<User> = {};
-        for (const key of ['name', 'surname'] as const) {
+        for (const key of ['name', 'surname', 'locale'] as const) {
           if (dto[key] !== undefined && dto[key] !== user[key]) {
             fields[key] = dto[key];
             changed.push(key);
@@ -62,12 +64,17 @@ export class UpdateUser {
           await this.users.update(user.id, fields, m);
           if (fields.email) {
             // An invited user who has not chosen a password yet must still be able to.
-            await this.accountMail.sendEmailChange(
+            const moved = {
+              id: user.id,
+              email: fields.email,
+              locale: fields.locale ?? user.locale,
+            };
+            await this.accountMail.sendAddressConfirmation(
               m,
-              { id: user.id, email: fields.email },
-              oldEmail,
+              moved,
               await this.accounts.hasPassword(user.id, m),
             );
+            await this.notices.emailChanged(m, moved, oldEmail);
           }
         }
         audit.changed(changed);

@@ -1,0 +1,6 @@
+import { LinkTokenField } from '../../common/fields';
+
+export class SecureAccountDto {
+  @LinkTokenField()
+  token: string;
+}
