@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SecretBox } from '../src/crypto/secret-box';
 import { MailCatalog } from '../src/mail/mail-catalog';
+import { contextAad } from '../src/mail/mail-outbox.repository';
 import { MAIL_TEMPLATE_NAMES } from '../src/mail/mail-templates';
 import { MailWorker } from '../src/mail/mail.worker';
 import { GOOD_PASSWORD, createUser, loginToken, uniqueEmail } from './support/factories';
@@ -145,8 +147,18 @@ describe('mail for admins: templates, previews, test mail, the outbox', () => {
         ].sort(),
       );
       id = listed.mails[0].id as string;
-      const row = await t.db.query(`SELECT context FROM mail_outbox WHERE id = $1`, [id]);
-      code = (row[0].context as { code: string }).code;
+      // The code is sealed at rest; the test opens it with the server's key to know what to expect.
+      const [row] = await t.db.query(
+        `SELECT context, to_address, template FROM mail_outbox WHERE id = $1`,
+        [id],
+      );
+      const sealed = (row.context as { sealed: string }).sealed;
+      code = (
+        JSON.parse(t.app.get(SecretBox).open(sealed, contextAad(row.to_address, row.template))) as {
+          code: string;
+        }
+      ).code;
+      expect(code).toMatch(/^\d{6}$/);
       expect(JSON.stringify(listed)).not.toContain(code);
       expect(JSON.stringify(listed)).not.toContain('token=');
 

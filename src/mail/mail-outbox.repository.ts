@@ -48,7 +48,8 @@ interface SealedContext {
   sealed: string;
 }
 
-const contextAad = (to: string, template: string) => `mail_outbox:${template}:${to}`;
+/** What a sealed context is bound to: its recipient and template (a row's context opens for no other). */
+export const contextAad = (to: string, template: string) => `mail_outbox:${template}:${to}`;
 
 /** The outbox queries: add in the caller's transaction, claim with a lease, settle. */
 @Injectable()
