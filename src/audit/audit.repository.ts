@@ -28,6 +28,7 @@ export interface AuditRow {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
+  client_request_id: string | null;
   details: Record<string, unknown>;
 }
 
@@ -42,7 +43,8 @@ export interface AuditCursor {
 const COLUMNS = `id,
   to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
   to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
-  action, outcome, actor_id, actor_email, target_id, target_email, ip, user_agent, request_id, details`;
+  action, outcome, actor_id, actor_email, target_id, target_email, ip, user_agent, request_id,
+  client_request_id, details`;
 
 /** Arbitrary constant naming the retention purge's advisory lock. */
 const PURGE_LOCK_KEY = 73_246_301;
