@@ -78,11 +78,12 @@ describe('the foundation', () => {
     expect(ui.text).toContain('swagger-ui');
   });
 
-  it('gives every request an id, and keeps a safe one from the client', async () => {
+  it("gives every request an id of its own, never the client's (kept beside it in the audit log)", async () => {
     const fresh = await t.http.get('/health');
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const kept = await t.http.get('/health').set('X-Request-Id', 'abc-123');
-    expect(kept.headers['x-request-id']).toBe('abc-123');
+    const given = await t.http.get('/health').set('X-Request-Id', 'abc-123');
+    expect(given.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(given.headers['x-request-id']).not.toBe(fresh.headers['x-request-id']);
     const replaced = await t.http.get('/health').set('X-Request-Id', 'bad id\twith spaces');
     expect(replaced.headers['x-request-id']).not.toContain('bad');
   });
