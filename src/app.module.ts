@@ -6,6 +6,7 @@ import { CommonModule } from './common/common.module';
 import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
 import { allConfigs } from './config/config';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
 import { OtpModule } from './otp/otp.module';
@@ -20,6 +21,7 @@ import { UsersModule } from './users/users.module';
     // Before every module that registers an APP_GUARD: its AuditedRouteGuard must run first.
     CommonModule,
     DatabaseModule,
+    EventsModule,
     AuditModule,
     IpRateLimitModule,
     HealthModule,

@@ -62,6 +62,10 @@ export function configureApp(app: NestExpressApplication): void {
         scheme: 'bearer',
         description: 'Session token from POST /login',
       })
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'One of SERVICE_KEYS (service routes)' },
+        'service-key',
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, {

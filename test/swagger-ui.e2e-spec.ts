@@ -92,8 +92,9 @@ describe('the Swagger UI, as admins use it', () => {
           .first()
           .click();
         await page.locator('.modal-ux input[type=text]').first().fill(token);
-        await page.locator('.modal-ux button.authorize').click();
-        await page.locator('.modal-ux button.btn-done').click();
+        // The first scheme is the session token; the second, the service key.
+        await page.locator('.modal-ux button.authorize').first().click();
+        await page.locator('.modal-ux button.btn-done').first().click();
 
         const op = page.locator('.opblock-get', { hasText: '/users/list' }).first();
         await op.locator('.opblock-summary').click();

@@ -83,6 +83,29 @@ export class AuthController {
     return this.auth.describeSession(req.authSession!);
   }
 
+  // Below it too: Envoy's ext_authz puts the original path after its path_prefix.
+  @Get(['auth/forward', 'auth/forward/*path'])
+  @ApiOperation({
+    summary: 'Gateway check (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)',
+    description:
+      `${NEEDS_SESSION} Reads the token as GET /validate_token does. 200 with an empty body and ` +
+      'X-Auth-User-Id, X-Auth-User-Email, X-Auth-User-Role, X-Auth-Session-Id and X-Auth-Aal ' +
+      'for the gateway to pass upstream; 401 invalid_token otherwise. Never cached.',
+  })
+  @ApiOkResponse({
+    description: 'Valid session; the caller in the X-Auth-* headers',
+    headers: {
+      'X-Auth-User-Id': { schema: { type: 'string' } },
+      'X-Auth-User-Email': { schema: { type: 'string' } },
+      'X-Auth-User-Role': { schema: { type: 'string', enum: ['root', 'admin', 'user'] } },
+      'X-Auth-Session-Id': { schema: { type: 'string' } },
+      'X-Auth-Aal': { schema: { type: 'string', enum: ['1', '2'] } },
+    },
+  })
+  forward(@Req() req: Request, @Res() res: Response): void {
+    res.set(this.auth.forwardHeaders(req.authSession!)).status(200).end();
+  }
+
   @Post('logout')
   @HttpCode(204)
   @ApiOperation({ summary: 'End this session', description: NEEDS_SESSION })

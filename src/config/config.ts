@@ -11,6 +11,7 @@ export const otpConfig = registerAs('otp', () => loadSettings().otp);
 export const throttleConfig = registerAs('throttle', () => loadSettings().throttle);
 export const auditConfig = registerAs('audit', () => loadSettings().audit);
 export const adminConfig = registerAs('admin', () => loadSettings().admin);
+export const servicesConfig = registerAs('services', () => loadSettings().services);
 
 export const allConfigs = [
   appConfig,
@@ -21,6 +22,7 @@ export const allConfigs = [
   throttleConfig,
   auditConfig,
   adminConfig,
+  servicesConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -31,3 +33,4 @@ export type OtpConfig = ConfigType<typeof otpConfig>;
 export type ThrottleConfig = ConfigType<typeof throttleConfig>;
 export type AuditConfig = ConfigType<typeof auditConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;
+export type ServicesConfig = ConfigType<typeof servicesConfig>;

@@ -69,4 +69,13 @@ describe('settings', () => {
   it('refuses codes that live longer than ten minutes', () => {
     expect(() => loadSettings({ OTP_TTL: '1h' })).toThrow(/OTP_TTL/);
   });
+
+  it('refuses a service key shorter than 32 characters, naming SERVICE_KEYS', () => {
+    const long = 'k'.repeat(32);
+    expect(loadSettings({ SERVICE_KEYS: `${long}, ${long}x` }).services.keys).toEqual([
+      long,
+      `${long}x`,
+    ]);
+    expect(() => loadSettings({ SERVICE_KEYS: `${long},short` })).toThrow(/SERVICE_KEYS/);
+  });
 });

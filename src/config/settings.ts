@@ -56,6 +56,10 @@ export interface Settings {
     email?: string;
     password?: string;
   };
+  services: {
+    /** Secrets other services present on service routes (GET /events/sessions). */
+    keys: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -244,7 +248,11 @@ export function loadSettings(env: Env = process.env): Settings {
       retentionMs: r.optionalDuration('AUDIT_RETENTION', 86_400_000),
     },
     admin: { email: adminEmail?.toLowerCase(), password: adminPassword },
+    services: { keys: r.list('SERVICE_KEYS') },
   };
+  if (settings.services.keys.some((k) => k.length < 32)) {
+    r.problems.push('SERVICE_KEYS: each key must be at least 32 characters (openssl rand -hex 32)');
+  }
 
   if (settings.otp.otpTtlMs > 10 * 60_000) {
     r.problems.push('OTP_TTL: codes may live 10 minutes at most');
