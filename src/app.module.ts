@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
 import { allConfigs } from './config/config';
+import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -22,6 +23,7 @@ import { UsersModule } from './users/users.module';
     CommonModule,
     DatabaseModule,
     EventsModule,
+    CryptoModule,
     AuditModule,
     IpRateLimitModule,
     HealthModule,

@@ -160,8 +160,6 @@ export class AuthService implements OnModuleInit {
         updatedAt: row.updated_at,
         blockedUntil: row.blocked_until,
         lastLoginAt: row.last_login_at,
-        blockReason: null,
-        passwordHash: null,
       }),
       session: { id: row.session_id, expires_at: row.expires_at.toISOString() },
     };

@@ -12,6 +12,7 @@ export const throttleConfig = registerAs('throttle', () => loadSettings().thrott
 export const auditConfig = registerAs('audit', () => loadSettings().audit);
 export const adminConfig = registerAs('admin', () => loadSettings().admin);
 export const servicesConfig = registerAs('services', () => loadSettings().services);
+export const cryptoConfig = registerAs('crypto', () => loadSettings().crypto);
 
 export const allConfigs = [
   appConfig,
@@ -23,6 +24,7 @@ export const allConfigs = [
   auditConfig,
   adminConfig,
   servicesConfig,
+  cryptoConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -34,3 +36,4 @@ export type ThrottleConfig = ConfigType<typeof throttleConfig>;
 export type AuditConfig = ConfigType<typeof auditConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;
 export type ServicesConfig = ConfigType<typeof servicesConfig>;
+export type CryptoConfig = ConfigType<typeof cryptoConfig>;

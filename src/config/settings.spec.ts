@@ -1,5 +1,7 @@
 import { ConfigError, loadSettings, parseDuration } from './settings';
 
+const KEY = Buffer.alloc(32, 1).toString('base64');
+
 describe('settings', () => {
   it('parses durations in h, m, s, ms and plain seconds', () => {
     expect(parseDuration('8h')).toBe(8 * 3600_000);
@@ -62,8 +64,35 @@ describe('settings', () => {
       /PASSWORD_PEPPER: still the placeholder/,
     );
     expect(() =>
-      loadSettings({ NODE_ENV: 'production', PASSWORD_PEPPER: 'a-real-long-pepper' }),
+      loadSettings({
+        NODE_ENV: 'production',
+        PASSWORD_PEPPER: 'a-real-long-pepper',
+        ENCRYPTION_KEY: KEY,
+      }),
     ).not.toThrow();
+  });
+
+  it('refuses to start in production without ENCRYPTION_KEY, naming it and how to make one', () => {
+    expect(() => loadSettings({ NODE_ENV: 'production' })).toThrow(
+      /ENCRYPTION_KEY: required in production.*randomBytes\(32\)/,
+    );
+    expect(loadSettings({}).crypto.key).toBeUndefined();
+  });
+
+  it('reads ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS as 32 bytes of base64 or hex', () => {
+    const other = Buffer.alloc(32, 7);
+    const s = loadSettings({
+      ENCRYPTION_KEY: KEY,
+      ENCRYPTION_KEY_PREVIOUS: `${other.toString('hex')}, ${other.toString('base64')}`,
+    });
+    expect(s.crypto.key).toEqual(Buffer.from(KEY, 'base64'));
+    expect(s.crypto.previousKeys).toEqual([other, other]);
+    expect(() => loadSettings({ ENCRYPTION_KEY: 'change-me' })).toThrow(
+      /ENCRYPTION_KEY: expected 32 random bytes/,
+    );
+    expect(() => loadSettings({ ENCRYPTION_KEY_PREVIOUS: 'abcd' })).toThrow(
+      /ENCRYPTION_KEY_PREVIOUS: expected 32 random bytes/,
+    );
   });
 
   it('refuses codes that live longer than ten minutes', () => {

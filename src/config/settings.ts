@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { MAKE_KEY_HINT, parseKey } from '../crypto/secret-box';
 
 /**
  * Every setting of the server, parsed and validated in one place. A wrong value is collected with
@@ -59,6 +60,12 @@ export interface Settings {
   services: {
     /** Secrets other services present on service routes (GET /events/sessions). */
     keys: string[];
+  };
+  crypto: {
+    /** ENCRYPTION_KEY; unset only outside production (a key file under DATA_DIR is used then). */
+    key?: Buffer;
+    /** ENCRYPTION_KEY_PREVIOUS: keys that still open values sealed before a rotation. */
+    previousKeys: Buffer[];
   };
 }
 
@@ -193,6 +200,26 @@ export function loadSettings(env: Env = process.env): Settings {
     r.problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   }
 
+  const readKey = (name: string, text: string): Buffer | undefined => {
+    const key = parseKey(text);
+    if (!key) {
+      r.problems.push(`${name}: expected 32 random bytes as base64 or hex; make one with ${MAKE_KEY_HINT}`);
+    }
+    return key;
+  };
+  const encryptionKeyText = r.string('ENCRYPTION_KEY');
+  const encryptionKey =
+    encryptionKeyText === undefined ? undefined : readKey('ENCRYPTION_KEY', encryptionKeyText);
+  const previousKeys = r
+    .list('ENCRYPTION_KEY_PREVIOUS')
+    .map((text) => readKey('ENCRYPTION_KEY_PREVIOUS', text))
+    .filter((k): k is Buffer => k !== undefined);
+  if (encryptionKeyText === undefined && nodeEnv === 'production') {
+    r.problems.push(
+      `ENCRYPTION_KEY: required in production (it encrypts secrets at rest); make one with ${MAKE_KEY_HINT}`,
+    );
+  }
+
   const port = r.int('PORT', 3000, 0, 65535);
   const settings: Settings = {
     app: {
@@ -249,6 +276,7 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     admin: { email: adminEmail?.toLowerCase(), password: adminPassword },
     services: { keys: r.list('SERVICE_KEYS') },
+    crypto: { key: encryptionKey, previousKeys },
   };
   if (settings.services.keys.some((k) => k.length < 32)) {
     r.problems.push('SERVICE_KEYS: each key must be at least 32 characters (openssl rand -hex 32)');

@@ -35,6 +35,10 @@ export class User {
   @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true, select: false })
   passwordHash: string | null;
 
+  /** Language of the user's mail and pages (`en`, `ru`, ...); see the mail module's locales. */
+  @Column({ type: 'varchar', length: 16, default: 'en' })
+  locale: string;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
 

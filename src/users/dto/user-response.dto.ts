@@ -38,7 +38,8 @@ export class UserResponseDto {
   @ApiPropertyOptional({ format: 'date-time', nullable: true })
   last_login_at?: string | null;
 
-  static from(u: User): UserResponseDto {
+  /** Reads only the public fields, so a partial row (the token check's join) will do. */
+  static from(u: Omit<User, 'locale' | 'passwordHash' | 'blockReason'>): UserResponseDto {
     return {
       id: Number(u.id),
       email: u.email,
