@@ -121,6 +121,8 @@ async function main() {
         IP_RATE_LIMIT: '1000000',
         ADMIN_EMAIL: EMAIL,
         ADMIN_PASSWORD: PASSWORD,
+        // Production refuses to start without one; a fixed key is fine for a throwaway database.
+        ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       },
       /Listening on/,
     );

@@ -1,16 +1,4 @@
-export type Role = 'root' | 'admin' | 'user';
-export const ADMIN_ROLES: readonly Role[] = ['root', 'admin'];
-
-/** Who is calling: put on `request.user` by the global AuthGuard. */
-export interface AuthUser {
-  id: string;
-  email: string;
-  role: Role;
-  sessionId: string;
-}
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    user?: AuthUser;
-  }
-}
+// Who is calling, as both guards put it on `request.user`: one type (and one augmentation of
+// Express's Request), owned by the client package so the two cannot drift apart.
+export { ADMIN_ROLES } from 'nest-email-auth-client';
+export type { AuthUser, Role } from 'nest-email-auth-client';
