@@ -4,20 +4,26 @@
 //  - revocation: POST /logout on instance B, until a consumer attached to instance A answers 401;
 //  - GET /validate_token on the embedded database vs PostgreSQL vs a Nest+express hello world.
 // Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432) and the build.
-const { spawn } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir, cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
-const autocannon = require('autocannon');
 const { Client } = require('pg');
+const {
+  CONNECTIONS,
+  DURATION,
+  EMAIL,
+  PASSWORD,
+  start: startCmd,
+  stop,
+  cannon,
+  login,
+  fmt,
+} = require('./support');
 
-const ROOT = join(__dirname, '..');
+const start = (args, env, ready) => startCmd(process.execPath, args, env, ready);
+
 const PG = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 40);
-const CONNECTIONS = 50;
-const EMAIL = 'bench@example.com';
-const PASSWORD = 'benchmark passphrase of decent length';
 const KEY = 'bench-service-key-0123456789abcdef0123456789';
 const P = {
   a: 3911,
@@ -29,57 +35,7 @@ const P = {
   cached: 3917,
 };
 
-function start(args, env, ready) {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args} did not start:\n${out}`)), 120_000);
-    const on = (d) => {
-      out += d;
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-    child.on('exit', (code) => reject(new Error(`${args} exited ${code}:\n${out}`)));
-  });
-}
-
-function stop(child) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
-
-const cannon = (opts) =>
-  new Promise((resolve, reject) =>
-    autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts }, (err, r) =>
-      err ? reject(err) : resolve(r),
-    ),
-  );
-
-async function login(base) {
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
-  return (await res.json()).token;
-}
-
 const url = (port, path) => `http://127.0.0.1:${port}${path}`;
-const fmt = (n, d = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 
 async function main() {

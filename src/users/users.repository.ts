@@ -106,9 +106,12 @@ export class UsersRepository {
     );
   }
 
-  create(fields: Partial<User>, manager?: EntityManager): Promise<User> {
+  /** Inserts a user; given an existing user's id (createRoot promotes one), it is a change. */
+  async create(fields: Partial<User>, manager?: EntityManager): Promise<User> {
     const repo = this.on(manager);
-    return repo.save(repo.create({ ...fields, email: fields.email?.toLowerCase() }));
+    const saved = await repo.save(repo.create({ ...fields, email: fields.email?.toLowerCase() }));
+    if (fields.id) await this.events.userChanged(manager, saved.id);
+    return saved;
   }
 
   async update(id: string, fields: Partial<User>, manager?: EntityManager): Promise<void> {
