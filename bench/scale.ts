@@ -16,7 +16,7 @@
  * BENCH_CONNECTIONS (8), BENCH_ONLY (a regular expression: the titles of the shapes to run).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,6 +39,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ROOT = { email: 'bench-root@example.com', password: 'bench root password, long enough' };
 const DAY = 86_400_000;
+const BENCH_KEY = randomBytes(32).toString('base64');
 
 const root = join(__dirname, '..');
 
@@ -55,6 +56,8 @@ function startServer(dir: string, port: number, migrate: boolean): ChildProcess 
     ADMIN_PASSWORD: ROOT.password,
     IP_RATE_LIMIT: '1000000',
     NODE_ENV: 'production',
+    // Production requires one; the bench's secrets at rest are thrown away with its database.
+    ENCRYPTION_KEY: process.env.ENCRYPTION_KEY ?? BENCH_KEY,
   };
   const built = join(dir, 'dist/src/main.js');
   const args = existsSync(built)

@@ -1,6 +1,6 @@
 import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { AuditContext } from '../common/audit-context';
+import { AuditContext } from './audit-context';
 import { ValidationFailedError } from '../common/errors';
 import { readPage } from '../common/paging';
 import { appConfig, AppConfig } from '../config/config';

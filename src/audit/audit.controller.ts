@@ -8,8 +8,8 @@ import {
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
-import { AuditContext } from '../common/audit-context';
-import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
+import { AuditContext } from './audit-context';
+import { Audit, AuditCtx } from './audit.decorator';
 import { AuditHistoryService } from './audit-history.service';
 import { AuditExportQueryDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditPageDto } from './dto/audit-record.dto';

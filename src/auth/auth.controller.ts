@@ -1,22 +1,9 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Header,
-  HttpCode,
-  Param,
-  Post,
-  Put,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -24,20 +11,18 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { AuthUser } from '../common/auth-user';
+import { NEEDS_SESSION, type AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import type { RequestMeta } from '../common/request-meta';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto, LoginResponseDto } from './dto/login.dto';
-import { SessionListDto, TokenInfoDto } from './dto/session.dto';
+import { TokenInfoDto } from './dto/token-info.dto';
 import { SessionCookie } from './session-cookie';
-
-const NEEDS_SESSION =
-  'Needs `Authorization: Bearer <token>` (or, with AUTH_COOKIE=true, the session cookie; then ' +
-  'a POST, PUT or DELETE must also send `X-CSRF-Protection: 1`).';
 
 @ApiTags('auth')
 @ApiBearerAuth()
@@ -65,10 +50,10 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
   async login(
     @Body() dto: LoginDto,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponseDto> {
-    const result = await this.auth.login(dto, req);
+    const result = await this.auth.login(dto, meta);
     this.cookie.set(res, result.token, result.expiresAt);
     return result.body;
   }
@@ -112,10 +97,10 @@ export class AuthController {
   @ApiNoContentResponse()
   async logout(
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.auth.logout(user, req);
+    await this.auth.logout(user, meta);
     this.cookie.clear(res);
   }
 
@@ -125,31 +110,11 @@ export class AuthController {
   @ApiNoContentResponse()
   async logoutAll(
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.auth.logoutAll(user, req);
+    await this.auth.logoutAll(user, meta);
     this.cookie.clear(res);
-  }
-
-  @Get('sessions')
-  @ApiOperation({ summary: "The caller's live sessions", description: NEEDS_SESSION })
-  @ApiOkResponse({ type: SessionListDto })
-  sessions(@CurrentUser() user: AuthUser): Promise<SessionListDto> {
-    return this.auth.listSessions(user);
-  }
-
-  @Delete('sessions/:id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'End one of the caller’s own sessions', description: NEEDS_SESSION })
-  @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'session_not_found', type: ErrorResponseDto })
-  revokeSession(
-    @CurrentUser() user: AuthUser,
-    @Param('id') id: string,
-    @Req() req: Request,
-  ): Promise<void> {
-    return this.auth.revokeSession(user, id, req);
   }
 
   @Put('password')
@@ -167,8 +132,8 @@ export class AuthController {
   changePassword(
     @CurrentUser() user: AuthUser,
     @Body() dto: ChangePasswordDto,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.auth.changePassword(user, dto, req);
+    return this.auth.changePassword(user, dto, meta);
   }
 }

@@ -7,7 +7,7 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
-import { PasswordModule } from './password.module';
+import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCookie } from './session-cookie';
 
 /**
@@ -15,7 +15,7 @@ import { SessionCookie } from './session-cookie';
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
-  imports: [UsersModule, PasswordModule, SessionsModule, RateLimitModule],
+  imports: [UsersModule, PasswordsModule, SessionsModule, RateLimitModule],
   controllers: [AuthController],
   providers: [
     AuthService,

@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { AuthUser } from '../common/auth-user';
+import { NotFoundError } from '../common/errors';
+import type { RequestMeta } from '../common/request-meta';
 import { authConfig, AuthConfig } from '../config/config';
 import { ChangeEvents } from '../events/change-events.service';
+import type { SessionListDto } from './dto/session.dto';
 import { LiveSessionCache } from './live-session-cache';
 import { Session } from './session.entity';
 import {
@@ -14,6 +19,8 @@ import { LiveSessionRow, SessionsRepository } from './sessions.repository';
 
 /** Bounds the memory of the write de-duplication; clearing it only costs a few extra writes. */
 const MAX_TOUCH_ENTRIES = 50_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NewSession {
   /** The opaque token: given to the client once, never stored. */
@@ -39,6 +46,7 @@ export class SessionsService implements OnModuleDestroy {
 
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly audit: AuditService,
     @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
     events: ChangeEvents,
   ) {
@@ -115,6 +123,26 @@ export class SessionsService implements OnModuleDestroy {
     return this.sessions.findLiveForUser(userId, this.cfg.sessionIdleTimeoutMs);
   }
 
+  /** GET /sessions: the caller's live sessions, newest first, the current one marked. */
+  async listOwn(user: AuthUser): Promise<SessionListDto> {
+    const sessions = await this.listForUser(user.id);
+    return { sessions: sessions.map((s) => toSessionDto(s, user.sessionId)) };
+  }
+
+  /** Ends one of the caller's own sessions; another user's session is "not found", like an unknown one. */
+  async revokeOwn(user: AuthUser, sessionId: string, meta: RequestMeta): Promise<void> {
+    const revoked = UUID.test(sessionId) && (await this.revoke(user.id, sessionId));
+    if (!revoked) throw new NotFoundError('session_not_found', 'No such session.');
+    await this.audit.recordQuietly({
+      action: 'session_revoke',
+      outcome: 'success',
+      actor: user,
+      target: user,
+      details: { session_id: sessionId, current: sessionId === user.sessionId },
+      meta,
+    });
+  }
+
   /** Ends one live session of this user; false when the user has no such live session. */
   revoke(userId: string, sessionId: string, manager?: EntityManager): Promise<boolean> {
     return this.sessions.revokeForUser(userId, sessionId, manager);
@@ -127,4 +155,16 @@ export class SessionsService implements OnModuleDestroy {
   ): Promise<number> {
     return this.sessions.revokeAllForUser(userId, opts.exceptSessionId, opts.manager);
   }
+}
+
+function toSessionDto(s: Session, currentId: string) {
+  return {
+    id: s.id,
+    created_at: s.createdAt.toISOString(),
+    expires_at: s.expiresAt.toISOString(),
+    last_seen_at: s.lastSeenAt.toISOString(),
+    ip: s.ip,
+    user_agent: s.userAgent,
+    current: s.id === currentId,
+  };
 }

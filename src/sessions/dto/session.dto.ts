@@ -1,5 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { UserResponseDto } from '../../users/dto/user-response.dto';
 
 export class SessionDto {
   @ApiProperty({ format: 'uuid' })
@@ -27,18 +26,4 @@ export class SessionDto {
 export class SessionListDto {
   @ApiProperty({ type: [SessionDto] })
   sessions: SessionDto[];
-}
-
-export class TokenSessionDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
-
-  @ApiProperty({ format: 'date-time' })
-  expires_at: string;
-}
-
-/** What GET /validate_token answers: the user and the session the token belongs to. */
-export class TokenInfoDto extends UserResponseDto {
-  @ApiProperty({ type: TokenSessionDto })
-  session: TokenSessionDto;
 }
