@@ -91,10 +91,11 @@ describe('the Swagger UI, as admins use it', () => {
           .getByRole('button', { name: /Authorize/ })
           .first()
           .click();
-        await page.locator('.modal-ux input[type=text]').first().fill(token);
-        // The first scheme is the session token; the second, the service key.
-        await page.locator('.modal-ux button.authorize').first().click();
-        await page.locator('.modal-ux button.btn-done').first().click();
+        // The session's scheme (the dialog also offers `metrics`, for GET /metrics).
+        const bearerForm = page.locator('.modal-ux form', { hasText: 'bearer (http' });
+        await bearerForm.locator('input[type=text]').fill(token);
+        await bearerForm.locator('button.authorize').click();
+        await bearerForm.locator('button.btn-done').click();
 
         const op = page.locator('.opblock-get', { hasText: '/users/list' }).first();
         await op.locator('.opblock-summary').click();

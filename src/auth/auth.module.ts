@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -11,18 +10,13 @@ import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCookie } from './session-cookie';
 
 /**
- * Login, logout, token validation and the global AuthGuard. Exports LoginThrottle (a password reset
+ * Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). Exports LoginThrottle (a password reset
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
   imports: [UsersModule, PasswordsModule, SessionsModule, RateLimitModule],
   controllers: [AuthController],
-  providers: [
-    AuthService,
-    LoginThrottle,
-    SessionCookie,
-    { provide: APP_GUARD, useClass: AuthGuard },
-  ],
-  exports: [LoginThrottle, SessionsModule],
+  providers: [AuthService, LoginThrottle, SessionCookie, AuthGuard],
+  exports: [LoginThrottle, SessionsModule, AuthGuard],
 })
 export class AuthModule {}

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { appConfig, AppConfig } from '../config/config';
 import { AllExceptionsFilter } from './filters/all-exceptions.filter';
 import { ContentTypeGuard } from './guards/content-type.guard';
@@ -13,12 +13,13 @@ import { createValidationPipe } from './validation.pipe';
     {
       provide: PinoLoggerService,
       inject: [appConfig.KEY],
-      useFactory: (app: AppConfig) => new PinoLoggerService(createLogger(app.logLevel)),
+      useFactory: (app: AppConfig) =>
+        new PinoLoggerService(createLogger(app.logLevel, app.logFormat)),
     },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
-    { provide: APP_GUARD, useClass: ContentTypeGuard },
+    ContentTypeGuard,
   ],
-  exports: [PinoLoggerService],
+  exports: [PinoLoggerService, ContentTypeGuard],
 })
 export class CommonModule {}
