@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
 import { AppError, NotFoundError } from '../common/errors';
@@ -11,11 +11,12 @@ import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { isBlocked } from '../users/user-status';
+import type { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto, LoginResponseDto } from './dto/login.dto';
 import type { SessionListDto, TokenInfoDto } from './dto/session.dto';
-import { LoginThrottle } from './login-throttle';
+import { LoginAttempt, LoginThrottle } from './login-throttle';
 import { PasswordPolicy } from './password-policy';
 import { PasswordService } from './password.service';
 
@@ -68,71 +69,89 @@ export class AuthService implements OnModuleInit {
 
   async login(dto: LoginDto, req: Request): Promise<LoginResult> {
     const email = dto.email;
+    const attempt = await this.beginAttempt(email, 'login', { email }, req);
     try {
-      await this.throttle.begin(email);
-    } catch (e) {
-      if (e instanceof AppError) {
-        const target = { email };
-        await this.audit.recordQuietly({ action: 'login', outcome: e.code, target, request: req });
-      }
-      throw e;
-    }
-    const user = await this.users.findWithPasswordByEmail(email);
-    // Exactly one bcrypt comparison whatever the address: a real hash or the dummy one.
-    const passwordOk = await this.passwords.verify(
-      dto.password,
-      user?.passwordHash ?? this.dummyHash,
-    );
-    const target = { id: user?.id ?? null, email: user?.email ?? email };
-
-    // A blocked user with the right password is answered (and counted) like a wrong password, so
-    // neither the answer nor the throttle's later answers tell that the password was right.
-    if (!user || !user.passwordHash || !passwordOk || isBlocked(user)) {
-      await this.audit.recordQuietly({
-        action: 'login',
-        outcome: 'invalid_credentials',
-        target,
-        details: user && passwordOk ? { reason: 'blocked' } : {},
-        request: req,
-      });
-      throw new InvalidCredentialsError();
-    }
-    if (!user.isConfirmed) {
-      await this.throttle.succeeded(email);
-      await this.audit.recordQuietly({
-        action: 'login',
-        outcome: 'email_not_confirmed',
-        target,
-        request: req,
-      });
-      throw new EmailNotConfirmedError();
-    }
-
-    // bcrypt outside the transaction: it must not hold a connection (or the embedded database).
-    const rehash = this.passwords.needsRehash(user.passwordHash)
-      ? await this.passwords.hash(dto.password)
-      : undefined;
-    const { token, session } = await this.db.transaction(async (m) => {
-      await this.users.recordLogin(user.id, rehash, m);
-      const created = await this.sessions.create(
-        user.id,
-        { ip: req.ip, userAgent: req.headers['user-agent'] },
-        m,
+      const user = await this.users.findWithPasswordByEmail(email);
+      // Exactly one bcrypt comparison whatever the address: a real hash or the dummy one.
+      const passwordOk = await this.passwords.verify(
+        dto.password,
+        user?.passwordHash ?? this.dummyHash,
       );
-      await this.audit.record(
-        {
+      const target = { id: user?.id ?? null, email: user?.email ?? email };
+
+      // A blocked user with the right password is answered (and counted) like a wrong password, so
+      // neither the answer nor the throttle's later answers tell that the password was right.
+      if (!user || !user.passwordHash || !passwordOk || isBlocked(user)) {
+        await attempt.failed();
+        await this.audit.recordQuietly({
           action: 'login',
-          outcome: 'success',
-          actor: { id: user.id, email: user.email },
+          outcome: 'invalid_credentials',
           target,
-          details: { session_id: created.session.id, ...(rehash ? { rehashed: true } : {}) },
+          details: { method: 'password', ...(user && passwordOk ? { reason: 'blocked' } : {}) },
           request: req,
-        },
-        m,
+        });
+        throw new InvalidCredentialsError();
+      }
+      if (!user.isConfirmed) {
+        await attempt.succeeded();
+        await this.audit.recordQuietly({
+          action: 'login',
+          outcome: 'email_not_confirmed',
+          target,
+          details: { method: 'password' },
+          request: req,
+        });
+        throw new EmailNotConfirmedError();
+      }
+
+      // bcrypt outside the transaction: it must not hold a connection (or the embedded database).
+      const rehash = this.passwords.needsRehash(user.passwordHash)
+        ? await this.passwords.hash(dto.password)
+        : undefined;
+      const result = await this.db.transaction((m) =>
+        this.completeFirstFactor(m, user, 'password', req, { rehash }),
       );
-      return created;
-    });
-    await this.throttle.succeeded(email);
+      await attempt.succeeded();
+      return result;
+    } finally {
+      await attempt.abandon();
+    }
+  }
+
+  /**
+   * Where every first factor (password, emailed code) ends, in the caller's transaction: the one
+   * place that decides what a proven first factor gets. Today a session; a second factor hooks in
+   * here (answer `mfa_required` instead of a session).
+   */
+  async completeFirstFactor(
+    m: EntityManager,
+    user: Pick<User, 'id' | 'email'>,
+    method: 'password' | 'code',
+    req: Request,
+    opts: { rehash?: string; details?: Record<string, unknown> } = {},
+  ): Promise<LoginResult> {
+    await this.users.recordLogin(user.id, opts.rehash, m);
+    const { token, session } = await this.sessions.create(
+      user.id,
+      { ip: req.ip, userAgent: req.headers['user-agent'] },
+      m,
+    );
+    await this.audit.record(
+      {
+        action: 'login',
+        outcome: 'success',
+        actor: { id: user.id, email: user.email },
+        target: { id: user.id, email: user.email },
+        details: {
+          method,
+          session_id: session.id,
+          ...(opts.rehash ? { rehashed: true } : {}),
+          ...opts.details,
+        },
+        request: req,
+      },
+      m,
+    );
     return {
       token,
       expiresAt: session.expiresAt,
@@ -143,6 +162,27 @@ export class AuthService implements OnModuleInit {
         session_id: session.id,
       },
     };
+  }
+
+  /**
+   * Admits a password check under the per-address throttle; a refusal (429) is audited as
+   * `action` for `target`.
+   */
+  async beginAttempt(
+    email: string,
+    action: string,
+    target: { id?: string; email: string },
+    req: Request,
+    actor?: AuthUser,
+  ): Promise<LoginAttempt> {
+    try {
+      return await this.throttle.begin(email);
+    } catch (e) {
+      if (e instanceof AppError) {
+        await this.audit.recordQuietly({ action, outcome: e.code, actor, target, request: req });
+      }
+      throw e;
+    }
   }
 
   /** The answer of GET /validate_token, from the row the AuthGuard already read. */
@@ -223,14 +263,21 @@ export class AuthService implements OnModuleInit {
       });
       throw e;
     };
-    await this.throttle.begin(user.email);
-    const stored = await this.users.findWithPasswordById(user.id);
-    const ok = await this.passwords.verify(
-      dto.current_password,
-      stored?.passwordHash ?? this.dummyHash,
-    );
-    if (!stored?.passwordHash || !ok) return fail(new InvalidCurrentPasswordError());
-    await this.throttle.succeeded(user.email);
+    const attempt = await this.beginAttempt(user.email, 'password_change', user, req, user);
+    try {
+      const stored = await this.users.findWithPasswordById(user.id);
+      const ok = await this.passwords.verify(
+        dto.current_password,
+        stored?.passwordHash ?? this.dummyHash,
+      );
+      if (!stored?.passwordHash || !ok) {
+        await attempt.failed();
+        return fail(new InvalidCurrentPasswordError());
+      }
+      await attempt.succeeded();
+    } finally {
+      await attempt.abandon();
+    }
     try {
       this.policy.check(dto.new_password, user.email);
     } catch (e) {
