@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { OtpModule } from '../otp/otp.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { LoginCodeService } from './login-code.service';
 import { LoginThrottle } from './login-throttle';
 import { PasswordModule } from './password.module';
 import { SessionCookie } from './session-cookie';
@@ -15,14 +17,15 @@ import { SessionCookie } from './session-cookie';
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
-  imports: [UsersModule, PasswordModule, SessionsModule, RateLimitModule],
+  imports: [UsersModule, PasswordModule, SessionsModule, RateLimitModule, OtpModule],
   controllers: [AuthController],
   providers: [
     AuthService,
+    LoginCodeService,
     LoginThrottle,
     SessionCookie,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [LoginThrottle, SessionsModule],
+  exports: [AuthService, LoginThrottle, SessionsModule],
 })
 export class AuthModule {}

@@ -29,6 +29,7 @@ export interface Settings {
   };
   auth: {
     signupEnabled: boolean;
+    loginCodeEnabled: boolean;
     passwordMinLength: number;
     passwordMaxLength: number;
     passwordPepper?: string;
@@ -199,7 +200,9 @@ export function loadSettings(env: Env = process.env): Settings {
   const readKey = (name: string, text: string): Buffer | undefined => {
     const key = parseKey(text);
     if (!key) {
-      r.problems.push(`${name}: expected 32 random bytes as base64 or hex; make one with ${MAKE_KEY_HINT}`);
+      r.problems.push(
+        `${name}: expected 32 random bytes as base64 or hex; make one with ${MAKE_KEY_HINT}`,
+      );
     }
     return key;
   };
@@ -247,6 +250,7 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     auth: {
       signupEnabled: r.bool('SIGNUP_ENABLED', true),
+      loginCodeEnabled: r.bool('LOGIN_CODE_ENABLED', true),
       passwordMinLength: r.int('PASSWORD_MIN_LENGTH', 15, 8, 256),
       passwordMaxLength: r.int('PASSWORD_MAX_LENGTH', 256, 256, 4096),
       passwordPepper: r.string('PASSWORD_PEPPER'),

@@ -126,6 +126,86 @@ export class AccountMailService {
     });
   }
 
+  /**
+   * A sign-in code for the address. Issued for every address, with or without an account, so the
+   * request does the same work; `user` null (unknown or blocked) issues a code nobody receives.
+   */
+  async sendLoginCode(manager: EntityManager, email: string, user: MailUser | null): Promise<void> {
+    await this.sendCodeOnly(manager, email, user?.id ?? null, 'login', user ? 'login-code' : null);
+  }
+
+  /** The code that confirms deleting an account that has no password. */
+  async sendDeleteCode(manager: EntityManager, user: MailUser): Promise<void> {
+    await this.sendCodeOnly(manager, user.email, user.id, 'account_delete', 'account-delete-code');
+  }
+
+  /**
+   * The user asked to change their address: a code and a link to the new one (they live as long as
+   * the code, and so does the pending change), a notice to the old one.
+   */
+  async sendEmailChangeRequest(
+    manager: EntityManager,
+    user: MailUser,
+    newEmail: string,
+  ): Promise<void> {
+    await this.otp.cancelForUser(manager, user.id, 'email_change');
+    const issued = await this.otp.issue(manager, {
+      email: newEmail,
+      purpose: 'email_change',
+      userId: user.id,
+      linkTtlMs: this.cfg.otpTtlMs,
+    });
+    await this.mail.enqueue(manager, {
+      to: newEmail,
+      template: 'email-change-confirm',
+      context: {
+        code: issued.code,
+        link: `${this.app.publicUrl}/me/email/verify?token=${issued.token}`,
+        codeMinutes: this.minutes(this.cfg.otpTtlMs),
+      },
+    });
+    await this.sendEmailChangeNotice(manager, user.email, newEmail, 'requested');
+  }
+
+  /**
+   * Tells the old address of a change: `requested` (also alone, when the new address is another
+   * account's, so the requester learns nothing), or `done` once the new address is confirmed.
+   */
+  async sendEmailChangeNotice(
+    manager: EntityManager,
+    oldEmail: string,
+    newEmail: string,
+    stage: 'requested' | 'done',
+  ): Promise<void> {
+    await this.mail.enqueue(manager, {
+      to: oldEmail,
+      template: stage === 'done' ? 'email-change-done' : 'email-change-requested',
+      context: { newEmail },
+    });
+  }
+
+  /** Another account asked to take this address: its owner hears of it, nothing else happens. */
+  async sendEmailInUse(manager: EntityManager, email: string): Promise<void> {
+    await this.mail.enqueue(manager, { to: email, template: 'email-in-use', context: {} });
+  }
+
+  /** A code without a link; mailed with `template`, or to no one when it is null. */
+  private async sendCodeOnly(
+    manager: EntityManager,
+    email: string,
+    userId: string | null,
+    purpose: 'login' | 'account_delete',
+    template: 'login-code' | 'account-delete-code' | null,
+  ): Promise<void> {
+    const issued = await this.otp.issue(manager, { email, purpose, userId, link: false });
+    if (!template) return;
+    await this.mail.enqueue(manager, {
+      to: email,
+      template,
+      context: { code: issued.code, codeMinutes: this.minutes(this.cfg.otpTtlMs) },
+    });
+  }
+
   /** Sign-up with an address that has an account: a notice instead of a code. */
   async sendAccountExists(manager: EntityManager, email: string): Promise<void> {
     await this.mail.enqueue(manager, {

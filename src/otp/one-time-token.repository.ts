@@ -25,6 +25,34 @@ export class OneTimeTokenRepository {
     );
   }
 
+  /** Burns every live code and link of a user (of one purpose, or all). */
+  async consumeOutstandingOfUser(
+    manager: EntityManager,
+    userId: string,
+    purpose?: string,
+  ): Promise<void> {
+    await this.on(manager).update(
+      { userId, consumedAt: IsNull(), ...(purpose ? { purpose } : {}) },
+      { consumedAt: () => 'now()' },
+    );
+  }
+
+  /** The newest live code of a user and purpose (whatever its address). */
+  findLatestLiveCodeOfUser(
+    manager: EntityManager,
+    userId: string,
+    purpose: string,
+  ): Promise<OneTimeToken | null> {
+    return this.on(manager)
+      .createQueryBuilder('t')
+      .where('t.user_id = :userId AND t.purpose = :purpose', { userId, purpose })
+      .andWhere(`t.kind = 'code' AND t.consumed_at IS NULL`)
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
   /** The newest live code of an address and purpose, locked for the rest of the transaction. */
   findLatestLiveCode(
     manager: EntityManager,
