@@ -4,6 +4,7 @@ import { UserSearchTrigram1732463100000 } from './1732463100000-UserSearchTrigra
 import { AuditFailureIndex1732463200000 } from './1732463200000-AuditFailureIndex';
 import { UserLocale1764618000000 } from './1764618000000-UserLocale';
 import { LoginReservations1796155954073 } from './1796155954073-LoginReservations';
+import { AuditPseudonymise1796157602809 } from './1796157602809-AuditPseudonymise';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   AuditFailureIndex1732463200000,
   UserLocale1764618000000,
   LoginReservations1796155954073,
+  AuditPseudonymise1796157602809,
 ];

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AccountModule } from './account/account.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
@@ -32,6 +33,7 @@ import { UsersModule } from './users/users.module';
     OtpModule,
     SessionsModule,
     AuthModule,
+    AccountModule,
   ],
 })
 export class AppModule {}

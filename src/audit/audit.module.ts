@@ -24,6 +24,6 @@ import { AuditService } from './audit.service';
     AuditRetentionService,
     AuditInterceptor,
   ],
-  exports: [AuditService, AuditInterceptor],
+  exports: [AuditService, AuditHistoryService, AuditInterceptor],
 })
 export class AuditModule {}

@@ -26,6 +26,6 @@ import { SessionCookie } from './session-cookie';
     SessionCookie,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, LoginThrottle, SessionsModule],
+  exports: [AuthService, LoginThrottle, SessionCookie, SessionsModule],
 })
 export class AuthModule {}

@@ -6,7 +6,6 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
 import { AppError, NotFoundError } from '../common/errors';
-import type { Session } from '../sessions/session.entity';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
@@ -15,7 +14,7 @@ import type { User } from '../users/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto, LoginResponseDto } from './dto/login.dto';
-import type { SessionListDto, TokenInfoDto } from './dto/session.dto';
+import { SessionDto, type SessionListDto, type TokenInfoDto } from './dto/session.dto';
 import { LoginAttempt, LoginThrottle } from './login-throttle';
 import { PasswordPolicy } from './password-policy';
 import { PasswordService } from './password.service';
@@ -231,7 +230,7 @@ export class AuthService implements OnModuleInit {
 
   async listSessions(user: AuthUser): Promise<SessionListDto> {
     const sessions = await this.sessions.listForUser(user.id);
-    return { sessions: sessions.map((s) => toSessionDto(s, user.sessionId)) };
+    return { sessions: sessions.map((s) => SessionDto.from(s, user.sessionId)) };
   }
 
   /** Ends one of the caller's own sessions; another user's session is "not found", like an unknown one. */
@@ -252,6 +251,38 @@ export class AuthService implements OnModuleInit {
    * Changes the caller's password after checking the current one (wrong tries count toward the
    * login throttle of the address), and ends every other session of the user.
    */
+  /**
+   * Checks the signed-in user's current password before a sensitive change (password, address,
+   * deletion): one throttled attempt like a login, so wrong tries count toward the address's
+   * throttle. A wrong one (or none stored) is 400 `invalid_current_password`, audited as `action`.
+   */
+  async verifyCurrentPassword(
+    user: AuthUser,
+    password: string,
+    action: string,
+    req: Request,
+  ): Promise<void> {
+    const attempt = await this.beginAttempt(user.email, action, user, req, user);
+    try {
+      const stored = await this.users.findWithPasswordById(user.id);
+      const ok = await this.passwords.verify(password, stored?.passwordHash ?? this.dummyHash);
+      if (!stored?.passwordHash || !ok) {
+        await attempt.failed();
+        await this.audit.recordQuietly({
+          action,
+          outcome: 'invalid_current_password',
+          actor: user,
+          target: user,
+          request: req,
+        });
+        throw new InvalidCurrentPasswordError();
+      }
+      await attempt.succeeded();
+    } finally {
+      await attempt.abandon();
+    }
+  }
+
   async changePassword(user: AuthUser, dto: ChangePasswordDto, req: Request): Promise<void> {
     const fail = async (e: AppError): Promise<never> => {
       await this.audit.recordQuietly({
@@ -263,21 +294,7 @@ export class AuthService implements OnModuleInit {
       });
       throw e;
     };
-    const attempt = await this.beginAttempt(user.email, 'password_change', user, req, user);
-    try {
-      const stored = await this.users.findWithPasswordById(user.id);
-      const ok = await this.passwords.verify(
-        dto.current_password,
-        stored?.passwordHash ?? this.dummyHash,
-      );
-      if (!stored?.passwordHash || !ok) {
-        await attempt.failed();
-        return fail(new InvalidCurrentPasswordError());
-      }
-      await attempt.succeeded();
-    } finally {
-      await attempt.abandon();
-    }
+    await this.verifyCurrentPassword(user, dto.current_password, 'password_change', req);
     try {
       this.policy.check(dto.new_password, user.email);
     } catch (e) {
@@ -304,16 +321,4 @@ export class AuthService implements OnModuleInit {
       );
     });
   }
-}
-
-function toSessionDto(s: Session, currentId: string) {
-  return {
-    id: s.id,
-    created_at: s.createdAt.toISOString(),
-    expires_at: s.expiresAt.toISOString(),
-    last_seen_at: s.lastSeenAt.toISOString(),
-    ip: s.ip,
-    user_agent: s.userAgent,
-    current: s.id === currentId,
-  };
 }

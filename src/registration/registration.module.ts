@@ -14,5 +14,6 @@ import { RegistrationService } from './registration.service';
   imports: [UsersModule, PasswordModule, OtpModule, AuthModule],
   controllers: [RegistrationController, PasswordResetController],
   providers: [RegistrationService, PasswordResetService, AccountPages],
+  exports: [AccountPages],
 })
 export class RegistrationModule {}

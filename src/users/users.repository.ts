@@ -137,6 +137,28 @@ export class UsersRepository {
     return rows.map((r) => ({ id: String(r.id), email: r.email }));
   }
 
+  /**
+   * Locks the user's row and every root's, in id order (one lock order, so two roots deleting
+   * themselves at once cannot deadlock), and answers whether another active root remains.
+   */
+  async lockForDeletion(
+    id: string,
+    manager: EntityManager,
+  ): Promise<{ user: User | null; otherActiveRoots: number }> {
+    const rows: { id: string; blocked: boolean }[] = await manager.query(
+      `SELECT u.id, ${blockedSql('u')} AS blocked FROM users u
+        WHERE u.id = $1 OR u.role = 'root' ORDER BY u.id FOR UPDATE`,
+      [id],
+    );
+    const others = rows.filter((r) => String(r.id) !== String(id) && !r.blocked);
+    return { user: await this.findById(id, manager), otherActiveRoots: others.length };
+  }
+
+  /** Deletes the row; its sessions and codes go with it (ON DELETE CASCADE). */
+  async deleteById(id: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(User).delete({ id });
+  }
+
   /** The address was proven: a code or link sent to it came back. */
   async markConfirmed(id: string, manager?: EntityManager): Promise<void> {
     await this.on(manager).update({ id }, { isConfirmed: true, updatedAt: () => 'now()' });

@@ -256,6 +256,61 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
+  // The signed-in user's own account (account/): the rules live there, the table's writes here.
+
+  findById(id: string, m?: EntityManager): Promise<User | null> {
+    return this.users.findById(id, m);
+  }
+
+  findByEmail(email: string, m?: EntityManager): Promise<User | null> {
+    return this.users.findByEmail(email, m);
+  }
+
+  /** Whether the user has a password (invited users who never chose one, code-only sign-in). */
+  async hasPassword(id: string, m?: EntityManager): Promise<boolean> {
+    return !!(await this.users.findWithPasswordById(id, m))?.passwordHash;
+  }
+
+  /** Changes the profile fields the user may set; returns the names of those that changed. */
+  async updateProfile(
+    id: string,
+    fields: Partial<Pick<User, 'name' | 'surname' | 'locale'>>,
+  ): Promise<{ user: User; changed: string[] }> {
+    return this.db.transaction(async (m) => {
+      const user = await this.mustFind(id, m);
+      const changed = (['name', 'surname', 'locale'] as const).filter(
+        (k) => fields[k] !== undefined && fields[k] !== user[k],
+      );
+      if (changed.length) {
+        await this.users.update(id, Object.fromEntries(changed.map((k) => [k, fields[k]])), m);
+      }
+      return { user: await this.mustFind(id, m), changed };
+    });
+  }
+
+  /**
+   * Moves the user to an address just proven (a code or link sent to it came back): confirmed.
+   * A unique violation (the address was taken meanwhile) is the caller's to answer.
+   */
+  async moveToConfirmedEmail(id: string, email: string, m: EntityManager): Promise<User> {
+    await this.users.update(id, { email: email.toLowerCase(), isConfirmed: true }, m);
+    return this.mustFind(id, m);
+  }
+
+  /**
+   * Deletes the user (sessions and codes go with it, ON DELETE CASCADE), in the caller's
+   * transaction, with the row locked first. The last active root cannot go (409 last_root).
+   */
+  async deleteAccount(id: string, m: EntityManager): Promise<User> {
+    const { user, otherActiveRoots } = await this.users.lockForDeletion(id, m);
+    if (!user) throw new UserNotFoundError();
+    if (user.role === 'root' && otherActiveRoots === 0) {
+      throw new LastRootError('The last active root cannot delete itself.');
+    }
+    await this.users.deleteById(id, m);
+    return user;
+  }
+
   /** Tidies blocks whose time has passed (validation already treats them as lifted). */
   async liftExpiredBlocks(): Promise<number> {
     try {

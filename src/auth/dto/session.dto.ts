@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { Session } from '../../sessions/session.entity';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
 
 export class SessionDto {
@@ -22,6 +23,18 @@ export class SessionDto {
 
   @ApiProperty({ description: 'The session of this request' })
   current: boolean;
+
+  static from(s: Session, currentId: string): SessionDto {
+    return {
+      id: s.id,
+      created_at: s.createdAt.toISOString(),
+      expires_at: s.expiresAt.toISOString(),
+      last_seen_at: s.lastSeenAt.toISOString(),
+      ip: s.ip,
+      user_agent: s.userAgent,
+      current: s.id === currentId,
+    };
+  }
 }
 
 export class SessionListDto {

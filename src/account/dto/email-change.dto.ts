@@ -1,0 +1,24 @@
+import {
+  CodeField,
+  EmailField,
+  LinkTokenField,
+  PasswordField,
+} from '../../registration/dto/fields';
+
+export class ChangeEmailDto {
+  @EmailField()
+  email: string;
+
+  @PasswordField({ description: 'The current password' })
+  password: string;
+}
+
+export class ConfirmEmailChangeDto {
+  @CodeField()
+  code: string;
+}
+
+export class EmailChangeLinkDto {
+  @LinkTokenField()
+  token: string;
+}
