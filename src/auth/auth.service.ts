@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
 import { AppError, NotFoundError } from '../common/errors';
@@ -130,11 +130,14 @@ export class AuthService implements OnModuleInit {
     opts: { rehash?: string; details?: Record<string, unknown> } = {},
   ): Promise<LoginResult> {
     await this.users.recordLogin(user.id, opts.rehash, m);
-    const { token, session } = await this.sessions.create(
-      user.id,
-      { ip: req.ip, userAgent: req.headers['user-agent'] },
-      m,
-    );
+    const { token, session } = await this.sessions
+      .create(user.id, { ip: req.ip, userAgent: req.headers['user-agent'] }, m)
+      .catch((e: unknown) => {
+        // The account was deleted while this login was checked: no session, the login's answer.
+        if (e instanceof QueryFailedError && (e.driverError as { code?: string })?.code === '23503')
+          throw new InvalidCredentialsError();
+        throw e;
+      });
     await this.audit.record(
       {
         action: 'login',
