@@ -3,7 +3,9 @@ import { AuditAppendOnly1732463000000 } from './1732463000000-AuditAppendOnly';
 import { UserSearchTrigram1732463100000 } from './1732463100000-UserSearchTrigram';
 import { AuditFailureIndex1732463200000 } from './1732463200000-AuditFailureIndex';
 import { UserLocale1764618000000 } from './1764618000000-UserLocale';
+import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLoginOrder';
 import { LoginReservations1796155954073 } from './1796155954073-LoginReservations';
+import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
 import { AuditPseudonymise1796157602809 } from './1796157602809-AuditPseudonymise';
 
 /** Every migration, in order. A new migration file is added here as well. */
@@ -13,6 +15,8 @@ export const migrations = [
   UserSearchTrigram1732463100000,
   AuditFailureIndex1732463200000,
   UserLocale1764618000000,
+  UsersLastLoginOrder1796155500529,
   LoginReservations1796155954073,
+  UsersStateIndex1796157483478,
   AuditPseudonymise1796157602809,
 ];

@@ -32,7 +32,10 @@ export class UsersController {
   @Get('list')
   @ApiOperation({ summary: 'List users: pages, search, filters, sort' })
   @ApiOkResponse({ type: UserListDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiBadRequestResponse({
+    description: 'validation_failed: a bad filter or sort, or a page past LIST_COUNT_LIMIT',
+    type: ErrorResponseDto,
+  })
   list(@Query() query: ListUsersQueryDto): Promise<UserListDto> {
     return this.users.list(query);
   }

@@ -13,7 +13,8 @@ import { PasswordService } from '../auth/password.service';
 import type { AuditContext } from '../common/audit-context';
 import { ADMIN_ROLES, AuthUser, Role } from '../common/auth-user';
 import { ValidationFailedError } from '../common/errors';
-import { adminConfig, AdminConfig } from '../config/config';
+import { readPage } from '../common/paging';
+import { adminConfig, AdminConfig, appConfig, AppConfig } from '../config/config';
 import { AccountMailService } from '../otp/account-mail.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { AddUserDto } from './dto/add-user.dto';
@@ -52,6 +53,7 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly sessions: SessionsService,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(adminConfig.KEY) private readonly admin: AdminConfig,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
   ) {}
 
   /** ADMIN_EMAIL + ADMIN_PASSWORD create the first root, once: never while any root exists. */
@@ -87,21 +89,19 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async list(q: ListUsersQueryDto): Promise<UserListDto> {
-    const [rows, total] = await this.users.list({
-      page: q.page,
-      perPage: q.per_page,
+    const filter = {
       search: q.search,
       role: q.role,
       isActive: q.is_active,
       isConfirmed: q.is_confirmed,
-      sort: q.sort,
-    });
-    return {
-      users: rows.map((u) => UserResponseDto.from(u)),
-      total_count: total,
-      page: q.page,
-      per_page: q.per_page,
     };
+    const { items, info } = await readPage(
+      q,
+      this.app.listCountLimit,
+      (offset, limit) => this.users.listPage(filter, q.sort, offset, limit),
+      (atMost) => this.users.count(filter, atMost),
+    );
+    return { users: items.map((u) => UserResponseDto.from(u)), ...info };
   }
 
   async get(id: string): Promise<UserResponseDto> {
