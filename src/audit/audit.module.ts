@@ -29,6 +29,12 @@ import { AuditService } from './audit.service';
     { provide: AccessDenialRecorder, useClass: AuditDenialRecorder },
     AuditedRouteGuard,
   ],
-  exports: [AuditService, AuditInterceptor, AccessDenialRecorder, AuditedRouteGuard],
+  exports: [
+    AuditService,
+    AuditHistoryService,
+    AuditInterceptor,
+    AccessDenialRecorder,
+    AuditedRouteGuard,
+  ],
 })
 export class AuditModule {}
