@@ -200,6 +200,40 @@ describe('the signed-in user’s own account', () => {
       );
     });
 
+    it('applies a change once when its code and its link are used at the same time', async () => {
+      const { u, token } = await signedIn();
+      const newEmail = uniqueEmail('twice');
+      await t.http
+        .put('/me/email')
+        .set(bearer(token))
+        .send({ email: newEmail, password: GOOD_PASSWORD })
+        .expect(202);
+      const mail = await nthMailTo(t.mail, newEmail);
+      const [byCode, byCodeAgain, byLink] = await Promise.all([
+        t.http
+          .post('/me/email/confirm')
+          .set(bearer(token))
+          .send({ code: codeOf(mail) }),
+        t.http
+          .post('/me/email/confirm')
+          .set(bearer(token))
+          .send({ code: codeOf(mail) }),
+        t.http.post('/me/email/verify').send({ token: tokenOf(mail) }),
+      ]);
+      const statuses = [byCode.status, byCodeAgain.status, byLink.status];
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 400)).toHaveLength(2);
+      expect((await t.db.getRepository(User).findOneByOrFail({ id: u.id })).email).toBe(newEmail);
+      const changes = await records({ action: 'email_change', outcome: 'success', targetId: u.id });
+      expect(changes).toHaveLength(1);
+      // The old address was told once that the change is done.
+      const [done] = await t.db.query(
+        `SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND template = 'email-changed'`,
+        [u.email],
+      );
+      expect(done.n).toBe(1);
+    });
+
     it('lets a pending change expire with its code', async () => {
       const { u, token } = await signedIn();
       const newEmail = uniqueEmail('late');
@@ -276,6 +310,41 @@ describe('the signed-in user’s own account', () => {
       expect(mail.subject).toBe('Confirm your email for Email Auth');
       const fresh = await t.db.getRepository(User).findOneByOrFail({ email: u.email });
       expect(fresh.id).not.toBe(u.id);
+    });
+
+    it('leaves no session usable when logins, token checks and a second deletion run alongside it', async () => {
+      const { u, token } = await signedIn();
+      const others = await Promise.all([1, 2, 3].map(() => loginToken(t, u.email)));
+      const results = await Promise.all([
+        t.http.delete('/me').set(bearer(token)).send({ password: GOOD_PASSWORD }),
+        t.http.delete('/me').set(bearer(others[0])).send({ password: GOOD_PASSWORD }),
+        ...[1, 2, 3, 4].map(() =>
+          t.http.post('/login').send({ email: u.email, password: GOOD_PASSWORD }),
+        ),
+        ...others.map((tok) => t.http.get('/me').set(bearer(tok))),
+      ]);
+      const [first, second, ...rest] = results;
+      // One deletion wins; the other finds its session (and account) gone: 401, never a 500.
+      expect([first.status, second.status].sort()).toEqual([204, 401]);
+      expect([first, second].find((r) => r.status === 401)!.body.code).toBe('invalid_token');
+      for (const r of rest) expect(r.status).toBeLessThan(500);
+      const issued = rest.map((r) => r.body.token as string | undefined).filter(Boolean);
+      for (const tok of [token, ...others, ...(issued as string[])]) {
+        expect((await t.http.get('/validate_token').set(bearer(tok))).status).toBe(401);
+        expect((await t.http.get('/me').set(bearer(tok))).status).toBe(401);
+      }
+      const [left] = await t.db.query(
+        `SELECT count(*)::int AS n FROM sessions WHERE user_id = $1`,
+        [u.id],
+      );
+      expect(left.n).toBe(0);
+      expect(await t.db.getRepository(User).findOneBy({ id: u.id })).toBeNull();
+      const deletes = await records({
+        action: 'account_delete',
+        outcome: 'success',
+        targetId: u.id,
+      });
+      expect(deletes).toHaveLength(1);
     });
 
     it('keeps the audit log append-only for everything but that pseudonymisation', async () => {

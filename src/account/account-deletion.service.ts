@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { auditFailures } from '../audit/audit-failures';
 import { AuditService, pseudonymOf } from '../audit/audit.service';
+import { InvalidTokenError } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import type { AuthUser } from '../common/auth-user';
 import { ValidationFailedError, type AppError } from '../common/errors';
@@ -63,6 +64,8 @@ export class AccountDeletionService {
     if ((dto.password === undefined) === (dto.code === undefined)) {
       return refuse(new ValidationFailedError(['give password or code (one of them)']));
     }
+    // Deleted meanwhile (a parallel DELETE /me): the session this request came with is gone too.
+    if (!(await this.users.findById(user.id))) throw new InvalidTokenError();
     const hasPassword = await this.users.hasPassword(user.id);
     if (hasPassword && dto.password === undefined) return refuse(new PasswordRequiredError());
     if (!hasPassword && dto.code === undefined) return refuse(new CodeRequiredError());
@@ -82,7 +85,9 @@ export class AccountDeletionService {
         // The codes first, then the user's row (the order of every code check). With the row
         // locked, no login can open a session before the row is gone.
         await this.otp.cancelForUser(m, user.id);
-        const locked = await this.users.lockForDeletion(user.id, m);
+        const locked = await this.users.lockForDeletion(user.id, m).catch((e: unknown) => {
+          throw e instanceof UserNotFoundError ? new InvalidTokenError() : e;
+        });
         const sessionsEnded = await this.sessions.revokeAllForUser(user.id, { manager: m });
         await this.users.deleteLocked(user.id, m);
         const pseudonymised = await this.audit.pseudonymiseUser(m, user.id, locked.email);
