@@ -1,7 +1,8 @@
 import { AuditRecord } from '../src/audit/audit-record.entity';
+import { AuthService } from '../src/auth/auth.service';
 import { RateLimitService } from '../src/common/rate-limit/rate-limit.service';
 import { User } from '../src/users/user.entity';
-import { bearer, createUser, uniqueEmail } from './support/factories';
+import { bearer, createUser, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, nthMailTo } from './support/mail-helpers';
 import { startApp, TestApp } from './support/test-app';
 
@@ -128,6 +129,72 @@ describe('sign-in by emailed code', () => {
       [u.id],
     );
     expect(sessions.n).toBe(0);
+  });
+
+  describe('a code sign-in in flight while the account changes', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    /** Runs `meanwhile` after the code was checked and before the session is opened. */
+    async function verifyWhile(email: string, meanwhile: () => Promise<unknown>) {
+      await liftCooldown(email);
+      const before = (
+        await t.db.query(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1`, [
+          email,
+        ])
+      )[0].n as number;
+      await ask(email).expect(202);
+      const code = codeOf(await nthMailTo(t.mail, email, before + 1));
+      const auth = t.app.get(AuthService);
+      const original = auth.completeFirstFactor.bind(auth);
+      jest.spyOn(auth, 'completeFirstFactor').mockImplementationOnce(async (...args) => {
+        await meanwhile();
+        return original(...args);
+      });
+      return verify(email, code);
+    }
+
+    async function expectNoSession(res: { status: number; body: { code?: string } }, id: string) {
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('invalid_code');
+      const [live] = await t.db.query(
+        `SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`,
+        [id],
+      );
+      expect(live.n).toBe(0);
+    }
+
+    it('gets no session when the user is blocked meanwhile', async () => {
+      const admin = await createUser(t, { role: 'root' });
+      const adminToken = await loginToken(t, admin.email);
+      const u = await createUser(t);
+      const res = await verifyWhile(u.email, () =>
+        t.http
+          .put('/users/status/change')
+          .set(bearer(adminToken))
+          .send({ user_id: Number(u.id), is_active: false })
+          .expect(200),
+      );
+      await expectNoSession(res, u.id);
+    });
+
+    it('gets no session when the password is reset meanwhile', async () => {
+      const u = await createUser(t);
+      const res = await verifyWhile(u.email, async () => {
+        await liftCooldown(u.email);
+        await t.http.post('/password/forgot').send({ email: u.email }).expect(202);
+        const n = (
+          await t.db.query(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1`, [
+            u.email,
+          ])
+        )[0].n as number;
+        const code = codeOf(await nthMailTo(t.mail, u.email, n));
+        await t.http
+          .post('/password/reset')
+          .send({ email: u.email, code, new_password: 'a completely different passphrase' })
+          .expect(200);
+      });
+      await expectNoSession(res, u.id);
+    });
   });
 
   it('burns a code after five wrong tries, and takes no code of another purpose', async () => {
