@@ -146,7 +146,10 @@ export class UsersRepository {
         RETURNING u.id`,
       [id, email, checkedHash],
     );
-    return rows.length === 1;
+    if (rows.length !== 1) return false;
+    // last_login_at and is_confirmed are part of the token check's answer.
+    await this.events.userChanged(manager, id);
+    return true;
   }
 
   async updatePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
@@ -244,9 +247,13 @@ export class UsersRepository {
     return { user: await this.findById(id, manager), otherActiveRoots: others.length };
   }
 
-  /** Deletes the row; its sessions and codes go with it (ON DELETE CASCADE). */
+  /**
+   * Deletes the row; its codes and devices go with it (ON DELETE CASCADE). Its sessions are the
+   * caller's to end first, through SessionsService, so that their `revoke` events go out; the
+   * `user` event here tells every cache to drop what it holds of this user.
+   */
   async deleteById(id: string, manager: EntityManager): Promise<void> {
-    await manager.getRepository(User).delete({ id });
+    await this.changeUser(id, manager, (repo) => repo.delete({ id }));
   }
 
   /** The address was proven: a code or link sent to it came back. */
