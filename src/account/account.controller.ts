@@ -113,7 +113,10 @@ export class AccountController {
 
   @Post('email/confirm')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Confirm the new address with the code mailed to it' })
+  @ApiOperation({
+    summary: 'Confirm the new address with the code mailed to it',
+    description: `${NEEDS_SESSION} The code of the pending change (PUT /me/email); five tries, and 20 wrong codes lock the new address for an hour (429). Audit email_change.`,
+  })
   @ApiOkResponse({ type: MeDto })
   @ApiBadRequestResponse(
     err('invalid_code (wrong, expired, used, none pending), validation_failed'),
@@ -176,6 +179,7 @@ export class AccountController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Mail a code that confirms DELETE /me, for an account without a password',
+    description: `${NEEDS_SESSION} One mail per RESEND_COOLDOWN (10 an hour); the code lives OTP_TTL. Audit account_delete_code.`,
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiBadRequestResponse(err('password_required (the account has a password: use it)'))
