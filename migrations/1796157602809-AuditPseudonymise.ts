@@ -6,7 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * transaction that has set (set_config(..., true))
  *   audit.pseudonymise_user   = <id of a user that no longer exists>
  *   audit.pseudonymise_emails = <JSON array of that user's addresses>
- * and only if it changes nothing but actor_email / target_email, each to exactly
+ * and only if it changes nothing but actor_email / target_email (every other column, also one
+ * added later, compared as JSON), each to exactly
  * 'deleted-user-<id>', and only where that column was the user's (its id is the user's, or it
  * held one of the addresses). Everything else is refused as before. The deletion records how many
  * records it pseudonymised in its own account_delete record, so the exception is audited too.
@@ -36,12 +37,10 @@ export class AuditPseudonymise1796157602809 implements MigrationInterface {
           uid := current_setting('audit.pseudonymise_user', true)::bigint;
           emails := coalesce(nullif(current_setting('audit.pseudonymise_emails', true), ''), '[]')::jsonb;
           alias := 'deleted-user-' || uid;
+          -- Every column but the two addresses stays as it was, including any added later.
           IF NOT EXISTS (SELECT 1 FROM users WHERE id = uid)
-             AND (NEW.id, NEW.at, NEW.action, NEW.outcome, NEW.actor_id, NEW.target_id, NEW.ip,
-                  NEW.user_agent, NEW.request_id, NEW.details)
-                 IS NOT DISTINCT FROM
-                 (OLD.id, OLD.at, OLD.action, OLD.outcome, OLD.actor_id, OLD.target_id, OLD.ip,
-                  OLD.user_agent, OLD.request_id, OLD.details)
+             AND (to_jsonb(NEW) - 'actor_email' - 'target_email')
+                 = (to_jsonb(OLD) - 'actor_email' - 'target_email')
              AND (NEW.actor_email IS NOT DISTINCT FROM OLD.actor_email
                   OR (NEW.actor_email = alias
                       AND (OLD.actor_id = uid

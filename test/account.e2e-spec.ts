@@ -362,6 +362,15 @@ describe('the signed-in user’s own account', () => {
           ]);
         }),
       ).rejects.toThrow(/append-only/);
+      // Nor, for a deleted user, for any column but the two addresses.
+      const gone = await signedIn();
+      await t.http.delete('/me').set(bearer(gone.token)).send({ password: GOOD_PASSWORD });
+      await expect(
+        t.db.transaction(async (m) => {
+          await m.query(`SELECT set_config('audit.pseudonymise_user', $1, true)`, [gone.u.id]);
+          await m.query(`UPDATE audit_log SET outcome = 'x' WHERE target_id = $1`, [gone.u.id]);
+        }),
+      ).rejects.toThrow(/append-only/);
     });
 
     it('deletes an account without a password with a mailed code', async () => {
