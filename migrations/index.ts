@@ -8,6 +8,8 @@ import { MailOutboxAdminAndDevices1796156012245 } from './1796156012245-MailOutb
 import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
 import { AuditPseudonymise1796157602809 } from './1796157602809-AuditPseudonymise';
 import { LoginReservations1796165741748 } from './1796165741748-LoginReservations';
+import { AuditClientRequestId1796166142797 } from './1796166142797-AuditClientRequestId';
+import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -21,4 +23,6 @@ export const migrations = [
   UsersStateIndex1796157483478,
   AuditPseudonymise1796157602809,
   LoginReservations1796165741748,
+  AuditClientRequestId1796166142797,
+  AuditHashChain1796167000000,
 ];
