@@ -10,6 +10,8 @@ const TAGS: Record<string, string> = {
   admin: 'User management and the audit history (root and admin only)',
   operations: 'Health probes, metrics and the API documents',
   mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',
+  console:
+    'The admin console (GET /admin) signs in here; its cookie then authenticates the admin routes',
 };
 
 /**
@@ -39,6 +41,15 @@ export function buildOpenApiDocument(app: INestApplication, title: string): Open
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics' },
       'metrics',
+    )
+    .addCookieAuth(
+      '__Host-console',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description: 'The admin console session from POST /admin/session (admin routes only)',
+      },
+      'console',
     )
     .addSecurityRequirements('bearer');
   for (const [name, description] of Object.entries(TAGS)) builder.addTag(name, description);

@@ -18,6 +18,6 @@ import { SessionCookie } from './session-cookie';
   imports: [UsersModule, PasswordsModule, SessionsModule, RateLimitModule, NoticesModule],
   controllers: [AuthController],
   providers: [AuthService, LoginThrottle, SessionCookie, AuthGuard],
-  exports: [LoginThrottle, SessionsModule, AuthGuard],
+  exports: [AuthService, LoginThrottle, SessionsModule, AuthGuard],
 })
 export class AuthModule {}

@@ -10,6 +10,13 @@ import type { Request } from 'express';
 export const SESSION_COOKIE = '__Host-session';
 
 /**
+ * The admin console's session (GET /admin). Its own name, so that it works whether or not
+ * AUTH_COOKIE is on, and the AuthGuard accepts it only on admin routes: a console cookie can
+ * never act as a session for the self-service API.
+ */
+export const CONSOLE_COOKIE = '__Host-console';
+
+/**
  * Headers a cross-site form cannot send: a state-changing request authenticated by the cookie must
  * carry one of them (a CORS preflight stops other origins from adding them).
  */
