@@ -81,15 +81,17 @@ export async function userPage(ctx, id) {
     api('GET', withQuery('/users/actions', { users: id, per_page: 10 })),
   ]);
   ctx.setTitle(user.email);
-  const status = h('p', { role: 'status', class: 'flash', hidden: true });
   const error = h('p', { role: 'alert', class: 'error', hidden: true });
-  const done = (text) => {
-    ctx.setFlash(text);
-    ctx.go(`users/${user.id}`);
-  };
-  const failed = (e) => {
-    error.textContent = e.message;
-    error.hidden = false;
+  /** A write of this page: on success the page is read again with a message, else the error. */
+  const write = async (method, path, body, message) => {
+    try {
+      await api(method, path, body);
+      ctx.setFlash(message);
+      ctx.go(`users/${user.id}`);
+    } catch (e) {
+      error.textContent = e.message;
+      error.hidden = false;
+    }
   };
   const manage = mayManage(ctx.me, user);
 
@@ -109,10 +111,10 @@ export async function userPage(ctx, id) {
     ].map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
   );
 
-  const sections = [h('h1', {}, user.email), status, error, profile];
+  const sections = [h('h1', {}, user.email), error, profile];
   if (!manage) sections.push(h('p', { class: 'note' }, t('user.rootOnly')));
-  if (manage) sections.push(editSection(ctx, user, done, failed));
-  if (mayBlock(ctx.me, user)) sections.push(blockSection(user, done, failed));
+  if (manage) sections.push(editSection(ctx, user, write));
+  if (mayBlock(ctx.me, user)) sections.push(blockSection(user, write));
 
   sections.push(
     h('h2', {}, t('user.sessions')),
@@ -135,7 +137,7 @@ export async function userPage(ctx, id) {
   fill(ctx.main, ...sections);
 }
 
-function editSection(ctx, user, done, failed) {
+function editSection(ctx, user, write) {
   const roles = grantableRoles(ctx.me);
   const form = h(
     'form',
@@ -163,39 +165,23 @@ function editSection(ctx, user, done, failed) {
       const value = String(v).trim();
       if (value !== (user[k] ?? '')) changed[k] = value;
     }
-    if (!Object.keys(changed).length) return;
-    try {
-      await api('PUT', `/users/${user.id}`, changed);
-      done(t('user.saved'));
-    } catch (e) {
-      failed(e);
-    }
+    if (Object.keys(changed).length)
+      await write('PUT', `/users/${user.id}`, changed, t('user.saved'));
   });
-  return h(
-    'section',
-    { 'aria-labelledby': 'edit-h' },
-    h('h2', { id: 'edit-h' }, t('user.edit')),
-    form,
-  );
+  return section('edit-h', t('user.edit'), form);
 }
 
-function blockSection(user, done, failed) {
+function section(id, title, ...content) {
+  return h('section', { 'aria-labelledby': id }, h('h2', { id }, title), ...content);
+}
+
+function blockSection(user, write) {
+  const change = (body, message) =>
+    write('PUT', '/users/status/change', { user_id: Number(user.id), ...body }, message);
   if (!user.is_active) {
     const button = h('button', { type: 'button' }, t('user.unblock'));
-    button.addEventListener('click', async () => {
-      try {
-        await api('PUT', '/users/status/change', { user_id: Number(user.id), is_active: true });
-        done(t('user.unblocked'));
-      } catch (e) {
-        failed(e);
-      }
-    });
-    return h(
-      'section',
-      { 'aria-labelledby': 'block-h' },
-      h('h2', { id: 'block-h' }, t('user.unblock')),
-      button,
-    );
+    button.addEventListener('click', () => change({ is_active: true }, t('user.unblocked')));
+    return section('block-h', t('user.unblock'), button);
   }
   const form = h(
     'form',
@@ -208,25 +194,15 @@ function blockSection(user, done, failed) {
     h('p', { id: 'until-hint', class: 'hint' }, t('user.untilHint')),
     h('button', { type: 'submit', class: 'danger' }, t('user.block')),
   );
-  form.addEventListener('submit', async (ev) => {
+  form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const v = formValues(form);
-    const body = { user_id: Number(user.id), is_active: false };
+    const body = { is_active: false };
     if (v.reason) body.reason = v.reason;
     if (v.until) body.blocked_until = new Date(v.until).toISOString();
-    try {
-      await api('PUT', '/users/status/change', body);
-      done(t('user.blocked'));
-    } catch (e) {
-      failed(e);
-    }
+    void change(body, t('user.blocked'));
   });
-  return h(
-    'section',
-    { 'aria-labelledby': 'block-h' },
-    h('h2', { id: 'block-h' }, t('user.block')),
-    form,
-  );
+  return section('block-h', t('user.block'), form);
 }
 
 /** Audit records as a table (the user page and the history page). */
