@@ -12,6 +12,7 @@ const TAGS: Record<string, string> = {
   mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',
   console:
     'The admin console (GET /admin) signs in here; its cookie then authenticates the admin routes',
+  services: 'For other services: the change events stream (service key)',
 };
 
 /**
@@ -50,6 +51,10 @@ export function buildOpenApiDocument(app: INestApplication, title: string): Open
         description: 'The admin console session from POST /admin/session (admin routes only)',
       },
       'console',
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'One of SERVICE_KEYS (service routes)' },
+      'service-key',
     )
     .addSecurityRequirements('bearer');
   for (const [name, description] of Object.entries(TAGS)) builder.addTag(name, description);
