@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD, Reflector } from '@nestjs/core';
+import { AccountModule } from './account/account.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditedRouteGuard } from './audit/audited-route.guard';
 import { AuthGuard } from './auth/auth.guard';
@@ -41,6 +42,7 @@ import { UsersModule } from './users/users.module';
     OtpModule,
     SessionsModule,
     AuthModule,
+    AccountModule,
     ConsoleModule,
   ],
   providers: [

@@ -5,8 +5,9 @@ import { IS_PUBLIC } from './common/decorators/public.decorator';
 
 /** Tags of the document, in this order; a route with another tag fails `npm run check`. */
 const TAGS: Record<string, string> = {
-  auth: 'Log in and out, check a session token, list and end sessions, change the password',
+  auth: 'Log in (password or emailed code) and out, check a session token, list and end sessions, change the password',
   registration: 'Sign-up, email confirmation and password reset (public, throttled)',
+  account: "The signed-in user's own account: profile, email change, deletion and the data export",
   admin: 'User management and the audit history (root and admin only)',
   operations: 'Health probes, metrics and the API documents',
   mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',

@@ -104,6 +104,20 @@ export class AuditHistoryService {
     });
   }
 
+  /** Every record the user acted in or was the target of, newest first (for their data export). */
+  async allOfUser(userId: string): Promise<AuditRecordDto[]> {
+    const filter: AuditFilter = { userIds: [userId] };
+    const all: AuditRecordDto[] = [];
+    let chunk = await this.repo.findChunk(filter, null, EXPORT_CHUNK);
+    while (chunk.length) {
+      all.push(...chunk.map(toDto));
+      if (chunk.length < EXPORT_CHUNK) break;
+      const last = chunk[chunk.length - 1];
+      chunk = await this.repo.findChunk(filter, { at: last.cursor_at, id: last.id }, EXPORT_CHUNK);
+    }
+    return all;
+  }
+
   private filterOf(q: AuditFilterDto): AuditFilter {
     // A date alone is a whole UTC day: `from` its first instant, `to` its last microsecond.
     const from = q.from && DATE_ONLY.test(q.from) ? `${q.from}T00:00:00Z` : q.from;

@@ -45,6 +45,7 @@ export interface Settings {
   };
   auth: {
     signupEnabled: boolean;
+    loginCodeEnabled: boolean;
     passwordMinLength: number;
     passwordMaxLength: number;
     passwordPepper?: string;
@@ -299,6 +300,7 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     auth: {
       signupEnabled: r.bool('SIGNUP_ENABLED', true),
+      loginCodeEnabled: r.bool('LOGIN_CODE_ENABLED', true),
       passwordMinLength: r.int('PASSWORD_MIN_LENGTH', 15, 8, 256),
       passwordMaxLength: r.int('PASSWORD_MAX_LENGTH', 256, 256, 4096),
       passwordPepper: r.string('PASSWORD_PEPPER'),
