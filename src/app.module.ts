@@ -7,6 +7,7 @@ import { AuditedRouteGuard } from './audit/audited-route.guard';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
+import { ConsoleModule } from './console/console.module';
 import { ContentTypeGuard } from './common/guards/content-type.guard';
 import { RoutePipelineGuard } from './common/guards/route-pipeline.guard';
 import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
@@ -42,6 +43,7 @@ import { UsersModule } from './users/users.module';
     SessionsModule,
     AuthModule,
     AccountModule,
+    ConsoleModule,
   ],
   providers: [
     {

@@ -11,6 +11,8 @@ const TAGS: Record<string, string> = {
   admin: 'User management and the audit history (root and admin only)',
   operations: 'Health probes, metrics and the API documents',
   mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',
+  console:
+    'The admin console (GET /admin) signs in here; its cookie then authenticates the admin routes',
   services: 'For other services: the change events stream (service key)',
 };
 
@@ -41,6 +43,15 @@ export function buildOpenApiDocument(app: INestApplication, title: string): Open
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics' },
       'metrics',
+    )
+    .addCookieAuth(
+      '__Host-console',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description: 'The admin console session from POST /admin/session (admin routes only)',
+      },
+      'console',
     )
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: 'One of SERVICE_KEYS (service routes)' },
