@@ -14,6 +14,7 @@ import {
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiExtraModels,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -22,6 +23,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../common/auth-user';
@@ -31,9 +33,11 @@ import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
-import { LoginDto, LoginResponseDto } from './dto/login.dto';
+import { LoginDto, LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
 import { SessionListDto, TokenInfoDto } from './dto/session.dto';
 import { SessionCookie } from './session-cookie';
+
+const refs = (model: new () => object) => ({ $ref: getSchemaPath(model) });
 
 const NEEDS_SESSION =
   'Needs `Authorization: Bearer <token>` (or, with AUTH_COOKIE=true, the session cookie; then ' +
@@ -60,17 +64,50 @@ export class AuthController {
       'Unknown email, wrong password and blocked user are all 401 invalid_credentials. After 5 ' +
       'failures within 15 minutes each further attempt for that address waits (429, Retry-After).',
   })
-  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiExtraModels(LoginResponseDto, MfaRequiredDto)
+  @ApiOkResponse({
+    description:
+      'A session, or for a user with a second factor `mfa_required` (then POST /login/mfa)',
+    schema: { oneOf: [refs(LoginResponseDto), refs(MfaRequiredDto)] },
+  })
   @ApiForbiddenResponse({ description: 'email_not_confirmed', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
   async login(
     @Body() dto: LoginDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<LoginResponseDto> {
+  ): Promise<LoginResponseDto | MfaRequiredDto> {
     const result = await this.auth.login(dto, req);
-    this.cookie.set(res, result.token, result.expiresAt);
+    if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
     return result.body;
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('login/mfa')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Second step of a login: the mfa_token and a TOTP or recovery code',
+    description:
+      'Answers as POST /login, with a session of aal 2. 5 wrong codes end the mfa_token; wrong ' +
+      'codes count in the per-address login throttle. A TOTP code is accepted once.',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
+  @ApiUnauthorizedResponse({
+    description: 'invalid_mfa_code, invalid_mfa_token',
+    type: ErrorResponseDto,
+  })
+  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  async loginMfa(
+    @Body() dto: LoginMfaDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<LoginResponseDto> {
+    const result = await this.auth.loginMfa(dto, req);
+    if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
+    return result.body as LoginResponseDto;
   }
 
   @Get('validate_token')

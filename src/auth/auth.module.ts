@@ -9,16 +9,19 @@ import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
 import { PasswordModule } from './password.module';
 import { SessionCookie } from './session-cookie';
+import { SignInService } from './sign-in.service';
+import { MfaModule } from '../mfa/mfa.module';
 
 /**
  * Login, logout, token validation and the global AuthGuard. Exports LoginThrottle (a password reset
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
-  imports: [UsersModule, PasswordModule, SessionsModule, RateLimitModule],
+  imports: [UsersModule, PasswordModule, SessionsModule, RateLimitModule, MfaModule],
   controllers: [AuthController],
   providers: [
     AuthService,
+    SignInService,
     LoginThrottle,
     SessionCookie,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -13,11 +13,15 @@ import { UserResponseDto } from '../users/dto/user-response.dto';
 import { isBlocked } from '../users/user-status';
 import { UsersRepository } from '../users/users.repository';
 import type { ChangePasswordDto } from './dto/change-password.dto';
-import type { LoginDto, LoginResponseDto } from './dto/login.dto';
+import type { LoginDto, LoginMfaDto } from './dto/login.dto';
 import type { SessionListDto, TokenInfoDto } from './dto/session.dto';
 import { LoginThrottle } from './login-throttle';
 import { PasswordPolicy } from './password-policy';
+import { InvalidCurrentPasswordError } from './password.errors';
 import { PasswordService } from './password.service';
+import { LoginResult, SignInService } from './sign-in.service';
+
+export { InvalidCurrentPasswordError };
 
 export class InvalidCredentialsError extends AppError {
   constructor() {
@@ -31,20 +35,7 @@ export class EmailNotConfirmedError extends AppError {
   }
 }
 
-export class InvalidCurrentPasswordError extends AppError {
-  constructor() {
-    super(400, 'invalid_current_password', 'The current password is wrong.');
-  }
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A login's result: the JSON answer, and what cookie mode needs. */
-export interface LoginResult {
-  body: LoginResponseDto;
-  token: string;
-  expiresAt: Date;
-}
 
 /** Login, logout, the session list and the password change: the rules of API.md's self-service. */
 @Injectable()
@@ -59,6 +50,7 @@ export class AuthService implements OnModuleInit {
     private readonly sessions: SessionsService,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
+    private readonly signIn: SignInService,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -108,41 +100,16 @@ export class AuthService implements OnModuleInit {
       throw new EmailNotConfirmedError();
     }
 
-    // bcrypt outside the transaction: it must not hold a connection (or the embedded database).
+    // bcrypt outside any transaction: it must not hold a connection (or the embedded database).
     const rehash = this.passwords.needsRehash(user.passwordHash)
       ? await this.passwords.hash(dto.password)
       : undefined;
-    const { token, session } = await this.db.transaction(async (m) => {
-      await this.users.recordLogin(user.id, rehash, m);
-      const created = await this.sessions.create(
-        user.id,
-        { ip: req.ip, userAgent: req.headers['user-agent'] },
-        m,
-      );
-      await this.audit.record(
-        {
-          action: 'login',
-          outcome: 'success',
-          actor: { id: user.id, email: user.email },
-          target,
-          details: { session_id: created.session.id, ...(rehash ? { rehashed: true } : {}) },
-          request: req,
-        },
-        m,
-      );
-      return created;
-    });
-    await this.throttle.succeeded(email);
-    return {
-      token,
-      expiresAt: session.expiresAt,
-      body: {
-        token,
-        token_type: 'Bearer',
-        expires_at: session.expiresAt.toISOString(),
-        session_id: session.id,
-      },
-    };
+    return this.signIn.afterFirstFactor(user, { method: 'password', rehash, request: req });
+  }
+
+  /** POST /login/mfa. */
+  loginMfa(dto: LoginMfaDto, req: Request): Promise<LoginResult> {
+    return this.signIn.secondFactor(dto, req);
   }
 
   /** The answer of GET /validate_token, from the row the AuthGuard already read. */
@@ -161,7 +128,8 @@ export class AuthService implements OnModuleInit {
         blockedUntil: row.blocked_until,
         lastLoginAt: row.last_login_at,
       }),
-      session: { id: row.session_id, expires_at: row.expires_at.toISOString() },
+      mfa_enabled: row.mfa_enabled,
+      session: { id: row.session_id, expires_at: row.expires_at.toISOString(), aal: row.aal },
     };
   }
 

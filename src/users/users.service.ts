@@ -275,6 +275,13 @@ export class UsersService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** The user `actor` may manage (the rules of updates), for other modules' admin actions. */
+  async findManageable(actor: AuthUser, id: string, m?: EntityManager): Promise<User> {
+    const user = await this.mustFind(id, m);
+    this.assertMayManage(actor, user);
+    return user;
+  }
+
   private async mustFind(id: string, m?: EntityManager): Promise<User> {
     if (!/^\d{1,18}$/.test(id)) throw new UserNotFoundError();
     const user = await this.users.findById(id, m);

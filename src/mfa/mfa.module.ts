@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { LoginThrottle } from '../auth/login-throttle';
+import { PasswordModule } from '../auth/password.module';
+import { Clock } from '../common/clock';
+import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { CryptoModule } from '../crypto/crypto.module';
+import { MailModule } from '../mail/mail.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { UsersModule } from '../users/users.module';
+import { MfaAdminController, MfaController } from './mfa.controller';
+import { MfaRepository } from './mfa.repository';
+import { MfaService } from './mfa.service';
+
+/**
+ * The second factor: TOTP enrolment, checks and recovery codes (used by the login in auth/), and
+ * the admin reset. LoginThrottle is provided here as well (it holds no state of its own, only the
+ * shared counters), so wrong current passwords on these routes count like wrong logins.
+ */
+@Module({
+  imports: [UsersModule, PasswordModule, SessionsModule, MailModule, CryptoModule, RateLimitModule],
+  controllers: [MfaController, MfaAdminController],
+  providers: [MfaRepository, MfaService, Clock, LoginThrottle],
+  exports: [MfaService],
+})
+export class MfaModule {}
