@@ -68,8 +68,9 @@ export class SignInService {
   ) {}
 
   /**
-   * The first factor passed. `rehash` replaces the stored password hash (a new bcrypt cost). The
-   * caller has counted the attempt in the login throttle (`throttle.begin`).
+   * The first factor passed: call this from every first factor (password, emailed code). `rehash`
+   * replaces the stored password hash (a new bcrypt cost). The password route has counted the
+   * attempt in the login throttle (`throttle.begin`); a session clears the address's failures.
    */
   async afterFirstFactor(
     user: FirstFactorUser,
@@ -85,7 +86,8 @@ export class SignInService {
         request: opts.request,
       });
     }
-    await this.throttle.firstFactorPassed(user.email);
+    // The password route counted this attempt in the login throttle before checking it.
+    if (opts.method === 'password') await this.throttle.firstFactorPassed(user.email);
     const token = newSessionToken();
     const expiresAt = await this.mfaChallenge(token, user.id, opts.method, stamp);
     await this.audit.recordQuietly({

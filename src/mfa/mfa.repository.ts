@@ -63,23 +63,25 @@ export class MfaRepository {
   }
 
   /**
-   * Takes time step `step` of the user's factor (pending when `confirm`, else confirmed), in one
-   * statement that only moves `last_step` forward: of two requests (on any instance) with the same
-   * code, exactly one gets true. With `confirm` the factor is turned on at the same time.
+   * Takes time step `step` of the user's confirmed factor, in one statement that only moves
+   * `last_step` forward: of two requests (on any instance) with the same code, exactly one gets
+   * true. With `confirmSealed` it takes the step of the pending factor instead, and turns it on,
+   * only if its secret is still that one (a new enrolment may have replaced it meanwhile).
    */
   async useStep(
     userId: string,
     step: number,
-    confirm: boolean,
+    opts: { confirmSealed?: string },
     m?: EntityManager,
   ): Promise<boolean> {
+    const confirm = opts.confirmSealed !== undefined;
     const rows = changedRows(
       await this.q(m).query(
         `UPDATE mfa_totp SET last_step = $2${confirm ? ', confirmed_at = now()' : ''}
-          WHERE user_id = $1 AND confirmed_at IS ${confirm ? '' : 'NOT '}NULL
-            AND (last_step IS NULL OR last_step < $2)
+          WHERE user_id = $1 AND (last_step IS NULL OR last_step < $2)
+            AND ${confirm ? 'confirmed_at IS NULL AND secret = $3' : 'confirmed_at IS NOT NULL'}
           RETURNING user_id`,
-        [userId, step],
+        confirm ? [userId, step, opts.confirmSealed] : [userId, step],
       ),
     );
     return rows.length > 0;

@@ -79,11 +79,14 @@ export class MfaService {
     const row = await this.repo.findTotp(user.id);
     if (row?.confirmedAt) throw new MfaAlreadyEnabledError();
     if (!row) throw new MfaNotPendingError();
-    const step = totpStep(this.secretOf(user.id, row.secret), code, this.clock.now());
+    // Not resealed here: the confirmation below names this very sealed value.
+    const secret = this.box.open(row.secret, context(user.id));
+    const step = totpStep(secret, code, this.clock.now());
     if (step === null) throw new WrongMfaCodeError();
     return this.db.transaction(async (m) => {
       await this.users.lockWithPasswordById(user.id, m);
-      if (!(await this.repo.useStep(user.id, step, true, m))) throw new WrongMfaCodeError();
+      const taken = await this.repo.useStep(user.id, step, { confirmSealed: row.secret }, m);
+      if (!taken) throw new WrongMfaCodeError();
       const codes = await this.newRecoveryCodes(user.id, m);
       await this.sessions.raiseAal(user.sessionId, m);
       await this.notify(m, user.email, 'notice-mfa-enabled');
@@ -200,7 +203,7 @@ export class MfaService {
     const row = await this.repo.findTotp(userId);
     if (!row?.confirmedAt) return false;
     const step = totpStep(this.secretOf(userId, row.secret), code, this.clock.now());
-    return step !== null && (await this.repo.useStep(userId, step, false));
+    return step !== null && (await this.repo.useStep(userId, step, {}));
   }
 
   private async useRecoveryCode(userId: string, input: string): Promise<boolean> {
