@@ -3,7 +3,9 @@ import { AuditAppendOnly1732463000000 } from './1732463000000-AuditAppendOnly';
 import { UserSearchTrigram1732463100000 } from './1732463100000-UserSearchTrigram';
 import { AuditFailureIndex1732463200000 } from './1732463200000-AuditFailureIndex';
 import { UserLocale1764618000000 } from './1764618000000-UserLocale';
+import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLoginOrder';
 import { SecondFactor1796155945181 } from './1796155945181-SecondFactor';
+import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -12,5 +14,7 @@ export const migrations = [
   UserSearchTrigram1732463100000,
   AuditFailureIndex1732463200000,
   UserLocale1764618000000,
+  UsersLastLoginOrder1796155500529,
   SecondFactor1796155945181,
+  UsersStateIndex1796157483478,
 ];

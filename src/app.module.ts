@@ -18,7 +18,7 @@ import { UsersModule } from './users/users.module';
   imports: [
     // .env is loaded by main.ts / cli.ts before anything else; here only the typed namespaces.
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
-    // Before every module that registers an APP_GUARD: its AuditedRouteGuard must run first.
+    // AuditModule before every module that registers an APP_GUARD: its AuditedRouteGuard must run first.
     CommonModule,
     DatabaseModule,
     CryptoModule,

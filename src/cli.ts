@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { AppModule } from './app.module';
 import { loadEnvFile } from './config/env-file';
-import { UsersService } from './users/users.service';
+import { RootAccountService } from './users/root-account.service';
 
 const USAGE = `Usage:
   npm run cli -- create-admin --email <address>
@@ -51,12 +51,12 @@ async function main(): Promise<void> {
   }
   const password =
     process.env.ADMIN_PASSWORD || (await promptHidden('Password for the new root: '));
-  // Without the env pair, UsersService's own bootstrap does nothing; this command does the work.
+  // Without the env pair, RootAccountService's own bootstrap does nothing; this command does the work.
   delete process.env.ADMIN_EMAIL;
   delete process.env.ADMIN_PASSWORD;
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   try {
-    const user = await app.get(UsersService).createRoot(email, password);
+    const user = await app.get(RootAccountService).createRoot(email, password);
     process.stdout.write(`Root user ${user.email} is ready (id ${user.id}).\n`);
   } finally {
     await app.close();

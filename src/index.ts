@@ -14,6 +14,6 @@ export { AuditService } from './audit/audit.service';
 export { Public } from './common/decorators/public.decorator';
 export { CurrentUser } from './common/decorators/current-user.decorator';
 export { AdminOnly } from './common/decorators/admin-only.decorator';
-export { Audit } from './common/decorators/audit.decorator';
+export { Audit } from './audit/audit.decorator';
 export { AdminGuard } from './common/guards/admin.guard';
 export type { AuthUser, Role } from './common/auth-user';

@@ -2,8 +2,8 @@ import { Body, Controller, Get, Module, NotFoundException, Param, Put } from '@n
 import { IsBoolean, IsOptional, IsString } from 'class-validator';
 import { AuditRepository, AuditRow } from '../src/audit/audit.repository';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
-import { AuditContext } from '../src/common/audit-context';
-import { Audit, AuditCtx } from '../src/common/decorators/audit.decorator';
+import { AuditContext } from '../src/audit/audit-context';
+import { Audit, AuditCtx } from '../src/audit/audit.decorator';
 import { AppError } from '../src/common/errors';
 import { startApp, TestApp } from './support/test-app';
 import { createUser, loginToken } from './support/factories';

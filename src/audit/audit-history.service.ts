@@ -1,7 +1,9 @@
-import { Injectable, StreamableFile } from '@nestjs/common';
+import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { AuditContext } from '../common/audit-context';
+import { AuditContext } from './audit-context';
 import { ValidationFailedError } from '../common/errors';
+import { readPage } from '../common/paging';
+import { appConfig, AppConfig } from '../config/config';
 import { csvLine } from './csv';
 import { AuditExportQueryDto, AuditFilterDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditPageDto, AuditRecordDto } from './dto/audit-record.dto';
@@ -51,15 +53,20 @@ const list = (csv?: string) => (csv ? [...new Set(csv.split(','))] : undefined);
 /** The action history: one filtered page, or every filtered record as a streamed file. */
 @Injectable()
 export class AuditHistoryService {
-  constructor(private readonly repo: AuditRepository) {}
+  constructor(
+    private readonly repo: AuditRepository,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+  ) {}
 
   async list(q: AuditQueryDto): Promise<AuditPageDto> {
     const filter = this.filterOf(q);
-    const [rows, total] = await Promise.all([
-      this.repo.findPage(filter, (q.page - 1) * q.per_page, q.per_page),
-      this.repo.count(filter),
-    ]);
-    return { records: rows.map(toDto), total_count: total, page: q.page, per_page: q.per_page };
+    const { items, info } = await readPage(
+      q,
+      this.app.listCountLimit,
+      (offset, limit) => this.repo.findPage(filter, offset, limit),
+      (atMost) => this.repo.count(filter, atMost),
+    );
+    return { records: items.map(toDto), ...info };
   }
 
   /**

@@ -1,8 +1,15 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
-import { AuditContext } from '../common/audit-context';
-import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
+import { AuditContext } from './audit-context';
+import { Audit, AuditCtx } from './audit.decorator';
 import { AuditHistoryService } from './audit-history.service';
 import { AuditExportQueryDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditPageDto } from './dto/audit-record.dto';
@@ -22,6 +29,10 @@ export class AuditController {
   @Get('actions')
   @ApiOperation({ summary: 'The action history, newest first, filtered and paged' })
   @ApiOkResponse({ type: AuditPageDto })
+  @ApiBadRequestResponse({
+    description: 'validation_failed: a bad filter, or a page past LIST_COUNT_LIMIT',
+    type: ErrorResponseDto,
+  })
   list(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
     return this.history.list(query);
   }

@@ -2,8 +2,9 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nes
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { catchError, concatMap, from, Observable, throwError } from 'rxjs';
-import { AUDIT_ACTION, auditContextOf } from '../common/audit-context';
 import { mapException } from '../common/filters/map-exception';
+import { requestMetaOf } from '../common/request-meta';
+import { AUDIT_ACTION, auditContextOf } from './audit-context';
 import { AuditService } from './audit.service';
 
 /**
@@ -38,7 +39,7 @@ export class AuditInterceptor implements NestInterceptor {
         actor: actor?.id != null ? { id: actor.id, email: actor.email } : null,
         target: ctx.target,
         details: ctx.details,
-        request: req,
+        meta: requestMetaOf(req),
       });
     };
 

@@ -1,9 +1,13 @@
 import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessDenialRecorder } from '../common/filters/access-denial-recorder';
+import { AuditDenialRecorder } from './audit-denial.recorder';
 import { AuditHistoryService } from './audit-history.service';
 import { AuditRecord } from './audit-record.entity';
 import { AuditRetentionService } from './audit-retention.service';
 import { AuditController } from './audit.controller';
+import { AuditedRouteGuard } from './audited-route.guard';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
@@ -11,7 +15,7 @@ import { AuditService } from './audit.service';
 /**
  * Global: every module records auth events and admin actions through AuditService, and every
  * `@Audit()` route through the AuditInterceptor (which that decorator attaches). Also serves the
- * history (/users/actions) and runs the retention purge.
+ * history (/users/actions), runs the retention purge, and records denials for the exception filter.
  */
 @Global()
 @Module({
@@ -23,7 +27,11 @@ import { AuditService } from './audit.service';
     AuditHistoryService,
     AuditRetentionService,
     AuditInterceptor,
+    { provide: AccessDenialRecorder, useClass: AuditDenialRecorder },
+    // Before every APP_GUARD that may deny (AppModule imports this module before AuthModule), so
+    // that a denial by a later guard is recorded as access_denied: see AuditedRouteGuard.
+    { provide: APP_GUARD, useClass: AuditedRouteGuard },
   ],
-  exports: [AuditService, AuditInterceptor],
+  exports: [AuditService, AuditInterceptor, AccessDenialRecorder],
 })
 export class AuditModule {}

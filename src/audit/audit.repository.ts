@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { countUpToSql } from '../database/count-up-to';
 
 /** Which records: every given condition must hold. Times are ISO-8601 strings, both bounds inclusive. */
 export interface AuditFilter {
@@ -82,13 +83,15 @@ export class AuditRepository {
     );
   }
 
-  async count(filter: AuditFilter): Promise<number> {
+  /** How many records match, reading at most `atMost` of them. */
+  async count(filter: AuditFilter, atMost: number): Promise<number> {
     const params: unknown[] = [];
-    const rows: { n: string }[] = await this.db.query(
-      `SELECT count(*) AS n FROM audit_log ${whereOf(filter, params)}`,
+    const query = `SELECT 1 FROM audit_log ${whereOf(filter, params)}`;
+    const [{ n }]: { n: number }[] = await this.db.query(
+      countUpToSql(query, params, atMost),
       params,
     );
-    return Number(rows[0].n);
+    return n;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Request } from 'express';
 import { EntityManager, Repository } from 'typeorm';
+import type { RequestMeta } from '../common/request-meta';
 import { AuditRecord } from './audit-record.entity';
 
 export interface AuditEntry {
@@ -11,8 +11,8 @@ export interface AuditEntry {
   actor?: { id: string | number; email?: string | null } | null;
   target?: { id?: string | number | null; email?: string | null } | null;
   details?: Record<string, unknown>;
-  /** The request it happened in: ip, user agent and request id are taken from it. */
-  request?: Request;
+  /** The request it happened in (ip, user agent, request id); none for a background job. */
+  meta?: RequestMeta;
 }
 
 /** Keys whose values are never written to the log, whatever a caller puts in `details`. */
@@ -39,7 +39,7 @@ export class AuditService {
   /** Records one action; inside `manager`'s transaction when given, so it commits with the change. */
   async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
     const repo = manager ? manager.getRepository(AuditRecord) : this.records;
-    const req = entry.request;
+    const meta = entry.meta;
     await repo.save(
       repo.create({
         action: entry.action,
@@ -48,9 +48,9 @@ export class AuditService {
         actorEmail: entry.actor?.email ?? null,
         targetId: entry.target?.id != null ? String(entry.target.id) : null,
         targetEmail: entry.target?.email ?? null,
-        ip: req?.ip?.slice(0, 64) ?? null,
-        userAgent: req?.headers['user-agent']?.slice(0, 512) ?? null,
-        requestId: req?.id ?? null,
+        ip: meta?.ip?.slice(0, 64) ?? null,
+        userAgent: meta?.userAgent?.slice(0, 512) ?? null,
+        requestId: meta?.requestId ?? null,
         details: redactSecrets(entry.details ?? {}) as Record<string, unknown>,
       }),
     );
@@ -64,32 +64,9 @@ export class AuditService {
       this.logger.error({
         msg: 'audit record lost',
         action: entry.action,
-        request_id: entry.request?.id,
+        request_id: entry.meta?.requestId,
         err: String(e),
       });
     }
-  }
-
-  /**
-   * Records a 401/403 as `access_denied` when the route is audited or admin-only and nothing has
-   * recorded the request yet (a guard refused it before the AuditInterceptor could run).
-   */
-  async recordDenial(req: Request, code: string): Promise<void> {
-    const ctx = req.audit;
-    if (!ctx?.route || ctx.recorded) return;
-    ctx.recorded = true;
-    const actor = ctx.actor ?? req.user;
-    await this.recordQuietly({
-      action: 'access_denied',
-      outcome: code,
-      actor: actor?.id != null ? { id: actor.id, email: actor.email } : null,
-      target: ctx.target,
-      details: {
-        ...(ctx.route.action ? { route_action: ctx.route.action } : {}),
-        method: req.method,
-        path: req.path.slice(0, 200),
-      },
-      request: req,
-    });
   }
 }

@@ -1,23 +1,10 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Header,
-  HttpCode,
-  Param,
-  Post,
-  Put,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiExtraModels,
   ApiForbiddenResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -26,22 +13,20 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { AuthUser } from '../common/auth-user';
+import { NEEDS_SESSION, type AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import type { RequestMeta } from '../common/request-meta';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto, LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
-import { SessionListDto, TokenInfoDto } from './dto/session.dto';
+import { TokenInfoDto } from './dto/token-info.dto';
 import { SessionCookie } from './session-cookie';
 
 const refs = (model: new () => object) => ({ $ref: getSchemaPath(model) });
-
-const NEEDS_SESSION =
-  'Needs `Authorization: Bearer <token>` (or, with AUTH_COOKIE=true, the session cookie; then ' +
-  'a POST, PUT or DELETE must also send `X-CSRF-Protection: 1`).';
 
 @ApiTags('auth')
 @ApiBearerAuth()
@@ -74,10 +59,10 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
   async login(
     @Body() dto: LoginDto,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponseDto | MfaRequiredDto> {
-    const result = await this.auth.login(dto, req);
+    const result = await this.auth.login(dto, meta);
     if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
     return result.body;
   }
@@ -102,10 +87,10 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
   async loginMfa(
     @Body() dto: LoginMfaDto,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponseDto> {
-    const result = await this.auth.loginMfa(dto, req);
+    const result = await this.auth.loginMfa(dto, meta);
     if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
     return result.body as LoginResponseDto;
   }
@@ -126,10 +111,10 @@ export class AuthController {
   @ApiNoContentResponse()
   async logout(
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.auth.logout(user, req);
+    await this.auth.logout(user, meta);
     this.cookie.clear(res);
   }
 
@@ -139,31 +124,11 @@ export class AuthController {
   @ApiNoContentResponse()
   async logoutAll(
     @CurrentUser() user: AuthUser,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.auth.logoutAll(user, req);
+    await this.auth.logoutAll(user, meta);
     this.cookie.clear(res);
-  }
-
-  @Get('sessions')
-  @ApiOperation({ summary: "The caller's live sessions", description: NEEDS_SESSION })
-  @ApiOkResponse({ type: SessionListDto })
-  sessions(@CurrentUser() user: AuthUser): Promise<SessionListDto> {
-    return this.auth.listSessions(user);
-  }
-
-  @Delete('sessions/:id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'End one of the caller’s own sessions', description: NEEDS_SESSION })
-  @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'session_not_found', type: ErrorResponseDto })
-  revokeSession(
-    @CurrentUser() user: AuthUser,
-    @Param('id') id: string,
-    @Req() req: Request,
-  ): Promise<void> {
-    return this.auth.revokeSession(user, id, req);
   }
 
   @Put('password')
@@ -181,8 +146,8 @@ export class AuthController {
   changePassword(
     @CurrentUser() user: AuthUser,
     @Body() dto: ChangePasswordDto,
-    @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
   ): Promise<void> {
-    return this.auth.changePassword(user, dto, req);
+    return this.auth.changePassword(user, dto, meta);
   }
 }

@@ -7,7 +7,7 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
-import { PasswordModule } from './password.module';
+import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCookie } from './session-cookie';
 import { SignInService } from './sign-in.service';
 import { MfaModule } from '../mfa/mfa.module';
@@ -17,7 +17,7 @@ import { MfaModule } from '../mfa/mfa.module';
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
-  imports: [UsersModule, PasswordModule, SessionsModule, RateLimitModule, MfaModule],
+  imports: [UsersModule, PasswordsModule, SessionsModule, RateLimitModule, MfaModule],
   controllers: [AuthController],
   providers: [
     AuthService,

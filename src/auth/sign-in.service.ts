@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Request } from 'express';
+import type { RequestMeta } from '../common/request-meta';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
@@ -15,7 +15,7 @@ import {
 } from '../sessions/session-token';
 import { SessionsService } from '../sessions/sessions.service';
 import { isBlocked } from '../users/user-status';
-import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import type { LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
 import { LoginThrottle } from './login-throttle';
 
@@ -26,7 +26,8 @@ export type FirstFactor = 'password' | 'code';
 export interface FirstFactorUser {
   id: string;
   email: string;
-  passwordHash: string | null;
+  /** `PasswordCheck.passwordVersion` of the check (for an emailed code: of the user read). */
+  passwordVersion: string;
 }
 
 /** A login's result: the JSON answer, and the session when one was opened (for cookie mode). */
@@ -58,7 +59,7 @@ export class LoginStateChangedError extends AppError {
 @Injectable()
 export class SignInService {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly mfa: MfaService,
     private readonly throttle: LoginThrottle,
@@ -74,7 +75,7 @@ export class SignInService {
    */
   async afterFirstFactor(
     user: FirstFactorUser,
-    opts: { method: FirstFactor; rehash?: string; request: Request },
+    opts: { method: FirstFactor; rehash?: string; meta: RequestMeta },
   ): Promise<LoginResult> {
     const stamp = await this.stampOf(user);
     const target = { id: user.id, email: user.email };
@@ -83,7 +84,7 @@ export class SignInService {
         aal: 1,
         details: { method: opts.method },
         rehash: opts.rehash,
-        request: opts.request,
+        meta: opts.meta,
       });
     }
     // The password route counted this attempt in the login throttle before checking it.
@@ -96,7 +97,7 @@ export class SignInService {
       actor: target,
       target,
       details: { method: opts.method },
-      request: opts.request,
+      meta: opts.meta,
     });
     return {
       body: {
@@ -109,7 +110,7 @@ export class SignInService {
   }
 
   /** POST /login/mfa: the mfa_token and a TOTP or recovery code give the session, at aal 2. */
-  async secondFactor(dto: LoginMfaDto, request: Request): Promise<LoginResult> {
+  async secondFactor(dto: LoginMfaDto, meta: RequestMeta): Promise<LoginResult> {
     if ((dto.code === undefined) === (dto.recovery_code === undefined)) {
       throw new ValidationFailedError(['give code or recovery_code (one of them)']);
     }
@@ -118,11 +119,12 @@ export class SignInService {
       : undefined;
     const challenge = tokenHash && (await this.mfa.findChallenge(tokenHash));
     if (!tokenHash || !challenge) {
-      await this.audit.recordQuietly({ action: 'login', outcome: 'invalid_mfa_token', request });
+      await this.audit.recordQuietly({ action: 'login', outcome: 'invalid_mfa_token', meta });
       throw new InvalidMfaTokenError();
     }
-    const user = await this.users.findWithPasswordById(challenge.userId);
-    if (!user) throw new InvalidMfaTokenError();
+    const found = await this.users.findById(challenge.userId);
+    if (!found) throw new InvalidMfaTokenError();
+    const user = { id: found.id, email: found.email, passwordVersion: '' };
     const target = { id: user.id, email: user.email };
     await this.throttle.begin(user.email);
     const method = await this.mfa.verify(user.id, {
@@ -136,7 +138,7 @@ export class SignInService {
         outcome: 'invalid_mfa_code',
         target,
         details: { method: dto.code !== undefined ? 'totp' : 'recovery_code' },
-        request,
+        meta,
       });
       throw new InvalidMfaCodeError();
     }
@@ -144,16 +146,14 @@ export class SignInService {
       aal: 2,
       tokenHash,
       details: { method, first_factor: challenge.method },
-      request,
+      meta,
     });
   }
 
   /** The state a session depends on, as one value: compared again before the session is opened. */
   private async stampOf(user: FirstFactorUser, m?: EntityManager): Promise<string> {
     const factor = await this.mfa.factorVersion(user.id, m);
-    return createHash('sha256')
-      .update(`${user.passwordHash ?? ''}\n${factor}`)
-      .digest('hex');
+    return createHash('sha256').update(`${user.passwordVersion}\n${factor}`).digest('hex');
   }
 
   private mfaChallenge(token: string, userId: string, method: string, stamp: string) {
@@ -175,29 +175,23 @@ export class SignInService {
       rehash?: string;
       /** The mfa_token to use up in the same transaction. */
       tokenHash?: string;
-      request: Request;
+      meta: RequestMeta;
     },
   ): Promise<LoginResult> {
     const target = { id: user.id, email: user.email };
-    const req = opts.request;
     const { token, session } = await this.db.transaction(async (m) => {
-      const now = await this.users.lockWithPasswordById(user.id, m);
+      const now = await this.users.lockForLogin(user.id, m);
       const same =
         now &&
-        now.isConfirmed &&
-        !isBlocked(now) &&
-        (await this.stampOf({ ...user, passwordHash: now.passwordHash }, m)) === stamp;
+        now.user.isConfirmed &&
+        !isBlocked(now.user) &&
+        (await this.stampOf({ ...user, passwordVersion: now.passwordVersion }, m)) === stamp;
       if (opts.tokenHash && !(await this.mfa.consumeChallenge(opts.tokenHash, m))) {
         throw new InvalidMfaTokenError();
       }
       if (!same) throw opts.aal === 2 ? new InvalidMfaTokenError() : new LoginStateChangedError();
       await this.users.recordLogin(user.id, opts.rehash, m);
-      const created = await this.sessions.create(
-        user.id,
-        { ip: req.ip, userAgent: req.headers['user-agent'] },
-        m,
-        opts.aal,
-      );
+      const created = await this.sessions.create(user.id, opts.meta, m, opts.aal);
       await this.audit.record(
         {
           action: 'login',
@@ -210,7 +204,7 @@ export class SignInService {
             session_id: created.session.id,
             ...(opts.rehash ? { rehashed: true } : {}),
           },
-          request: req,
+          meta: opts.meta,
         },
         m,
       );

@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { appConfig, AppConfig } from '../config/config';
 import { AllExceptionsFilter } from './filters/all-exceptions.filter';
-import { AuditedRouteGuard } from './guards/audited-route.guard';
 import { ContentTypeGuard } from './guards/content-type.guard';
 import { createLogger, PinoLoggerService } from './logging/logger';
 import { createValidationPipe } from './validation.pipe';
@@ -18,9 +17,6 @@ import { createValidationPipe } from './validation.pipe';
     },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
-    // First of all global guards (AppModule imports this module first), so that a denial by any
-    // later guard is recorded as access_denied: see AuditedRouteGuard.
-    { provide: APP_GUARD, useClass: AuditedRouteGuard },
     { provide: APP_GUARD, useClass: ContentTypeGuard },
   ],
   exports: [PinoLoggerService],

@@ -24,6 +24,13 @@ describe('settings', () => {
     expect(s.throttle.ipRateWindowMs).toBe(5 * 60_000);
     expect(s.audit.retentionMs).toBeUndefined();
     expect(s.auth.sessionIdleTimeoutMs).toBeUndefined();
+    expect(s.app.listCountLimit).toBe(10_000);
+  });
+
+  it('takes LIST_COUNT_LIMIT as a whole number of at least 1', () => {
+    expect(loadSettings({ LIST_COUNT_LIMIT: '5' }).app.listCountLimit).toBe(5);
+    expect(() => loadSettings({ LIST_COUNT_LIMIT: '0' })).toThrow(/LIST_COUNT_LIMIT/);
+    expect(() => loadSettings({ LIST_COUNT_LIMIT: 'many' })).toThrow(/LIST_COUNT_LIMIT/);
   });
 
   it('points the public URL at PORT unless PUBLIC_URL says otherwise', () => {

@@ -16,6 +16,8 @@ export interface Settings {
     /** Express `trust proxy` value: false, a hop count, or a list of addresses/subnets. */
     trustProxy: boolean | number | string;
     logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** Admin lists count their matches exactly up to this many, and their pages start within them. */
+    listCountLimit: number;
   };
   database: {
     url?: string;
@@ -245,6 +247,7 @@ export function loadSettings(env: Env = process.env): Settings {
         ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
         'info',
       ),
+      listCountLimit: r.int('LIST_COUNT_LIMIT', 10_000, 1, 1_000_000),
     },
     database: {
       url: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { msInterval } from '../database/sql';
 import { MailOutbox } from './mail-outbox.entity';
 
 /** A claimed mail: what the worker needs to render and send it. */
@@ -47,8 +48,8 @@ export class MailOutboxRepository {
       `UPDATE mail_outbox o
           SET status = 'sending',
               attempts = o.attempts + 1,
-              locked_until = now() + make_interval(secs => $2::double precision / 1000),
-              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+              locked_until = now() + ${msInterval('$2')},
+              next_attempt_at = now() + ${msInterval('$2')}
         WHERE o.id IN (
           SELECT id FROM mail_outbox
            WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
@@ -82,7 +83,7 @@ export class MailOutboxRepository {
   async scheduleRetry(id: string, delayMs: number, error: string): Promise<void> {
     await this.db.query(
       `UPDATE mail_outbox SET status = 'pending', locked_until = NULL, last_error = $3,
-              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+              next_attempt_at = now() + ${msInterval('$2')}
         WHERE id = $1 AND status = 'sending'`,
       [id, delayMs, error.slice(0, 1000)],
     );

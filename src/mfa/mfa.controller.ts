@@ -11,10 +11,10 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { AuditContext } from '../common/audit-context';
+import type { AuditContext } from '../audit/audit-context';
 import type { AuthUser } from '../common/auth-user';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
-import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
+import { Audit, AuditCtx } from '../audit/audit.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import {

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LoginThrottle } from '../auth/login-throttle';
-import { PasswordModule } from '../auth/password.module';
+import { PasswordsModule } from '../passwords/passwords.module';
 import { Clock } from '../common/clock';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { CryptoModule } from '../crypto/crypto.module';
@@ -17,7 +17,14 @@ import { MfaService } from './mfa.service';
  * shared counters), so wrong current passwords on these routes count like wrong logins.
  */
 @Module({
-  imports: [UsersModule, PasswordModule, SessionsModule, MailModule, CryptoModule, RateLimitModule],
+  imports: [
+    UsersModule,
+    PasswordsModule,
+    SessionsModule,
+    MailModule,
+    CryptoModule,
+    RateLimitModule,
+  ],
   controllers: [MfaController, MfaAdminController],
   providers: [MfaRepository, MfaService, Clock, LoginThrottle],
   exports: [MfaService],

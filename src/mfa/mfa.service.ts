@@ -3,8 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LoginThrottle } from '../auth/login-throttle';
 import { InvalidCurrentPasswordError } from '../auth/password.errors';
-import { PasswordService } from '../auth/password.service';
-import type { AuditContext } from '../common/audit-context';
+import type { AuditContext } from '../audit/audit-context';
 import type { AuthUser } from '../common/auth-user';
 import { Clock } from '../common/clock';
 import { appConfig, AppConfig } from '../config/config';
@@ -13,7 +12,6 @@ import type { NoticeTemplate } from '../mail/mail-templates';
 import { MailService } from '../mail/mail.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { User } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
 import type { EnrolmentDto, RecoveryCodesDto } from './dto/mfa.dto';
 import {
@@ -41,7 +39,7 @@ export type SecondFactorMethod = 'totp' | 'recovery_code';
 
 /**
  * The TOTP factor and its recovery codes: enrolment, checks at login, and the changes a user or an
- * admin makes. Every change takes the user's row lock (UsersRepository.lockWithPasswordById), as a
+ * admin makes. Every change takes the user's row lock (UsersService.lockForLogin), as a
  * login does before it opens a session, so a login in flight sees the change or precedes it.
  */
 @Injectable()
@@ -52,9 +50,7 @@ export class MfaService {
     private readonly repo: MfaRepository,
     private readonly box: SecretBox,
     private readonly clock: Clock,
-    private readonly users: UsersRepository,
-    private readonly usersService: UsersService,
-    private readonly passwords: PasswordService,
+    private readonly users: UsersService,
     private readonly throttle: LoginThrottle,
     private readonly sessions: SessionsService,
     private readonly mail: MailService,
@@ -84,7 +80,7 @@ export class MfaService {
     const step = totpStep(secret, code, this.clock.now());
     if (step === null) throw new WrongMfaCodeError();
     return this.db.transaction(async (m) => {
-      await this.users.lockWithPasswordById(user.id, m);
+      await this.users.lockForLogin(user.id, m);
       const taken = await this.repo.useStep(user.id, step, { confirmSealed: row.secret }, m);
       if (!taken) throw new WrongMfaCodeError();
       const codes = await this.newRecoveryCodes(user.id, m);
@@ -105,7 +101,7 @@ export class MfaService {
     await this.checkPassword(user, password);
     await this.checkCode(user.id, code);
     await this.db.transaction(async (m) => {
-      await this.users.lockWithPasswordById(user.id, m);
+      await this.users.lockForLogin(user.id, m);
       if (!(await this.repo.deleteFactor(user.id, m))) throw new MfaNotEnabledError();
       const ended = await this.sessions.revokeAllForUser(user.id, {
         exceptSessionId: user.sessionId,
@@ -127,7 +123,7 @@ export class MfaService {
     await this.checkPassword(user, password);
     await this.checkCode(user.id, code);
     return this.db.transaction(async (m) => {
-      await this.users.lockWithPasswordById(user.id, m);
+      await this.users.lockForLogin(user.id, m);
       if (!(await this.repo.findTotp(user.id, m))?.confirmedAt) throw new MfaNotEnabledError();
       const codes = await this.newRecoveryCodes(user.id, m);
       await this.notify(m, user.email, 'notice-mfa-recovery-codes');
@@ -138,9 +134,9 @@ export class MfaService {
   /** DELETE /users/{id}/mfa: an admin removes a user's factor (role rules as for updates). */
   async reset(actor: AuthUser, id: string, audit: AuditContext): Promise<void> {
     await this.db.transaction(async (m) => {
-      const target: User = await this.usersService.findManageable(actor, id, m);
+      const target: User = await this.users.findManageable(actor, id, m);
       audit.setTarget(target);
-      await this.users.lockWithPasswordById(target.id, m);
+      await this.users.lockForLogin(target.id, m);
       if (!(await this.repo.deleteFactor(target.id, m))) throw new MfaNotEnabledError();
       const ended = await this.sessions.revokeAllForUser(target.id, { manager: m });
       audit.addDetails({ sessions_ended: ended });
@@ -235,8 +231,7 @@ export class MfaService {
   /** The current password, with wrong ones counted in the address's login throttle. */
   private async checkPassword(user: AuthUser, password: string): Promise<void> {
     await this.throttle.begin(user.email);
-    const stored = await this.users.findWithPasswordById(user.id);
-    if (!stored?.passwordHash || !(await this.passwords.verify(password, stored.passwordHash))) {
+    if (!(await this.users.checkPasswordOf(user.id, password)).passwordOk) {
       throw new InvalidCurrentPasswordError();
     }
     await this.throttle.succeeded(user.email);

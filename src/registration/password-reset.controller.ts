@@ -11,8 +11,10 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import type { RequestMeta } from '../common/request-meta';
 import { AccountPages, ApiLinkPage } from './account-pages';
 import { EmailDto } from './dto/email.dto';
 import { ResetPasswordDto } from './dto/reset-password.dto';
@@ -38,8 +40,8 @@ export class PasswordResetController {
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse({ description: 'Cooldown; see Retry-After', type: ErrorResponseDto })
-  forgot(@Body() dto: EmailDto, @Req() req: Request): Promise<MessageResponseDto> {
-    return this.resets.forgot(dto.email, req);
+  forgot(@Body() dto: EmailDto, @ReqMeta() meta: RequestMeta): Promise<MessageResponseDto> {
+    return this.resets.forgot(dto.email, meta);
   }
 
   @Get('reset')
@@ -77,12 +79,13 @@ export class PasswordResetController {
   reset(
     @Body() dto: ResetPasswordDto,
     @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<MessageResponseDto | string> {
-    if (!AccountPages.isFormPost(req)) return this.resets.reset(dto, req);
+    if (!AccountPages.isFormPost(req)) return this.resets.reset(dto, meta);
     return this.pages.respond(
       res,
-      () => this.resets.reset(dto, req),
+      () => this.resets.reset(dto, meta),
       (r) => this.pages.message('Password changed', r.message),
     );
   }

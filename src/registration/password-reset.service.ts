@@ -1,24 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Request } from 'express';
+import type { RequestMeta } from '../common/request-meta';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { PasswordPolicy } from '../auth/password-policy';
+import { PasswordPolicy } from '../passwords/password-policy';
 import { LoginThrottle } from '../auth/login-throttle';
-import { PasswordService } from '../auth/password.service';
+import { PasswordService } from '../passwords/password.service';
 import { ValidationFailedError } from '../common/errors';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { UsersRepository } from '../users/users.repository';
-import { auditFailures } from './audit-failures';
-import type { MessageResponseDto } from './dto/responses.dto';
+import { UsersService } from '../users/users.service';
+import { auditFailures } from '../audit/audit-failures';
+import { MAIL_ON_ITS_WAY, MessageResponseDto } from './dto/responses.dto';
 import type { ResetPasswordDto } from './dto/reset-password.dto';
-
-const MAIL_ON_ITS_WAY: MessageResponseDto = {
-  message: 'If the address has an account, a message with a code and a link is on its way.',
-};
 
 export type ResetPageState = { valid: true; email: string } | { valid: false };
 
@@ -27,7 +23,7 @@ export type ResetPageState = { valid: true; email: string } | { valid: false };
 export class PasswordResetService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly policy: PasswordPolicy,
     private readonly otp: OtpService,
@@ -38,29 +34,25 @@ export class PasswordResetService {
   ) {}
 
   /** A reset mail for an account; the same answer and the same cooldown for an unknown address. */
-  async forgot(email: string, req: Request): Promise<MessageResponseDto> {
-    return auditFailures(
-      this.audit,
-      { action: 'password_forgot', email, request: req },
-      async () => {
-        await this.otp.throttleMail(email);
-        await this.db.transaction(async (m) => {
-          const user = await this.users.findByEmail(email, m);
-          if (user) await this.accountMail.sendPasswordReset(m, user);
-          await this.audit.record(
-            {
-              action: 'password_forgot',
-              outcome: 'success',
-              target: { id: user?.id ?? null, email },
-              details: { sent: !!user },
-              request: req,
-            },
-            m,
-          );
-        });
-        return MAIL_ON_ITS_WAY;
-      },
-    );
+  async forgot(email: string, meta: RequestMeta): Promise<MessageResponseDto> {
+    return auditFailures(this.audit, { action: 'password_forgot', email, meta }, async () => {
+      await this.otp.throttleMail(email);
+      await this.db.transaction(async (m) => {
+        const user = await this.users.findByEmail(email, m);
+        if (user) await this.accountMail.sendPasswordReset(m, user);
+        await this.audit.record(
+          {
+            action: 'password_forgot',
+            outcome: 'success',
+            target: { id: user?.id ?? null, email },
+            details: { sent: !!user },
+            meta,
+          },
+          m,
+        );
+      });
+      return MAIL_ON_ITS_WAY;
+    });
   }
 
   async resetPage(token: string): Promise<ResetPageState> {
@@ -73,10 +65,10 @@ export class PasswordResetService {
    * set (which also confirms the address: the mail reached it), every session of the user ended
    * and the login throttle cleared.
    */
-  async reset(dto: ResetPasswordDto, req: Request): Promise<MessageResponseDto> {
+  async reset(dto: ResetPasswordDto, meta: RequestMeta): Promise<MessageResponseDto> {
     return auditFailures(
       this.audit,
-      { action: 'password_reset', email: dto.email, request: req },
+      { action: 'password_reset', email: dto.email, meta },
       async () => {
         const byCode = dto.email !== undefined && dto.code !== undefined;
         if (
@@ -106,7 +98,7 @@ export class PasswordResetService {
             check,
             passwordHash,
             byCode ? new InvalidCodeError() : new InvalidLinkError(),
-            req,
+            meta,
           );
         });
         if (!outcome.ok) throw outcome.error;
@@ -123,7 +115,7 @@ export class PasswordResetService {
     check: OtpCheck,
     passwordHash: string,
     invalid: InvalidCodeError | InvalidLinkError,
-    req: Request,
+    meta: RequestMeta,
   ): Promise<OtpCheck> {
     if (!check.ok) return check;
     const user = check.otp.userId ? await this.users.findById(check.otp.userId, m) : null;
@@ -136,7 +128,7 @@ export class PasswordResetService {
         action: 'password_reset',
         outcome: 'success',
         target: { id: user.id, email: user.email },
-        request: req,
+        meta,
       },
       m,
     );

@@ -12,8 +12,10 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
+import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import type { RequestMeta } from '../common/request-meta';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { AccountPages, ApiLinkPage } from './account-pages';
 import { ConfirmCodeDto } from './dto/confirm-code.dto';
@@ -53,8 +55,8 @@ export class RegistrationController {
   })
   @ApiForbiddenResponse({ description: 'signup_disabled', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse(TOO_MANY)
-  register(@Body() dto: RegisterDto, @Req() req: Request): Promise<MessageResponseDto> {
-    return this.registration.register(dto, req);
+  register(@Body() dto: RegisterDto, @ReqMeta() meta: RequestMeta): Promise<MessageResponseDto> {
+    return this.registration.register(dto, meta);
   }
 
   @Post('register/confirm')
@@ -71,8 +73,8 @@ export class RegistrationController {
     description: 'too_many_attempts; see Retry-After',
     type: ErrorResponseDto,
   })
-  confirm(@Body() dto: ConfirmCodeDto, @Req() req: Request): Promise<UserResponseDto> {
-    return this.registration.confirmByCode(dto, req);
+  confirm(@Body() dto: ConfirmCodeDto, @ReqMeta() meta: RequestMeta): Promise<UserResponseDto> {
+    return this.registration.confirmByCode(dto, meta);
   }
 
   @Post('register/resend')
@@ -86,8 +88,8 @@ export class RegistrationController {
   @ApiAcceptedResponse({ type: MessageResponseDto })
   @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse(TOO_MANY)
-  resend(@Body() dto: EmailDto, @Req() req: Request): Promise<MessageResponseDto> {
-    return this.registration.resend(dto.email, req);
+  resend(@Body() dto: EmailDto, @ReqMeta() meta: RequestMeta): Promise<MessageResponseDto> {
+    return this.registration.resend(dto.email, meta);
   }
 
   @Get('users/verify')
@@ -118,12 +120,13 @@ export class RegistrationController {
   verify(
     @Body() dto: VerifyLinkDto,
     @Req() req: Request,
+    @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<VerifyResultDto | string> {
-    if (!AccountPages.isFormPost(req)) return this.registration.confirmByLink(dto, req);
+    if (!AccountPages.isFormPost(req)) return this.registration.confirmByLink(dto, meta);
     return this.pages.respond(
       res,
-      () => this.registration.confirmByLink(dto, req),
+      () => this.registration.confirmByLink(dto, meta),
       (r) => this.pages.message('Email confirmed', `${r.email} is confirmed. You can log in now.`),
     );
   }

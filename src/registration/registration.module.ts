@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { PasswordModule } from '../auth/password.module';
+import { PasswordsModule } from '../passwords/passwords.module';
 import { OtpModule } from '../otp/otp.module';
 import { UsersModule } from '../users/users.module';
 import { AccountPages } from './account-pages';
@@ -11,7 +11,7 @@ import { RegistrationService } from './registration.service';
 
 /** Self-service: sign-up, email confirmation, forgot and reset password. */
 @Module({
-  imports: [UsersModule, PasswordModule, OtpModule, AuthModule],
+  imports: [UsersModule, PasswordsModule, OtpModule, AuthModule],
   controllers: [RegistrationController, PasswordResetController],
   providers: [RegistrationService, PasswordResetService, AccountPages],
 })

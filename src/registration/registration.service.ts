@@ -1,33 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Request } from 'express';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import type { RequestMeta } from '../common/request-meta';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { PasswordPolicy } from '../auth/password-policy';
-import { PasswordService } from '../auth/password.service';
+import { PasswordPolicy } from '../passwords/password-policy';
+import { PasswordService } from '../passwords/password.service';
 import type { AppError } from '../common/errors';
 import { authConfig, AuthConfig } from '../config/config';
+import { isUniqueViolation } from '../database/sql';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService, VerifiedOtp } from '../otp/otp.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import type { User } from '../users/user.entity';
-import { UsersRepository } from '../users/users.repository';
-import { auditFailures } from './audit-failures';
+import { UsersService } from '../users/users.service';
+import { auditFailures } from '../audit/audit-failures';
 import type { ConfirmCodeDto } from './dto/confirm-code.dto';
 import type { RegisterDto } from './dto/register.dto';
-import type { MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
+import { MAIL_ON_ITS_WAY, MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
 import type { VerifyLinkDto } from './dto/verify-link.dto';
 import {
   PasswordNotExpectedError,
   PasswordRequiredError,
   SignupDisabledError,
 } from './registration.errors';
-
-/** One answer for known and unknown addresses alike. */
-const MAIL_ON_ITS_WAY: MessageResponseDto = {
-  message: 'If the address can receive mail, a message with a code and a link is on its way.',
-};
 
 export type VerifyPageState =
   { valid: true; email: string; setPassword: boolean } | { valid: false };
@@ -39,7 +35,7 @@ type Confirmed = { ok: true; user: User } | { ok: false; error: AppError };
 export class RegistrationService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly policy: PasswordPolicy,
     private readonly otp: OtpService,
@@ -52,92 +48,85 @@ export class RegistrationService {
    * Creates an unconfirmed user and its confirmation mail in one transaction; an address that has
    * an account gets a notice instead. The same work (a bcrypt hash) and the same 202 either way.
    */
-  async register(dto: RegisterDto, req: Request): Promise<MessageResponseDto> {
-    return auditFailures(
-      this.audit,
-      { action: 'register', email: dto.email, request: req },
-      async () => {
-        if (!this.auth.signupEnabled) throw new SignupDisabledError();
-        this.policy.check(dto.password, dto.email);
-        await this.otp.throttleMail(dto.email);
-        const passwordHash = await this.passwords.hash(dto.password);
-        try {
-          await this.db.transaction(async (m) => {
-            const existing = await this.users.findByEmail(dto.email, m);
-            if (existing) {
-              await this.accountMail.sendAccountExists(m, existing.email);
-            } else {
-              const user = await this.users.create(
-                {
-                  email: dto.email,
-                  name: dto.name ?? null,
-                  surname: dto.surname ?? null,
-                  passwordHash,
-                },
-                m,
-              );
-              await this.accountMail.sendConfirmation(m, user);
-            }
-            await this.audit.record(
+  async register(dto: RegisterDto, meta: RequestMeta): Promise<MessageResponseDto> {
+    return auditFailures(this.audit, { action: 'register', email: dto.email, meta }, async () => {
+      if (!this.auth.signupEnabled) throw new SignupDisabledError();
+      this.policy.check(dto.password, dto.email);
+      await this.otp.throttleMail(dto.email);
+      const passwordHash = await this.passwords.hash(dto.password);
+      try {
+        await this.db.transaction(async (m) => {
+          const existing = await this.users.findByEmail(dto.email, m);
+          if (existing) {
+            await this.accountMail.sendAccountExists(m, existing.email);
+          } else {
+            const user = await this.users.create(
               {
-                action: 'register',
-                outcome: 'success',
-                target: { id: existing?.id ?? null, email: dto.email },
-                details: existing ? { account_exists: true } : {},
-                request: req,
+                email: dto.email,
+                name: dto.name ?? null,
+                surname: dto.surname ?? null,
+                passwordHash,
               },
               m,
             );
-          });
-        } catch (e) {
-          // A concurrent sign-up of the same address won the unique index: same answer as "exists".
-          if (!isUniqueViolation(e)) throw e;
-        }
-        return MAIL_ON_ITS_WAY;
-      },
-    );
-  }
-
-  /** A new code and link for an unconfirmed account; nothing for others, with the same answer. */
-  async resend(email: string, req: Request): Promise<MessageResponseDto> {
-    return auditFailures(
-      this.audit,
-      { action: 'register_resend', email, request: req },
-      async () => {
-        await this.otp.throttleMail(email);
-        await this.db.transaction(async (m) => {
-          const user = await this.users.findWithPasswordByEmail(email, m);
-          const sent = !!user && !user.isConfirmed;
-          if (user && sent) {
-            await this.accountMail.sendAddressConfirmation(m, user, !!user.passwordHash);
+            await this.accountMail.sendConfirmation(m, user);
           }
           await this.audit.record(
             {
-              action: 'register_resend',
+              action: 'register',
               outcome: 'success',
-              target: { id: user?.id ?? null, email },
-              details: { sent },
-              request: req,
+              target: { id: existing?.id ?? null, email: dto.email },
+              details: existing ? { account_exists: true } : {},
+              meta,
             },
             m,
           );
         });
-        return MAIL_ON_ITS_WAY;
-      },
-    );
+      } catch (e) {
+        // A concurrent sign-up of the same address won the unique index: same answer as "exists".
+        if (!isUniqueViolation(e)) throw e;
+      }
+      return MAIL_ON_ITS_WAY;
+    });
   }
 
-  async confirmByCode(dto: ConfirmCodeDto, req: Request): Promise<UserResponseDto> {
+  /** A new code and link for an unconfirmed account; nothing for others, with the same answer. */
+  async resend(email: string, meta: RequestMeta): Promise<MessageResponseDto> {
+    return auditFailures(this.audit, { action: 'register_resend', email, meta }, async () => {
+      await this.otp.throttleMail(email);
+      await this.db.transaction(async (m) => {
+        const found = await this.users.findWithPasswordState(email, m);
+        const user = found?.user;
+        const sent = !!user && !user.isConfirmed;
+        if (found && sent) {
+          await this.accountMail.sendAddressConfirmation(m, found.user, found.hasPassword);
+        }
+        await this.audit.record(
+          {
+            action: 'register_resend',
+            outcome: 'success',
+            target: { id: user?.id ?? null, email },
+            details: { sent },
+            meta,
+          },
+          m,
+        );
+      });
+      return MAIL_ON_ITS_WAY;
+    });
+  }
+
+  async confirmByCode(dto: ConfirmCodeDto, meta: RequestMeta): Promise<UserResponseDto> {
     return auditFailures(
       this.audit,
-      { action: 'email_confirm', email: dto.email, request: req },
+      { action: 'email_confirm', email: dto.email, meta },
       async () => {
         const passwordHash = await this.newPasswordHash(dto.password, dto.email);
         const result = await this.db.transaction((m) =>
           this.otp
             .verifyCode(m, { email: dto.email, purpose: 'email_confirm', code: dto.code })
             .then((check) =>
-              this.confirm(m, check, passwordHash, new InvalidCodeError(), req, 'code'),
+              this.confirm(m, check, passwordHash, new InvalidCodeError(), meta, 'code'),
             ),
         );
         if (!result.ok) throw result.error;
@@ -154,8 +143,8 @@ export class RegistrationService {
       : { valid: false };
   }
 
-  async confirmByLink(dto: VerifyLinkDto, req: Request): Promise<VerifyResultDto> {
-    return auditFailures(this.audit, { action: 'email_confirm', request: req }, async () => {
+  async confirmByLink(dto: VerifyLinkDto, meta: RequestMeta): Promise<VerifyResultDto> {
+    return auditFailures(this.audit, { action: 'email_confirm', meta }, async () => {
       let passwordHash: string | null = null;
       if (dto.password !== undefined) {
         const otp = await this.otp.peekLink(dto.token, 'email_confirm');
@@ -166,7 +155,7 @@ export class RegistrationService {
         this.otp
           .consumeLink(m, dto.token, 'email_confirm')
           .then((check) =>
-            this.confirm(m, check, passwordHash, new InvalidLinkError(), req, 'link'),
+            this.confirm(m, check, passwordHash, new InvalidLinkError(), meta, 'link'),
           ),
       );
       if (!result.ok) throw result.error;
@@ -197,7 +186,7 @@ export class RegistrationService {
     check: OtpCheck,
     passwordHash: string | null,
     invalid: AppError,
-    req: Request,
+    meta: RequestMeta,
     via: 'code' | 'link',
   ): Promise<Confirmed> {
     if (!check.ok) return check;
@@ -215,7 +204,7 @@ export class RegistrationService {
         outcome: 'success',
         target: { id: user.id, email: user.email },
         details: { via, password_set: !!passwordHash },
-        request: req,
+        meta,
       },
       m,
     );
@@ -225,11 +214,4 @@ export class RegistrationService {
 
 function setsPassword(otp: VerifiedOtp): boolean {
   return otp.payload.set_password === true;
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  return (
-    e instanceof QueryFailedError &&
-    (e as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23505'
-  );
 }

@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { TOKEN_SHAPE } from '../common/fields';
 
 /** 256 bits from the CSPRNG, base64url: 43 characters, safe in a header and a cookie. */
 export function newSessionToken(): string {
   return randomBytes(32).toString('base64url');
 }
-
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /** A string that could be one of our tokens; anything else is refused without a query. */
 export function looksLikeSessionToken(token: string): boolean {

@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Role } from '../common/auth-user';
 import { authConfig, AuthConfig, databaseConfig, DatabaseConfig } from '../config/config';
+import { msInterval } from '../database/sql';
 import { blockedSql } from '../users/user-status';
 import { LookupBatcher } from './lookup-batcher';
 import { Session } from './session.entity';
@@ -33,8 +34,6 @@ export interface LiveSessionRow {
   last_login_at: Date | null;
 }
 
-const INTERVAL_MS = (param: string) => `make_interval(secs => ${param}::double precision / 1000)`;
-
 /**
  * The hot path: one statement over the unique index on token_hash (for one token, or for the
  * tokens of the requests that arrived while the previous statement ran), joined to the user, with every
@@ -43,7 +42,7 @@ const INTERVAL_MS = (param: string) => `make_interval(secs => ${param}::double p
  */
 const FIND_LIVE_BY_TOKEN_HASH = `
   SELECT s.token_hash, s.id AS session_id, s.expires_at, s.aal,
-         s.last_seen_at < now() - ${INTERVAL_MS('$3')} AS needs_touch,
+         s.last_seen_at < now() - ${msInterval('$3')} AS needs_touch,
          EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL)
            AS mfa_enabled,
          u.id, u.email, u.name, u.surname, u.role, u.is_active, u.is_confirmed,
@@ -52,7 +51,7 @@ const FIND_LIVE_BY_TOKEN_HASH = `
    WHERE s.token_hash = ANY($1::char(64)[])
      AND s.revoked_at IS NULL
      AND s.expires_at > now()
-     AND ($2::double precision IS NULL OR s.last_seen_at > now() - ${INTERVAL_MS('$2')})
+     AND ($2::double precision IS NULL OR s.last_seen_at > now() - ${msInterval('$2')})
      AND u.is_confirmed
      AND NOT ${blockedSql('u')}`;
 
@@ -144,7 +143,7 @@ export class SessionsRepository {
       .andWhere('s.revoked_at IS NULL')
       .andWhere('s.expires_at > now()');
     if (idleTimeoutMs !== undefined) {
-      qb.andWhere(`s.last_seen_at > now() - ${INTERVAL_MS(':idle')}`, { idle: idleTimeoutMs });
+      qb.andWhere(`s.last_seen_at > now() - ${msInterval(':idle')}`, { idle: idleTimeoutMs });
     }
     return qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id').getMany();
   }
@@ -188,7 +187,7 @@ export class SessionsRepository {
       .delete()
       .from(Session)
       .where(
-        `expires_at < now() - ${INTERVAL_MS(':grace')} OR revoked_at < now() - ${INTERVAL_MS(':grace')}`,
+        `expires_at < now() - ${msInterval(':grace')} OR revoked_at < now() - ${msInterval(':grace')}`,
         { grace: graceMs },
       )
       .execute();

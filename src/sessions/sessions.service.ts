@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { AuthUser } from '../common/auth-user';
+import { NotFoundError } from '../common/errors';
+import type { RequestMeta } from '../common/request-meta';
 import { authConfig, AuthConfig } from '../config/config';
+import type { SessionListDto } from './dto/session.dto';
 import { Session } from './session.entity';
 import {
   hashSessionToken,
@@ -12,6 +17,8 @@ import { LiveSessionRow, SessionsRepository } from './sessions.repository';
 
 /** Bounds the memory of the write de-duplication; clearing it only costs a few extra writes. */
 const MAX_TOUCH_ENTRIES = 50_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NewSession {
   /** The opaque token: given to the client once, never stored. */
@@ -34,6 +41,7 @@ export class SessionsService {
 
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly audit: AuditService,
     @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
   ) {
     this.touchAfterMs = touchIntervalMs(cfg.sessionIdleTimeoutMs);
@@ -101,6 +109,26 @@ export class SessionsService {
     return this.sessions.findLiveForUser(userId, this.cfg.sessionIdleTimeoutMs);
   }
 
+  /** GET /sessions: the caller's live sessions, newest first, the current one marked. */
+  async listOwn(user: AuthUser): Promise<SessionListDto> {
+    const sessions = await this.listForUser(user.id);
+    return { sessions: sessions.map((s) => toSessionDto(s, user.sessionId)) };
+  }
+
+  /** Ends one of the caller's own sessions; another user's session is "not found", like an unknown one. */
+  async revokeOwn(user: AuthUser, sessionId: string, meta: RequestMeta): Promise<void> {
+    const revoked = UUID.test(sessionId) && (await this.revoke(user.id, sessionId));
+    if (!revoked) throw new NotFoundError('session_not_found', 'No such session.');
+    await this.audit.recordQuietly({
+      action: 'session_revoke',
+      outcome: 'success',
+      actor: user,
+      target: user,
+      details: { session_id: sessionId, current: sessionId === user.sessionId },
+      meta,
+    });
+  }
+
   /** Ends one live session of this user; false when the user has no such live session. */
   revoke(userId: string, sessionId: string, manager?: EntityManager): Promise<boolean> {
     return this.sessions.revokeForUser(userId, sessionId, manager);
@@ -113,4 +141,16 @@ export class SessionsService {
   ): Promise<number> {
     return this.sessions.revokeAllForUser(userId, opts.exceptSessionId, opts.manager);
   }
+}
+
+function toSessionDto(s: Session, currentId: string) {
+  return {
+    id: s.id,
+    created_at: s.createdAt.toISOString(),
+    expires_at: s.expiresAt.toISOString(),
+    last_seen_at: s.lastSeenAt.toISOString(),
+    ip: s.ip,
+    user_agent: s.userAgent,
+    current: s.id === currentId,
+  };
 }

@@ -9,9 +9,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth-user';
-import type { AuditContext } from '../common/audit-context';
+import type { AuditContext } from '../audit/audit-context';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
-import { Audit, AuditCtx } from '../common/decorators/audit.decorator';
+import { Audit, AuditCtx } from '../audit/audit.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AddUserDto } from './dto/add-user.dto';
@@ -20,6 +20,9 @@ import { ListUsersQueryDto } from './dto/list-users.query.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { UserListDto } from './dto/user-list.dto';
 import { UserResponseDto } from './dto/user-response.dto';
+import { AddUser } from './use-cases/add-user';
+import { ChangeUserStatus } from './use-cases/change-user-status';
+import { UpdateUser } from './use-cases/update-user';
 import { UsersService } from './users.service';
 
 /** User management for `root` and `admin`. `:id` routes come last so named routes win. */
@@ -27,12 +30,20 @@ import { UsersService } from './users.service';
 @AdminOnly()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly addUser: AddUser,
+    private readonly updateUser: UpdateUser,
+    private readonly changeUserStatus: ChangeUserStatus,
+  ) {}
 
   @Get('list')
   @ApiOperation({ summary: 'List users: pages, search, filters, sort' })
   @ApiOkResponse({ type: UserListDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto })
+  @ApiBadRequestResponse({
+    description: 'validation_failed: a bad filter or sort, or a page past LIST_COUNT_LIMIT',
+    type: ErrorResponseDto,
+  })
   list(@Query() query: ListUsersQueryDto): Promise<UserListDto> {
     return this.users.list(query);
   }
@@ -51,7 +62,7 @@ export class UsersController {
     @Body() dto: AddUserDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<UserResponseDto> {
-    return this.users.add(actor, dto, audit);
+    return this.addUser.execute(actor, dto, audit);
   }
 
   @Put('status/change')
@@ -66,7 +77,7 @@ export class UsersController {
     @Body() dto: ChangeStatusDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<UserResponseDto> {
-    return this.users.changeStatus(actor, dto, audit);
+    return this.changeUserStatus.execute(actor, dto, audit);
   }
 
   @Get(':id')
@@ -91,6 +102,6 @@ export class UsersController {
     @Body() dto: UpdateUserDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<UserResponseDto> {
-    return this.users.update(actor, id, dto, audit);
+    return this.updateUser.execute(actor, id, dto, audit);
   }
 }

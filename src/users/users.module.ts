@@ -1,17 +1,34 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PasswordModule } from '../auth/password.module';
 import { OtpModule } from '../otp/otp.module';
+import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { BlockExpiryService } from './block-expiry.service';
+import { RootAccountService } from './root-account.service';
+import { AddUser } from './use-cases/add-user';
+import { ChangeUserStatus } from './use-cases/change-user-status';
+import { UpdateUser } from './use-cases/update-user';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
+/**
+ * The users table's owner. Other modules use UsersService (and the CLI RootAccountService); the
+ * repository stays inside.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), PasswordModule, SessionsModule, OtpModule],
+  imports: [TypeOrmModule.forFeature([User]), PasswordsModule, SessionsModule, OtpModule],
   controllers: [UsersController],
-  providers: [UsersRepository, UsersService],
-  exports: [UsersRepository, UsersService],
+  providers: [
+    UsersRepository,
+    UsersService,
+    AddUser,
+    UpdateUser,
+    ChangeUserStatus,
+    RootAccountService,
+    BlockExpiryService,
+  ],
+  exports: [UsersService, RootAccountService],
 })
 export class UsersModule {}

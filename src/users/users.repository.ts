@@ -1,25 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, Repository } from 'typeorm';
+import { Brackets, EntityManager, OrderByCondition, Repository, SelectQueryBuilder } from 'typeorm';
+import { countUpToSql } from '../database/count-up-to';
 import type { Role } from '../common/auth-user';
 import type { UserSort } from './dto/list-users.query.dto';
 import { User } from './user.entity';
 import { blockedSql } from './user-status';
 
 export interface UserListFilter {
-  page: number;
-  perPage: number;
   search?: string;
   role?: Role;
   isActive?: boolean;
   isConfirmed?: boolean;
-  sort: UserSort;
 }
 
-const SORT_COLUMNS: Record<string, string> = {
-  created_at: 'u.created_at',
-  email: 'u.email',
-  last_login_at: 'u.last_login_at',
+/**
+ * Each sort is an order that an index yields as it is, read forwards or backwards, so the first
+ * page comes off the index instead of sorting every match: `users_created_at_idx` (created_at, id);
+ * `users_email_key` (unique, so no tie-break); `users_last_login_desc_idx` (last_login_at DESC NULLS
+ * LAST, id DESC): users who never signed in count as the oldest logins.
+ */
+const ORDER_BY: Record<UserSort, OrderByCondition> = {
+  created_at: { 'u.created_at': 'ASC', 'u.id': 'ASC' },
+  '-created_at': { 'u.created_at': 'DESC', 'u.id': 'DESC' },
+  email: { 'u.email': 'ASC' },
+  '-email': { 'u.email': 'DESC' },
+  last_login_at: { 'u.last_login_at': { order: 'ASC', nulls: 'NULLS FIRST' }, 'u.id': 'ASC' },
+  '-last_login_at': { 'u.last_login_at': { order: 'DESC', nulls: 'NULLS LAST' }, 'u.id': 'DESC' },
 };
 
 /** `%`, `_` and `\` in a search are literal characters, not wildcards. */
@@ -102,8 +109,22 @@ export class UsersRepository {
     await this.on(manager).update({ id }, { ...fields, updatedAt: () => 'now()' });
   }
 
-  /** One page of users, filtered and sorted on allow-listed columns, with the total count. */
-  async list(f: UserListFilter): Promise<[User[], number]> {
+  /** One page of users, filtered and sorted on allow-listed orders. */
+  listPage(f: UserListFilter, sort: UserSort, offset: number, limit: number): Promise<User[]> {
+    return this.filtered(f).orderBy(ORDER_BY[sort]).offset(offset).limit(limit).getMany();
+  }
+
+  /** How many users match, reading at most `atMost` of them. */
+  async count(f: UserListFilter, atMost: number): Promise<number> {
+    const [query, params] = this.filtered(f).select('1').getQueryAndParameters();
+    const [{ n }]: { n: number }[] = await this.repo.query(
+      countUpToSql(query, params, atMost),
+      params,
+    );
+    return n;
+  }
+
+  private filtered(f: UserListFilter): SelectQueryBuilder<User> {
     const qb = this.repo.createQueryBuilder('u');
     if (f.search) {
       // ILIKE on the columns themselves, so the trigram indexes (UserSearchTrigram) serve it.
@@ -121,14 +142,7 @@ export class UsersRepository {
     if (f.isConfirmed !== undefined) qb.andWhere('u.is_confirmed = :c', { c: f.isConfirmed });
     if (f.isActive !== undefined)
       qb.andWhere(f.isActive ? `NOT ${blockedSql('u')}` : blockedSql('u'));
-    const desc = f.sort.startsWith('-');
-    const column = SORT_COLUMNS[f.sort.replace(/^-/, '')];
-    qb.orderBy(column, desc ? 'DESC' : 'ASC', desc ? 'NULLS LAST' : 'NULLS FIRST')
-      // A tie-break on the key keeps pages from overlapping when sort values are equal.
-      .addOrderBy('u.id', desc ? 'DESC' : 'ASC')
-      .skip((f.page - 1) * f.perPage)
-      .take(f.perPage);
-    return qb.getManyAndCount();
+    return qb;
   }
 
   /** Active (not blocked) roots other than `exceptId`, locking them so that two demotions or blocks

@@ -1,4 +1,4 @@
-import { PasswordService } from '../../src/auth/password.service';
+import { PasswordService } from '../../src/passwords/password.service';
 import { User } from '../../src/users/user.entity';
 import { UsersRepository } from '../../src/users/users.repository';
 import type { TestApp } from './test-app';

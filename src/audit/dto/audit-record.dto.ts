@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageInfoDto } from '../../common/dto/page-query.dto';
 
 export class AuditRecordDto {
   @ApiProperty({ example: 1042 })
@@ -43,16 +44,7 @@ export class AuditRecordDto {
   details: Record<string, unknown>;
 }
 
-export class AuditPageDto {
+export class AuditPageDto extends PageInfoDto {
   @ApiProperty({ type: [AuditRecordDto] })
   records: AuditRecordDto[];
-
-  @ApiProperty({ example: 120 })
-  total_count: number;
-
-  @ApiProperty({ example: 1 })
-  page: number;
-
-  @ApiProperty({ example: 15 })
-  per_page: number;
 }

@@ -2,13 +2,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
-
-export const lowerCaseEmail = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
+import { normalizeEmail } from '../../common/fields';
 
 export class LoginDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @Transform(lowerCaseEmail)
+  @Transform(normalizeEmail)
   @IsEmail()
   @MaxLength(254)
   email: string;

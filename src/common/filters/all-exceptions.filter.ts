@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AuditService } from '../../audit/audit.service';
 import { sendError } from '../errors';
+import { AccessDenialRecorder } from './access-denial-recorder';
 import { mapException } from './map-exception';
 
 /**
@@ -13,7 +13,7 @@ import { mapException } from './map-exception';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
-  constructor(@Optional() private readonly audit?: AuditService) {}
+  constructor(@Optional() private readonly denials?: AccessDenialRecorder) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const ctx = host.switchToHttp();
@@ -29,8 +29,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (body.statusCode >= 500) body.request_id = req.id;
 
-    if ((body.statusCode === 401 || body.statusCode === 403) && this.audit) {
-      await this.audit.recordDenial(req, body.code);
+    if ((body.statusCode === 401 || body.statusCode === 403) && this.denials) {
+      await this.denials.recordDenial(req, body.code);
     }
     if (res.headersSent) return;
     sendError(res, body, headers);

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
+import { RateLimitPurgeService } from './rate-limit-purge.service';
 import { RateLimitService } from './rate-limit.service';
 
-@Module({ providers: [RateLimitService], exports: [RateLimitService] })
+@Module({
+  providers: [RateLimitService, RateLimitPurgeService],
+  exports: [RateLimitService],
+})
 export class RateLimitModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { msInterval } from '../../database/sql';
 
 export interface CounterState {
   /** Hits in the current window, this one included. */
@@ -29,9 +30,9 @@ export class RateLimitService {
       `INSERT INTO rate_limits (key, hits, window_started_at, updated_at)
        VALUES ($1, 1, now(), now())
        ON CONFLICT (key) DO UPDATE SET
-         hits = CASE WHEN rate_limits.window_started_at <= now() - make_interval(secs => $2::double precision / 1000)
+         hits = CASE WHEN rate_limits.window_started_at <= now() - ${msInterval('$2')}
                      THEN 1 ELSE rate_limits.hits + 1 END,
-         window_started_at = CASE WHEN rate_limits.window_started_at <= now() - make_interval(secs => $2::double precision / 1000)
+         window_started_at = CASE WHEN rate_limits.window_started_at <= now() - ${msInterval('$2')}
                      THEN now() ELSE rate_limits.window_started_at END,
          updated_at = now()
        RETURNING hits, window_started_at, locked_until`,
@@ -53,10 +54,10 @@ export class RateLimitService {
     rule: { windowMs: number; free: number; firstWaitMs: number; maxWaitMs: number },
   ): Promise<CounterState | null> {
     const quiet = `greatest(l.window_started_at, l.locked_until)
-                     <= now() - make_interval(secs => $2::double precision / 1000)`;
+                     <= now() - ${msInterval('$2')}`;
     const hits = `CASE WHEN ${quiet} THEN 1 ELSE l.hits + 1 END`;
-    const lockedUntil = (n: string) => `CASE WHEN ${n} >= $3::int THEN now() + make_interval(secs =>
-         least($5::double precision, $4::double precision * power(2, ${n} - $3::int)) / 1000) END`;
+    const lockedUntil = (n: string) => `CASE WHEN ${n} >= $3::int THEN now() +
+         ${msInterval(`least($5::double precision, $4::double precision * power(2, ${n} - $3::int))`)} END`;
     const rows: RawCounter[] = await this.db.query(
       `INSERT INTO rate_limits AS l (key, hits, window_started_at, locked_until, updated_at)
        VALUES ($1, 1, now(), ${lockedUntil('1')}, now())
@@ -112,7 +113,7 @@ export class RateLimitService {
   async purgeStale(olderThanMs: number): Promise<number> {
     // TypeORM answers a DELETE with [rows, count].
     const [rows]: [unknown[], number] = await this.db.query(
-      `DELETE FROM rate_limits WHERE updated_at < now() - make_interval(secs => $1::double precision / 1000)
+      `DELETE FROM rate_limits WHERE updated_at < now() - ${msInterval('$1')}
          AND (locked_until IS NULL OR locked_until < now()) RETURNING key`,
       [olderThanMs],
     );

@@ -1,4 +1,4 @@
-import { CodeField, EmailField, PasswordField } from './fields';
+import { CodeField, EmailField, PasswordField } from '../../common/fields';
 
 export class ConfirmCodeDto {
   @EmailField()

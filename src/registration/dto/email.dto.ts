@@ -1,4 +1,4 @@
-import { EmailField } from './fields';
+import { EmailField } from '../../common/fields';
 
 export class EmailDto {
   @EmailField()

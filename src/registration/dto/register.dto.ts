@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import { EmailField, PasswordField } from './fields';
+import { EmailField, PasswordField } from '../../common/fields';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
 
 export class RegisterDto {

@@ -1,14 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
 import { Transform } from 'class-transformer';
-import { PasswordField } from './fields';
+import { CODE_SHAPE, normalizeEmail, PasswordField, TOKEN_SHAPE } from '../../common/fields';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
 
 /** Either `email` + `code`, or `token` (from the link); checked by the service. */
 export class ResetPasswordDto {
   @ApiPropertyOptional({ example: 'ada@example.com', description: 'With `code`' })
   @MayOmit()
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @Transform(normalizeEmail)
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
   email?: string;
@@ -16,13 +16,13 @@ export class ResetPasswordDto {
   @ApiPropertyOptional({ example: '012345', description: 'With `email`: the 6-digit code' })
   @MayOmit()
   @IsString()
-  @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
+  @Matches(CODE_SHAPE, { message: 'code must be 6 digits' })
   code?: string;
 
   @ApiPropertyOptional({ description: 'Instead of email + code: the token of the link' })
   @MayOmit()
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token is malformed' })
+  @Matches(TOKEN_SHAPE, { message: 'token is malformed' })
   token?: string;
 
   @PasswordField({ description: 'The new password' })

@@ -1,4 +1,4 @@
-import { LinkTokenField, PasswordField } from './fields';
+import { LinkTokenField, PasswordField } from '../../common/fields';
 
 export class VerifyLinkDto {
   @LinkTokenField()

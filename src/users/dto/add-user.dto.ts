@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, MaxLength, Matches } from 'class-validator';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
+import { normalizeEmail } from '../../common/fields';
 import type { Role } from '../../common/auth-user';
 
 /** Trims, and refuses CR/LF/NUL (header and log injection). */
@@ -11,7 +12,7 @@ const NO_CONTROL = /^[^\r\n\0]*$/;
 
 export class AddUserDto {
   @ApiProperty({ example: 'ada@example.com', maxLength: 254 })
-  @Transform(trimmed)
+  @Transform(normalizeEmail)
   @IsEmail()
   @MaxLength(254)
   @Matches(NO_CONTROL)

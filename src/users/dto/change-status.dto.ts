@@ -12,7 +12,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { trimmed } from './add-user.dto';
+import { normalizeEmail } from '../../common/fields';
 
 export class ChangeStatusDto {
   @ApiPropertyOptional({ example: 12, description: 'The user, by id (or give `email`)' })
@@ -26,7 +26,7 @@ export class ChangeStatusDto {
     description: 'The user, by email (or give `user_id`)',
   })
   @ValidateIf((o: ChangeStatusDto) => o.user_id === undefined || o.email !== undefined)
-  @Transform(trimmed)
+  @Transform(normalizeEmail)
   @IsEmail()
   @MaxLength(254)
   email?: string;

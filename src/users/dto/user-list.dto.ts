@@ -1,16 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageInfoDto } from '../../common/dto/page-query.dto';
 import { UserResponseDto } from './user-response.dto';
 
-export class UserListDto {
+export class UserListDto extends PageInfoDto {
   @ApiProperty({ type: [UserResponseDto] })
   users: UserResponseDto[];
-
-  @ApiProperty({ example: 42 })
-  total_count: number;
-
-  @ApiProperty({ example: 1 })
-  page: number;
-
-  @ApiProperty({ example: 15 })
-  per_page: number;
 }

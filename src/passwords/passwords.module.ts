@@ -7,4 +7,4 @@ import { PasswordService } from './password.service';
   providers: [PasswordService, PasswordPolicy],
   exports: [PasswordService, PasswordPolicy],
 })
-export class PasswordModule {}
+export class PasswordsModule {}

@@ -1,5 +1,5 @@
-import type { Request } from 'express';
-import type { AuditService } from '../audit/audit.service';
+import type { RequestMeta } from '../common/request-meta';
+import type { AuditService } from './audit.service';
 import { AppError } from '../common/errors';
 
 /**
@@ -9,7 +9,7 @@ import { AppError } from '../common/errors';
  */
 export async function auditFailures<T>(
   audit: AuditService,
-  entry: { action: string; email?: string; request: Request },
+  entry: { action: string; email?: string; meta: RequestMeta },
   fn: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -20,7 +20,7 @@ export async function auditFailures<T>(
         action: entry.action,
         outcome: e.code,
         target: entry.email ? { email: entry.email } : null,
-        request: entry.request,
+        meta: entry.meta,
       });
     }
     throw e;

@@ -2,16 +2,27 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
-import { MayOmit } from '../../common/decorators/may-omit.decorator';
+import { MayOmit } from './decorators/may-omit.decorator';
 
-const trimLower = ({ value }: { value: unknown }) =>
+/**
+ * DTO fields that several modules share, so that one address, code or token is read the same way
+ * everywhere.
+ */
+
+/** The one email transform: trimmed and lower-cased, as accounts store and compare it. */
+export const normalizeEmail = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+/** A mailed code: 6 digits, leading zeros allowed. */
+export const CODE_SHAPE = /^\d{6}$/;
+/** A link token (and a session token): 256 bits, base64url. */
+export const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /** An address as accounts use it: at most 254 characters, compared lower-case. */
 export const EmailField = () =>
   applyDecorators(
     ApiProperty({ example: 'ada@example.com', maxLength: 254 }),
-    Transform(trimLower),
+    Transform(normalizeEmail),
     IsEmail({}, { message: 'email must be an email address' }),
     MaxLength(254),
   );
@@ -20,14 +31,14 @@ export const CodeField = () =>
   applyDecorators(
     ApiProperty({ example: '012345', description: 'The 6-digit code from the mail' }),
     IsString(),
-    Matches(/^\d{6}$/, { message: 'code must be 6 digits' }),
+    Matches(CODE_SHAPE, { message: 'code must be 6 digits' }),
   );
 
 export const LinkTokenField = () =>
   applyDecorators(
     ApiProperty({ description: 'The token of the link in the mail' }),
     IsString(),
-    Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'token is malformed' }),
+    Matches(TOKEN_SHAPE, { message: 'token is malformed' }),
   );
 
 /** Length and content are checked by PasswordPolicy (with a reason); here only a sane bound. */

@@ -6,8 +6,8 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { AuditInterceptor } from '../../audit/audit.interceptor';
-import { AUDIT_ACTION, AuditContext, auditContextOf } from '../audit-context';
+import { AuditInterceptor } from './audit.interceptor';
+import { AUDIT_ACTION, AuditContext, auditContextOf } from './audit-context';
 
 /**
  * Records every request to this route in the audit log under `action`, with the outcome

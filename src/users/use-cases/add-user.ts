@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AuditContext } from '../../audit/audit-context';
+import type { AuthUser } from '../../common/auth-user';
+import { isUniqueViolation } from '../../database/sql';
+import { AccountMailService } from '../../otp/account-mail.service';
+import { PasswordPolicy } from '../../passwords/password-policy';
+import { PasswordService } from '../../passwords/password.service';
+import { AddUserDto } from '../dto/add-user.dto';
+import { UserResponseDto } from '../dto/user-response.dto';
+import { assertMayGrant } from '../role-rules';
+import { PasswordsDontMatchError, UserExistsError } from '../users.errors';
+import { UsersRepository } from '../users.repository';
+
+/** POST /users/add: an admin adds a user; the mail goes to the outbox in the same transaction. */
+@Injectable()
+export class AddUser {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordService,
+    private readonly policy: PasswordPolicy,
+    private readonly accountMail: AccountMailService,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  async execute(actor: AuthUser, dto: AddUserDto, audit: AuditContext): Promise<UserResponseDto> {
+    audit.setTarget({ email: dto.email.toLowerCase() }).addDetails({ role: dto.role ?? 'user' });
+    const role = dto.role ?? 'user';
+    assertMayGrant(actor, role);
+    if (dto.password1 !== undefined && dto.password !== dto.password1)
+      throw new PasswordsDontMatchError();
+    if (dto.password !== undefined) this.policy.check(dto.password, dto.email);
+    const passwordHash =
+      dto.password !== undefined ? await this.passwords.hash(dto.password) : null;
+    try {
+      const user = await this.db.transaction(async (m) => {
+        if (await this.users.findByEmail(dto.email, m)) throw new UserExistsError();
+        const created = await this.users.create(
+          {
+            email: dto.email,
+            name: dto.name ?? null,
+            surname: dto.surname ?? null,
+            role,
+            passwordHash,
+          },
+          m,
+        );
+        await this.accountMail.sendInvitation(m, created, { setPassword: passwordHash === null });
+        return created;
+      });
+      audit.setTarget(user);
+      return UserResponseDto.from(user);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new UserExistsError();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AuditContext } from '../../audit/audit-context';
+import type { AuthUser } from '../../common/auth-user';
+import { ValidationFailedError } from '../../common/errors';
+import { SessionsService } from '../../sessions/sessions.service';
+import { ChangeStatusDto } from '../dto/change-status.dto';
+import { UserResponseDto } from '../dto/user-response.dto';
+import { assertMayManage } from '../role-rules';
+import { CannotBlockSelfError, LastRootError, UserNotFoundError } from '../users.errors';
+import { UsersRepository } from '../users.repository';
+import { UsersService } from '../users.service';
+
+/** PUT /users/status/change: blocks (ending every session at once) or unblocks (reviving none). */
+@Injectable()
+export class ChangeUserStatus {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly accounts: UsersService,
+    private readonly sessions: SessionsService,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  async execute(
+    actor: AuthUser,
+    dto: ChangeStatusDto,
+    audit: AuditContext,
+  ): Promise<UserResponseDto> {
+    audit.setAction(dto.is_active ? 'user_unblock' : 'user_block');
+    if (dto.user_id !== undefined || dto.email !== undefined) {
+      audit.setTarget({ id: dto.user_id, email: dto.email?.toLowerCase() });
+    }
+    if (dto.user_id !== undefined && dto.email !== undefined) {
+      throw new ValidationFailedError(['give user_id or email, not both']);
+    }
+    if (!dto.is_active && dto.blocked_until && dto.blocked_until.getTime() <= Date.now()) {
+      throw new ValidationFailedError(['blocked_until must be in the future']);
+    }
+    return this.db.transaction(async (m) => {
+      const user =
+        dto.user_id !== undefined
+          ? await this.accounts.mustFind(String(dto.user_id), m)
+          : await this.users.findByEmail(dto.email!, m);
+      if (!user) throw new UserNotFoundError();
+      audit.setTarget(user);
+      if (!dto.is_active && user.id === actor.id) throw new CannotBlockSelfError();
+      assertMayManage(actor, user);
+      if (dto.is_active) {
+        await this.users.update(
+          user.id,
+          { isActive: true, blockedUntil: null, blockReason: null },
+          m,
+        );
+      } else {
+        if (user.role === 'root' && (await this.users.countOtherActiveRoots(user.id, m)) === 0) {
+          throw new LastRootError();
+        }
+        await this.users.update(
+          user.id,
+          {
+            isActive: false,
+            blockedUntil: dto.blocked_until ?? null,
+            blockReason: dto.reason ?? null,
+          },
+          m,
+        );
+        const ended = await this.sessions.revokeAllForUser(user.id, { manager: m });
+        audit.addDetails({
+          reason: dto.reason ?? null,
+          blocked_until: dto.blocked_until?.toISOString() ?? null,
+          sessions_ended: ended,
+        });
+      }
+      return UserResponseDto.from(await this.accounts.mustFind(user.id, m));
+    });
+  }
+}

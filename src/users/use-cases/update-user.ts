@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AuditContext } from '../../audit/audit-context';
+import type { AuthUser } from '../../common/auth-user';
+import { isUniqueViolation } from '../../database/sql';
+import { AccountMailService } from '../../otp/account-mail.service';
+import { UpdateUserDto } from '../dto/update-user.dto';
+import { UserResponseDto } from '../dto/user-response.dto';
+import { assertMayGrant, assertMayManage } from '../role-rules';
+import type { User } from '../user.entity';
+import { LastRootError, UserExistsError } from '../users.errors';
+import { UsersRepository } from '../users.repository';
+import { UsersService } from '../users.service';
+
+/** PUT /users/:id: profile fields and role; the audit record names the fields that changed. */
+@Injectable()
+export class UpdateUser {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly accounts: UsersService,
+    private readonly accountMail: AccountMailService,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  async execute(
+    actor: AuthUser,
+    id: string,
+    dto: UpdateUserDto,
+    audit: AuditContext,
+  ): Promise<UserResponseDto> {
+    try {
+      return await this.db.transaction(async (m) => {
+        const user = await this.accounts.mustFind(id, m);
+        audit.setTarget(user);
+        assertMayManage(actor, user);
+        const changed: string[] = [];
+        const fields: Partial<User> = {};
+        for (const key of ['name', 'surname'] as const) {
+          if (dto[key] !== undefined && dto[key] !== user[key]) {
+            fields[key] = dto[key];
+            changed.push(key);
+          }
+        }
+        if (dto.role !== undefined && dto.role !== user.role) {
+          assertMayGrant(actor, dto.role);
+          if (user.role === 'root' && (await this.users.countOtherActiveRoots(user.id, m)) === 0) {
+            throw new LastRootError();
+          }
+          fields.role = dto.role;
+          changed.push('role');
+        }
+        const newEmail = dto.email?.toLowerCase();
+        const oldEmail = user.email;
+        if (newEmail !== undefined && newEmail !== user.email) {
+          if (await this.users.findByEmail(newEmail, m)) throw new UserExistsError();
+          fields.email = newEmail;
+          fields.isConfirmed = false;
+          changed.push('email');
+        }
+        if (changed.length) {
+          await this.users.update(user.id, fields, m);
+          if (fields.email) {
+            // An invited user who has not chosen a password yet must still be able to.
+            await this.accountMail.sendEmailChange(
+              m,
+              { id: user.id, email: fields.email },
+              oldEmail,
+              await this.accounts.hasPassword(user.id, m),
+            );
+          }
+        }
+        audit.changed(changed);
+        if (fields.role) audit.addDetails({ role: { from: user.role, to: fields.role } });
+        return UserResponseDto.from(await this.accounts.mustFind(id, m));
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new UserExistsError();
+      throw e;
+    }
+  }
+}
