@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { APP_GUARD, Reflector } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module';
+import { AuditedRouteGuard } from './audit/audited-route.guard';
+import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
+import { ContentTypeGuard } from './common/guards/content-type.guard';
+import { RoutePipelineGuard } from './common/guards/route-pipeline.guard';
 import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
 import { allConfigs } from './config/config';
 import { CryptoModule } from './crypto/crypto.module';
@@ -18,7 +23,6 @@ import { UsersModule } from './users/users.module';
   imports: [
     // .env is loaded by main.ts / cli.ts before anything else; here only the typed namespaces.
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
-    // AuditModule before every module that registers an APP_GUARD: its AuditedRouteGuard must run first.
     CommonModule,
     DatabaseModule,
     CryptoModule,
@@ -32,6 +36,21 @@ import { UsersModule } from './users/users.module';
     OtpModule,
     SessionsModule,
     AuthModule,
+  ],
+  providers: [
+    {
+      // The one global guard, its steps in this order: the audit metadata first, so that a denial
+      // by any later step (or a route's AdminGuard) is recorded as access_denied; then the body's
+      // type (415), then authentication (401).
+      provide: APP_GUARD,
+      inject: [Reflector, AuditedRouteGuard, ContentTypeGuard, AuthGuard],
+      useFactory: (
+        reflector: Reflector,
+        audited: AuditedRouteGuard,
+        contentType: ContentTypeGuard,
+        auth: AuthGuard,
+      ) => new RoutePipelineGuard(reflector, [audited, contentType, auth]),
+    },
   ],
 })
 export class AppModule {}

@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessDenialRecorder } from '../common/filters/access-denial-recorder';
 import { AuditDenialRecorder } from './audit-denial.recorder';
@@ -28,10 +27,8 @@ import { AuditService } from './audit.service';
     AuditRetentionService,
     AuditInterceptor,
     { provide: AccessDenialRecorder, useClass: AuditDenialRecorder },
-    // Before every APP_GUARD that may deny (AppModule imports this module before AuthModule), so
-    // that a denial by a later guard is recorded as access_denied: see AuditedRouteGuard.
-    { provide: APP_GUARD, useClass: AuditedRouteGuard },
+    AuditedRouteGuard,
   ],
-  exports: [AuditService, AuditInterceptor, AccessDenialRecorder],
+  exports: [AuditService, AuditInterceptor, AccessDenialRecorder, AuditedRouteGuard],
 })
 export class AuditModule {}

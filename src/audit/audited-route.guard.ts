@@ -1,31 +1,23 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AUDIT_ACTION, auditContextOf } from './audit-context';
 import { ADMIN_ONLY } from '../common/decorators/admin-only.decorator';
+import type { RouteMetadata, RouteStep } from '../common/guards/route-pipeline.guard';
+import { AUDIT_ACTION, auditContextOf } from './audit-context';
 
 /**
  * Never denies. It copies the route's audit metadata (`@Audit`, `@AdminOnly`) onto the request so
  * that the exception filter, which Nest gives no handler, can record a denial as `access_denied`
- * even when a guard (the global AuthGuard, AdminGuard) refuses the request before any interceptor
- * runs. It must run before every guard that may deny: AuditModule registers it as an APP_GUARD,
- * and AppModule imports AuditModule before AuthModule.
+ * even when a guard (the AuthGuard, AdminGuard) refuses the request before any interceptor runs.
+ * The first step of the global RoutePipelineGuard (AppModule), so it runs before every guard that
+ * may deny.
  */
 @Injectable()
-export class AuditedRouteGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+export class AuditedRouteGuard implements RouteStep {
+  readonly metadataKeys = [AUDIT_ACTION, ADMIN_ONLY];
 
-  canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    const action = this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION, targets);
-    const adminOnly = this.reflector.getAllAndOverride<boolean | undefined>(ADMIN_ONLY, targets);
-    if (action || adminOnly) {
-      auditContextOf(context.switchToHttp().getRequest<Request>()).route = {
-        action,
-        adminOnly: !!adminOnly,
-      };
-    }
-    return true;
+  check(req: Request, _res: unknown, route: RouteMetadata): void {
+    const action = route.get(AUDIT_ACTION) as string | undefined;
+    const adminOnly = route.get(ADMIN_ONLY) as boolean | undefined;
+    if (action || adminOnly) auditContextOf(req).route = { action, adminOnly: !!adminOnly };
   }
 }

@@ -1,8 +1,8 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import { AppError } from '../common/errors';
+import type { RouteMetadata, RouteStep } from '../common/guards/route-pipeline.guard';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { passesCsrfCheck, readBearer } from '../common/session-cookie.rules';
@@ -36,27 +36,21 @@ export class CsrfHeaderMissingError extends AppError {
 /**
  * Global authentication: every route needs a live session unless it is marked `@Public()`. The
  * token comes from `Authorization: Bearer` or, in cookie mode, the session cookie; never from the
- * query string. Authorization (admin routes) is declared on the route with `@AdminOnly()`.
+ * query string. Authorization (admin routes) is declared on the route with `@AdminOnly()`. A step
+ * of the global RoutePipelineGuard (AppModule).
  */
 @Injectable()
-export class AuthGuard implements CanActivate {
+export class AuthGuard implements RouteStep {
+  readonly metadataKeys = [IS_PUBLIC];
+
   constructor(
-    private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
     private readonly cookie: SessionCookie,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
-
-    const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
-    http.getResponse<Response>().setHeader('Cache-Control', 'no-store');
+  async check(req: Request, res: Response, route: RouteMetadata): Promise<void> {
+    if (route.get(IS_PUBLIC)) return;
+    res.setHeader('Cache-Control', 'no-store');
 
     let token: string | undefined;
     const authorization = req.headers.authorization;
@@ -80,6 +74,5 @@ export class AuthGuard implements CanActivate {
       aal: row.aal,
     };
     req.authSession = row;
-    return true;
   }
 }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -13,19 +12,13 @@ import { SignInService } from './sign-in.service';
 import { MfaModule } from '../mfa/mfa.module';
 
 /**
- * Login, logout, token validation and the global AuthGuard. Exports LoginThrottle (a password reset
+ * Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). Exports LoginThrottle (a password reset
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
   imports: [UsersModule, PasswordsModule, SessionsModule, RateLimitModule, MfaModule],
   controllers: [AuthController],
-  providers: [
-    AuthService,
-    SignInService,
-    LoginThrottle,
-    SessionCookie,
-    { provide: APP_GUARD, useClass: AuthGuard },
-  ],
-  exports: [LoginThrottle, SessionsModule],
+  providers: [AuthService, SignInService, LoginThrottle, SessionCookie, AuthGuard],
+  exports: [LoginThrottle, SessionsModule, AuthGuard],
 })
 export class AuthModule {}

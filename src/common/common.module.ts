@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { appConfig, AppConfig } from '../config/config';
 import { AllExceptionsFilter } from './filters/all-exceptions.filter';
 import { ContentTypeGuard } from './guards/content-type.guard';
@@ -17,8 +17,8 @@ import { createValidationPipe } from './validation.pipe';
     },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
-    { provide: APP_GUARD, useClass: ContentTypeGuard },
+    ContentTypeGuard,
   ],
-  exports: [PinoLoggerService],
+  exports: [PinoLoggerService, ContentTypeGuard],
 })
 export class CommonModule {}
