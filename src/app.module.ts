@@ -14,6 +14,7 @@ import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OtpModule } from './otp/otp.module';
 import { RegistrationModule } from './registration/registration.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -29,6 +30,7 @@ import { UsersModule } from './users/users.module';
     AuditModule,
     IpRateLimitModule,
     HealthModule,
+    MetricsModule,
     // Before UsersModule: its routes (GET /users/verify) must be matched before /users/:id.
     RegistrationModule,
     UsersModule,

@@ -1,11 +1,14 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { bodyParserMiddleware } from './common/middleware/body-parser.middleware';
 import { PinoLoggerService } from './common/logging/logger';
 import { requestLogger } from './common/logging/request-logger.middleware';
 import { requestIdMiddleware } from './common/request-context';
 import { appConfig, AppConfig } from './config/config';
+import { httpMetrics } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
+import { buildOpenApiDocument } from './openapi';
 
 /**
  * What the HTTP app needs beyond the module graph: request ids, logs, security headers, body
@@ -23,6 +26,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('etag', false);
   app.use(requestIdMiddleware);
   app.use(requestLogger(logger.pino));
+  app.use(httpMetrics(app.get(MetricsService)));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -47,23 +51,7 @@ export function configureApp(app: NestExpressApplication): void {
   }
   app.use(bodyParserMiddleware());
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(settings.appName)
-      .setDescription(
-        'Email-confirmation auth server: sign-up with confirmation, sessions other services can ' +
-          'check with GET /validate_token, and admin user management with an audit log. ' +
-          'Authorize with the token that POST /login returns.',
-      )
-      .setVersion('1')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'Session token from POST /login',
-      })
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, settings.appName);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     swaggerOptions: { persistAuthorization: true },

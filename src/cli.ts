@@ -4,16 +4,16 @@ import { Writable } from 'node:stream';
 import { AppModule } from './app.module';
 import { loadEnvFile } from './config/env-file';
 import { RootAccountService } from './users/root-account.service';
+import { argValue, runTransferCommand, TRANSFER_USAGE } from './cli-transfer';
 
 const USAGE = `Usage:
   npm run cli -- create-admin --email <address>
       Creates a confirmed root user (or promotes that address to root).
-      The password comes from ADMIN_PASSWORD, or is asked for on the terminal.`;
+      The password comes from ADMIN_PASSWORD, or is asked for on the terminal.
+${TRANSFER_USAGE}
+With the embedded database, stop the server first (one process at a time per DATA_DIR).`;
 
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-}
+const TRANSFER_COMMANDS = ['import-users', 'import-fastapi', 'export-users'];
 
 /** Asks for a secret without echoing it. */
 async function promptHidden(question: string): Promise<string> {
@@ -40,6 +40,20 @@ async function promptHidden(question: string): Promise<string> {
 async function main(): Promise<void> {
   loadEnvFile();
   const [command, ...args] = process.argv.slice(2);
+  if (TRANSFER_COMMANDS.includes(command)) {
+    // Logs would mix with an export on stdout: only errors, unless asked for.
+    process.env.LOG_LEVEL ??= 'error';
+    const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+    try {
+      process.exitCode = await runTransferCommand(app, command, args, {
+        out: process.stdout,
+        err: process.stderr,
+      });
+    } finally {
+      await app.close();
+    }
+    return;
+  }
   if (command !== 'create-admin') {
     process.stdout.write(`${USAGE}\n`);
     process.exit(command ? 2 : 0);

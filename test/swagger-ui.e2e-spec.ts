@@ -91,9 +91,11 @@ describe('the Swagger UI, as admins use it', () => {
           .getByRole('button', { name: /Authorize/ })
           .first()
           .click();
-        await page.locator('.modal-ux input[type=text]').first().fill(token);
-        await page.locator('.modal-ux button.authorize').click();
-        await page.locator('.modal-ux button.btn-done').click();
+        // The session's scheme (the dialog also offers `metrics`, for GET /metrics).
+        const bearerForm = page.locator('.modal-ux form', { hasText: 'bearer (http' });
+        await bearerForm.locator('input[type=text]').fill(token);
+        await bearerForm.locator('button.authorize').click();
+        await bearerForm.locator('button.btn-done').click();
 
         const op = page.locator('.opblock-get', { hasText: '/users/list' }).first();
         await op.locator('.opblock-summary').click();

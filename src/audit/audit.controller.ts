@@ -27,7 +27,11 @@ export class AuditController {
   constructor(private readonly history: AuditHistoryService) {}
 
   @Get('actions')
-  @ApiOperation({ summary: 'The action history, newest first, filtered and paged' })
+  @ApiOperation({
+    summary: 'The action history, newest first, filtered and paged',
+    description:
+      'A record matches users when one of them is its actor or target; from and to are inclusive.',
+  })
   @ApiOkResponse({ type: AuditPageDto })
   @ApiBadRequestResponse({
     description: 'validation_failed: a bad filter, or a page past LIST_COUNT_LIMIT',
@@ -41,6 +45,8 @@ export class AuditController {
   @Audit('audit_export')
   @ApiOperation({
     summary: 'Every filtered record as a CSV or NDJSON file, streamed (no paging)',
+    description:
+      'The filters of GET /users/actions; format=csv or ndjson. Recorded as audit_export.',
   })
   @ApiProduces('text/csv', 'application/x-ndjson')
   @ApiOkResponse({ description: 'The file, newest record first' })

@@ -13,6 +13,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
   /** The request it happened in (ip, user agent, request id); none for a background job. */
   meta?: RequestMeta;
+  /** When it happened, for history imported from elsewhere; otherwise now. */
+  at?: Date;
 }
 
 /** Keys whose values are never written to the log, whatever a caller puts in `details`. */
@@ -33,8 +35,14 @@ function redactSecrets(value: unknown, depth = 0): unknown {
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
+  private readonly observers: Array<(action: string, outcome: string) => void> = [];
 
   constructor(@InjectRepository(AuditRecord) private readonly records: Repository<AuditRecord>) {}
+
+  /** Tells `observer` the action and outcome of every record written (metrics count logins so). */
+  observe(observer: (action: string, outcome: string) => void): void {
+    this.observers.push(observer);
+  }
 
   /** Records one action; inside `manager`'s transaction when given, so it commits with the change. */
   async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
@@ -42,6 +50,7 @@ export class AuditService {
     const meta = entry.meta;
     await repo.save(
       repo.create({
+        ...(entry.at ? { at: entry.at } : {}),
         action: entry.action,
         outcome: entry.outcome.slice(0, 64),
         actorId: entry.actor?.id != null ? String(entry.actor.id) : null,
@@ -54,6 +63,7 @@ export class AuditService {
         details: redactSecrets(entry.details ?? {}) as Record<string, unknown>,
       }),
     );
+    for (const observer of this.observers) observer(entry.action, entry.outcome);
   }
 
   /** Like `record`, but a failure to write is logged instead of failing the request it is about. */

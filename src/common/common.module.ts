@@ -13,7 +13,8 @@ import { createValidationPipe } from './validation.pipe';
     {
       provide: PinoLoggerService,
       inject: [appConfig.KEY],
-      useFactory: (app: AppConfig) => new PinoLoggerService(createLogger(app.logLevel)),
+      useFactory: (app: AppConfig) =>
+        new PinoLoggerService(createLogger(app.logLevel, app.logFormat)),
     },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -4,6 +4,7 @@ import { loadSettings } from './settings';
 // One namespace per area; each reads the environment when the application is created, so two apps
 // in one process (tests) may run with different settings.
 export const appConfig = registerAs('app', () => loadSettings().app);
+export const opsConfig = registerAs('ops', () => loadSettings().ops);
 export const databaseConfig = registerAs('database', () => loadSettings().database);
 export const mailConfig = registerAs('mail', () => loadSettings().mail);
 export const authConfig = registerAs('auth', () => loadSettings().auth);
@@ -15,6 +16,7 @@ export const cryptoConfig = registerAs('crypto', () => loadSettings().crypto);
 
 export const allConfigs = [
   appConfig,
+  opsConfig,
   databaseConfig,
   mailConfig,
   authConfig,
@@ -26,6 +28,7 @@ export const allConfigs = [
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
+export type OpsConfig = ConfigType<typeof opsConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
 export type MailConfig = ConfigType<typeof mailConfig>;
 export type AuthConfig = ConfigType<typeof authConfig>;

@@ -105,4 +105,29 @@ describe('settings', () => {
   it('refuses codes that live longer than ten minutes', () => {
     expect(() => loadSettings({ OTP_TTL: '1h' })).toThrow(/OTP_TTL/);
   });
+
+  it('logs JSON unless on a terminal outside production, or told LOG_FORMAT', () => {
+    const tty = process.stdout.isTTY;
+    try {
+      process.stdout.isTTY = false;
+      expect(loadSettings({}).app.logFormat).toBe('json');
+      process.stdout.isTTY = true;
+      expect(loadSettings({}).app.logFormat).toBe('pretty');
+      expect(loadSettings({ NODE_ENV: 'production', ENCRYPTION_KEY: KEY }).app.logFormat).toBe(
+        'json',
+      );
+      expect(loadSettings({ LOG_FORMAT: 'json' }).app.logFormat).toBe('json');
+    } finally {
+      process.stdout.isTTY = tty;
+    }
+    expect(loadSettings({ LOG_FORMAT: 'pretty' }).app.logFormat).toBe('pretty');
+    expect(() => loadSettings({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
+
+  it('refuses a short METRICS_TOKEN and reads SHUTDOWN_DELAY', () => {
+    expect(loadSettings({}).ops).toEqual({ metricsToken: undefined, shutdownDelayMs: 0 });
+    expect(() => loadSettings({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(loadSettings({ SHUTDOWN_DELAY: '5s' }).ops.shutdownDelayMs).toBe(5000);
+    expect(() => loadSettings({ SHUTDOWN_DELAY: 'soon' })).toThrow(/SHUTDOWN_DELAY/);
+  });
 });

@@ -16,8 +16,16 @@ export interface Settings {
     /** Express `trust proxy` value: false, a hop count, or a list of addresses/subnets. */
     trustProxy: boolean | number | string;
     logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** `pretty` (pino-pretty) for a person at a terminal; `json` lines for everything else. */
+    logFormat: 'json' | 'pretty';
     /** Admin lists count their matches exactly up to this many, and their pages start within them. */
     listCountLimit: number;
+  };
+  ops: {
+    /** Bearer token for GET /metrics; unset: the route answers 404. */
+    metricsToken?: string;
+    /** How long /health/ready answers 503 before the server stops taking connections. */
+    shutdownDelayMs: number;
   };
   database: {
     url?: string;
@@ -248,6 +256,15 @@ export function loadSettings(env: Env = process.env): Settings {
         'info',
       ),
       listCountLimit: r.int('LIST_COUNT_LIMIT', 10_000, 1, 1_000_000),
+      logFormat: r.oneOf(
+        'LOG_FORMAT',
+        ['json', 'pretty'] as const,
+        nodeEnv !== 'production' && process.stdout.isTTY ? 'pretty' : 'json',
+      ),
+    },
+    ops: {
+      metricsToken: r.string('METRICS_TOKEN'),
+      shutdownDelayMs: r.duration('SHUTDOWN_DELAY', '0s', 0),
     },
     database: {
       url: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -289,11 +306,14 @@ export function loadSettings(env: Env = process.env): Settings {
     crypto: { key: encryptionKey, previousKeys },
   };
 
+  if (settings.ops.metricsToken !== undefined && settings.ops.metricsToken.length < 16) {
+    r.problems.push('METRICS_TOKEN: at least 16 characters (it guards /metrics)');
+  }
   if (settings.otp.otpTtlMs > 10 * 60_000) {
     r.problems.push('OTP_TTL: codes may live 10 minutes at most');
   }
   if (nodeEnv === 'production') {
-    for (const name of ['PASSWORD_PEPPER', 'OTP_SECRET', 'ADMIN_PASSWORD']) {
+    for (const name of ['PASSWORD_PEPPER', 'OTP_SECRET', 'ADMIN_PASSWORD', 'METRICS_TOKEN']) {
       const v = env[name];
       if (v !== undefined && PLACEHOLDER.test(v.trim())) {
         r.problems.push(`${name}: still the placeholder from .env.example; set a real secret`);

@@ -121,6 +121,14 @@ class Turnstile {
     });
   }
 
+  get busyNow(): boolean {
+    return this.busy;
+  }
+
+  get waitingNow(): number {
+    return this.waiting.length;
+  }
+
   release(): void {
     const next = this.waiting.shift();
     if (next) next();
@@ -185,6 +193,19 @@ export class EmbeddedPool extends EventEmitter {
 
   constructor(private readonly dir: string) {
     super();
+  }
+
+  // The counters of a `pg` Pool, for /metrics: one backend, busy or idle.
+  get totalCount(): number {
+    return this.opening ? 1 : 0;
+  }
+
+  get idleCount(): number {
+    return this.opening && !this.turnstile.busyNow ? 1 : 0;
+  }
+
+  get waitingCount(): number {
+    return this.turnstile.waitingNow;
   }
 
   private open(): Promise<EmbeddedClient> {

@@ -1,14 +1,14 @@
-import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
+  ApiOperation,
   ApiProperty,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/public.decorator';
+import { ReadinessService } from './readiness.service';
 
 class HealthDto {
   @ApiProperty({ enum: ['ok', 'error'] })
@@ -18,37 +18,70 @@ class HealthDto {
   database: 'up' | 'down';
 }
 
-const PROBE_TIMEOUT_MS = 2000;
+class LiveDto {
+  @ApiProperty({ enum: ['ok'] })
+  status: 'ok';
+}
+
+class ReadyDto {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'] })
+  status: 'ok' | 'error' | 'shutting_down';
+
+  @ApiProperty({ enum: ['up', 'down'] })
+  database: 'up' | 'down';
+
+  @ApiProperty({ enum: ['current', 'pending', 'unknown'] })
+  migrations: 'current' | 'pending' | 'unknown';
+}
 
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly readiness: ReadinessService) {}
 
-  @Public()
   @Get()
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Is the server up and its database reachable?',
+    description: '503 while the database does not answer.',
+  })
   @ApiOkResponse({ type: HealthDto })
-  @ApiServiceUnavailableResponse({ type: HealthDto })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database is down' })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthDto> {
-    const up = await this.probe();
-    res.setHeader('Cache-Control', 'no-store');
+    const up = await this.readiness.databaseUp();
     if (!up) res.status(503);
     return { status: up ? 'ok' : 'error', database: up ? 'up' : 'down' };
   }
 
-  private async probe(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), PROBE_TIMEOUT_MS);
-      });
-      await Promise.race([this.db.query('SELECT 1'), timeout]);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+  @Get('live')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Liveness probe',
+    description:
+      '200 while the process runs; no database call, so a database outage never restarts it.',
+  })
+  @ApiOkResponse({ type: LiveDto })
+  live(): LiveDto {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Readiness probe',
+    description:
+      '503 while the database is down, migrations are pending, or the server is shutting down ' +
+      '(from the signal on, for SHUTDOWN_DELAY, before it stops taking connections).',
+  })
+  @ApiOkResponse({ type: ReadyDto })
+  @ApiServiceUnavailableResponse({ type: ReadyDto, description: 'Not ready: the body says why' })
+  async ready(@Res({ passthrough: true }) res: Response): Promise<ReadyDto> {
+    const r = await this.readiness.ready();
+    if (r.status !== 'ok') res.status(503);
+    return r;
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { msInterval } from '../database/sql';
-import { MailOutbox } from './mail-outbox.entity';
+import { MailOutbox, MailStatus } from './mail-outbox.entity';
 
 /** A claimed mail: what the worker needs to render and send it. */
 export interface ClaimedMail {
@@ -98,4 +98,26 @@ export class MailOutboxRepository {
       [id, error.slice(0, 1000)],
     );
   }
+
+  /** Mails per status, and the age of the oldest pending one (for /metrics). */
+  async stats(): Promise<OutboxStats> {
+    const rows: { status: MailStatus; n: string; oldest: string | null }[] = await this.db.query(
+      `SELECT status, count(*) AS n,
+              extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending')) AS oldest
+         FROM mail_outbox GROUP BY status`,
+    );
+    const byStatus = { pending: 0, sending: 0, sent: 0, failed: 0 } as Record<MailStatus, number>;
+    let oldestPendingSeconds = 0;
+    for (const r of rows) {
+      byStatus[r.status] = Number(r.n);
+      if (r.oldest !== null) oldestPendingSeconds = Number(r.oldest);
+    }
+    return { byStatus, oldestPendingSeconds };
+  }
+}
+
+export interface OutboxStats {
+  byStatus: Record<MailStatus, number>;
+  /** 0 when nothing is pending. */
+  oldestPendingSeconds: number;
 }

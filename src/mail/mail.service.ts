@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { MailOutboxRepository } from './mail-outbox.repository';
+import { MailOutboxRepository, OutboxStats } from './mail-outbox.repository';
 import type { MailTemplate, MailTemplates } from './mail-templates';
 
 export interface OutgoingMail<T extends MailTemplate> {
@@ -23,5 +23,9 @@ export class MailService {
       template: mail.template,
       context: { ...mail.context },
     });
+  }
+
+  outboxStats(): Promise<OutboxStats> {
+    return this.outbox.stats();
   }
 }

@@ -109,6 +109,7 @@ export class MfaController {
   @Audit('mfa_recovery_codes')
   @ApiOperation({
     summary: 'Ten new recovery codes (password and a code); the old ones stop working',
+    description: 'The code is a TOTP code or a recovery code. Mails a notice.',
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
   @ApiBadRequestResponse(WRONG_INPUT)

@@ -62,7 +62,11 @@ export class RegistrationController {
   @Post('register/confirm')
   @IpRateLimit()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Confirm an address with the 6-digit code from the mail' })
+  @ApiOperation({
+    summary: 'Confirm an address with the 6-digit code from the mail',
+    description:
+      'Codes are single use, 5 wrong tries each; 20 failures for an address lock it for an hour.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiBadRequestResponse({
     description:

@@ -38,7 +38,12 @@ export class UsersController {
   ) {}
 
   @Get('list')
-  @ApiOperation({ summary: 'List users: pages, search, filters, sort' })
+  @ApiOperation({
+    summary: 'List users: pages, search, filters, sort',
+    description:
+      'search matches a substring of email, name or surname; sort is one of created_at, email, ' +
+      'last_login_at, each with - for descending; ties are broken by id.',
+  })
   @ApiOkResponse({ type: UserListDto })
   @ApiBadRequestResponse({
     description: 'validation_failed: a bad filter or sort, or a page past LIST_COUNT_LIMIT',
@@ -49,7 +54,12 @@ export class UsersController {
   }
 
   @Post('add')
-  @ApiOperation({ summary: 'Add a user; the confirmation mail goes out through the outbox' })
+  @ApiOperation({
+    summary: 'Add a user; the confirmation mail goes out through the outbox',
+    description:
+      'Only a root may add an admin or root. Without a password the invitation lets the user ' +
+      'choose one.',
+  })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
@@ -67,7 +77,12 @@ export class UsersController {
 
   @Put('status/change')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Block (ends all sessions at once) or unblock a user' })
+  @ApiOperation({
+    summary: 'Block (ends all sessions at once) or unblock a user',
+    description:
+      'Body: user_id or email, is_active, reason?, blocked_until? (a block that ends by itself). ' +
+      'Unblocking revives no session.',
+  })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'cannot_block_self, last_root' })
@@ -81,7 +96,7 @@ export class UsersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One user' })
+  @ApiOperation({ summary: 'One user', description: 'By id; 404 user_not_found otherwise.' })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
   get(@Param('id') id: string): Promise<UserResponseDto> {
@@ -91,6 +106,8 @@ export class UsersController {
   @Put(':id')
   @ApiOperation({
     summary: 'Update email, name, surname or role (a new email needs confirming again)',
+    description:
+      'Any other field is 400. Only a root may update, promote or demote an admin or root.',
   })
   @ApiOkResponse({ type: UserResponseDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })

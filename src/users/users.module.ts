@@ -12,6 +12,8 @@ import { User } from './user.entity';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+import { UsersTransferRepository } from './users-transfer.repository';
+import { UsersTransferService } from './users-transfer.service';
 
 /**
  * The users table's owner. Other modules use UsersService (and the CLI RootAccountService); the
@@ -28,7 +30,9 @@ import { UsersService } from './users.service';
     ChangeUserStatus,
     RootAccountService,
     BlockExpiryService,
+    UsersTransferRepository,
+    UsersTransferService,
   ],
-  exports: [UsersService, RootAccountService],
+  exports: [UsersService, RootAccountService, UsersTransferService],
 })
 export class UsersModule {}

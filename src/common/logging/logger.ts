@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 
 /** Keys whose values never reach a log line, wherever they appear in a logged object. */
 const SECRET_KEYS = [
@@ -15,17 +15,30 @@ const SECRET_KEYS = [
   'cookie',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    serializers: { err: serializeError },
-    redact: {
-      paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`)],
-      censor: '[redacted]',
+export function createLogger(level: string, format: 'json' | 'pretty' = 'json'): Logger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: serializeError },
+      redact: {
+        paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`)],
+        censor: '[redacted]',
+      },
     },
-  });
+    format === 'pretty' ? prettyStream() : undefined,
+  );
+}
+
+/**
+ * pino-pretty as a stream in this thread (no worker transport: the lines stay in order with
+ * Nest's and a crash still flushes them). Loaded only for `pretty`, so JSON logging never pays.
+ */
+function prettyStream(): DestinationStream {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  return pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }
 
 /**
