@@ -4,6 +4,7 @@ import { UserSearchTrigram1732463100000 } from './1732463100000-UserSearchTrigra
 import { AuditFailureIndex1732463200000 } from './1732463200000-AuditFailureIndex';
 import { UserLocale1764618000000 } from './1764618000000-UserLocale';
 import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLoginOrder';
+import { SecondFactor1796155945181 } from './1796155945181-SecondFactor';
 import { MailOutboxAdminAndDevices1796156012245 } from './1796156012245-MailOutboxAdminAndDevices';
 import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
 
@@ -15,6 +16,7 @@ export const migrations = [
   AuditFailureIndex1732463200000,
   UserLocale1764618000000,
   UsersLastLoginOrder1796155500529,
+  SecondFactor1796155945181,
   MailOutboxAdminAndDevices1796156012245,
   UsersStateIndex1796157483478,
 ];

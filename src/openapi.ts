@@ -7,6 +7,7 @@ import { IS_PUBLIC } from './common/decorators/public.decorator';
 const TAGS: Record<string, string> = {
   auth: 'Log in and out, check a session token, list and end sessions, change the password',
   registration: 'Sign-up, email confirmation and password reset (public, throttled)',
+  mfa: 'The second factor of the caller: TOTP enrolment, turning it off, recovery codes',
   admin: 'User management and the audit history (root and admin only)',
   operations: 'Health probes, metrics and the API documents',
   mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',

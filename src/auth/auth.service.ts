@@ -12,7 +12,9 @@ import { UserResponseDto } from '../users/dto/user-response.dto';
 import { isBlocked } from '../users/user-status';
 import { UsersService } from '../users/users.service';
 import type { ChangePasswordDto } from './dto/change-password.dto';
-import type { LoginDto, LoginResponseDto } from './dto/login.dto';
+import type { LoginDto, LoginMfaDto } from './dto/login.dto';
+import { InvalidCurrentPasswordError } from './password.errors';
+import { LoginResult, SignInService } from './sign-in.service';
 import type { TokenInfoDto } from './dto/token-info.dto';
 import { LoginThrottle } from './login-throttle';
 import { PasswordPolicy } from '../passwords/password-policy';
@@ -30,18 +32,7 @@ export class EmailNotConfirmedError extends AppError {
   }
 }
 
-export class InvalidCurrentPasswordError extends AppError {
-  constructor() {
-    super(400, 'invalid_current_password', 'The current password is wrong.');
-  }
-}
-
-/** A login's result: the JSON answer, and what cookie mode needs. */
-export interface LoginResult {
-  body: LoginResponseDto;
-  token: string;
-  expiresAt: Date;
-}
+export { InvalidCurrentPasswordError };
 
 /** Login, logout and the password change: the rules of API.md's self-service. */
 @Injectable()
@@ -54,6 +45,7 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
     private readonly notices: SecurityNotices,
+    private readonly signIn: SignInService,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -116,39 +108,14 @@ export class AuthService {
       throw new EmailNotConfirmedError();
     }
 
-    // bcrypt outside the transaction: it must not hold a connection (or the embedded database).
+    // bcrypt outside any transaction: it must not hold a connection (or the embedded database).
     const rehash = needsRehash ? await this.passwords.hash(dto.password) : undefined;
-    const created = await this.db.transaction(async (m) => {
-      // First, so that the session exists only if the user is still the one checked above.
-      if (!(await this.users.recordLoginIfUnchanged(check, rehash, m))) return null;
-      const opened = await this.sessions.create(user.id, meta, m);
-      await this.notices.signedIn(m, user, meta);
-      await this.audit.record(
-        {
-          action: 'login',
-          outcome: 'success',
-          actor: { id: user.id, email: user.email },
-          target,
-          details: { session_id: opened.session.id, ...(rehash ? { rehashed: true } : {}) },
-          meta,
-        },
-        m,
-      );
-      return opened;
-    });
-    if (!created) return 'changed';
-    const { token, session } = created;
-    await this.throttle.succeeded(email);
-    return {
-      token,
-      expiresAt: session.expiresAt,
-      body: {
-        token,
-        token_type: 'Bearer',
-        expires_at: session.expiresAt.toISOString(),
-        session_id: session.id,
-      },
-    };
+    return this.signIn.afterFirstFactor(user, check, { method: 'password', rehash, meta });
+  }
+
+  /** POST /login/mfa. */
+  loginMfa(dto: LoginMfaDto, meta: RequestMeta): Promise<LoginResult> {
+    return this.signIn.secondFactor(dto, meta);
   }
 
   /** The answer of GET /validate_token, from the row the AuthGuard already read. */
@@ -167,7 +134,8 @@ export class AuthService {
         blockedUntil: row.blocked_until,
         lastLoginAt: row.last_login_at,
       }),
-      session: { id: row.session_id, expires_at: row.expires_at.toISOString() },
+      mfa_enabled: row.mfa_enabled,
+      session: { id: row.session_id, expires_at: row.expires_at.toISOString(), aal: row.aal },
     };
   }
 

@@ -49,6 +49,15 @@ export class LoginThrottle {
   }
 
   /**
+   * The first factor was right but a second one must follow: this attempt is not a failure, yet
+   * the failures before it stay, so wrong second-factor codes add up with wrong passwords and a
+   * right password never buys fresh guesses at the code.
+   */
+  async firstFactorPassed(email: string): Promise<void> {
+    await this.counters.undoAttempt(this.key(email));
+  }
+
+  /**
    * Forgets the address's failures: after the right password, or a password reset (which the
    * throttle never blocks).
    */

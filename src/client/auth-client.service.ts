@@ -8,7 +8,7 @@ interface ValidateTokenBody {
   id: number | string;
   email: string;
   role: Role;
-  session: { id: string; expires_at: string };
+  session: { id: string; expires_at: string; aal?: 1 | 2 };
 }
 
 const MAX_CACHE_ENTRIES = 10_000;
@@ -79,6 +79,8 @@ export class AuthClientService implements OnModuleDestroy {
         email: body.email,
         role: body.role,
         sessionId: body.session.id,
+        // A server from before the second factor answers no aal: its sessions passed one factor.
+        aal: body.session.aal === 2 ? 2 : 1,
       };
     } catch {
       throw error(503, 'auth_unavailable', 'The auth server gave an answer that cannot be read.');

@@ -51,7 +51,12 @@ export class SessionsService {
    * Opens a session for the user. With SESSION_POLICY=single the user's earlier sessions end in the
    * same transaction (pass `manager` to make it part of the caller's).
    */
-  async create(userId: string, client: ClientInfo, manager?: EntityManager): Promise<NewSession> {
+  async create(
+    userId: string,
+    client: ClientInfo,
+    manager?: EntityManager,
+    aal: 1 | 2 = 1,
+  ): Promise<NewSession> {
     const token = newSessionToken();
     if (this.cfg.sessionPolicy === 'single') {
       await this.sessions.revokeAllForUser(userId, undefined, manager);
@@ -63,6 +68,7 @@ export class SessionsService {
         expiresAt: new Date(Date.now() + this.cfg.sessionTtlMs),
         ip: client.ip?.slice(0, 64) ?? null,
         userAgent: client.userAgent?.slice(0, 512) ?? null,
+        aal,
       },
       manager,
     );
@@ -91,6 +97,11 @@ export class SessionsService {
       this.touchedAt.delete(sessionId);
       this.logger.warn({ msg: 'could not update last_seen_at', err: String(e) });
     });
+  }
+
+  /** The session passed a second factor (enrolment's first code). */
+  raiseAal(sessionId: string, manager?: EntityManager): Promise<void> {
+    return this.sessions.raiseAal(sessionId, manager);
   }
 
   /** The user's live sessions, newest first. */
