@@ -82,7 +82,7 @@ describe('second factor (TOTP and recovery codes)', () => {
     for (const c of codes) expect(c).toMatch(/^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$/);
     // The enrolling session passed the factor.
     expect((await validate(token)).body).toMatchObject({ mfa_enabled: true, session: { aal: 2 } });
-    expect((await nthMailTo(t.mail, user.email)).subject).toMatch(/Two-step sign-in is now on/);
+    expect((await nthMailTo(t.mail, user.email)).subject).toMatch(/Two-step sign-in is on/);
     expect((await auditOf(user.id, 'mfa_enable')).map((r) => r.outcome)).toEqual([
       'invalid_mfa_code',
       'success',
@@ -276,7 +276,7 @@ describe('second factor (TOTP and recovery codes)', () => {
     const plain = await login(user.email);
     expect(plain.body.token).toEqual(expect.any(String));
     await t.mail.waitFor(() =>
-      t.mail.to(user.email).some((m) => /turned off/.test(m.subject ?? '')),
+      t.mail.to(user.email).some((m) => /Two-step sign-in is off/.test(m.subject ?? '')),
     );
     expect(await auditOf(user.id, 'mfa_disable')).toEqual([
       expect.objectContaining({ outcome: 'invalid_mfa_code' }),
@@ -333,7 +333,7 @@ describe('second factor (TOTP and recovery codes)', () => {
       expect((await validate(token)).status).toBe(401);
       expect((await login(user.email)).body.token).toEqual(expect.any(String));
       await t.mail.waitFor(() =>
-        t.mail.to(user.email).some((m) => /removed two-step sign-in/.test(m.subject ?? '')),
+        t.mail.to(user.email).some((m) => /Two-step sign-in was reset/.test(m.subject ?? '')),
       );
       const none = await t.http.delete(`/users/${user.id}/mfa`).set(bearer(adminToken));
       expect([none.status, none.body.code]).toEqual([409, 'mfa_not_enabled']);
