@@ -290,6 +290,28 @@ describe('second factor (TOTP and recovery codes)', () => {
     expect(n).toBe(0);
   });
 
+  it('counts wrong codes on the management routes in the login throttle', async () => {
+    const user = await createUser(t);
+    const token = await loginToken(t, user.email);
+    const { secret } = await enableTotp(t, token, clock.now());
+    const wrongCode = totpCode(secret, clock.now() + 10 * 60_000);
+    for (let i = 0; i < 5; i++) {
+      const r = await t.http
+        .delete('/mfa/totp')
+        .set(bearer(token))
+        .send({ password: GOOD_PASSWORD, code: wrongCode });
+      expect([r.status, r.body.code]).toEqual([400, 'invalid_mfa_code']);
+    }
+    // The right password with a session does not buy more guesses at the code.
+    clock.advance(30_000);
+    const next = await t.http
+      .post('/mfa/recovery-codes')
+      .set(bearer(token))
+      .send({ password: GOOD_PASSWORD, code: totpCode(secret, clock.now()) });
+    expect([next.status, next.body.code]).toEqual([429, 'too_many_attempts']);
+    expect((await login(user.email)).status).toBe(429);
+  });
+
   it('keeps the secret and the recovery codes unreadable in the database and out of answers', async () => {
     const user = await createUser(t);
     const token = await loginToken(t, user.email);

@@ -97,8 +97,7 @@ export class MfaService {
     audit: AuditContext,
   ): Promise<void> {
     audit.setTarget(user);
-    await this.checkPassword(user, password);
-    await this.checkCode(user.id, code);
+    await this.checkPassword(user, password, code);
     await this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
       if (!(await this.repo.deleteFactor(user.id, m))) throw new MfaNotEnabledError();
@@ -120,8 +119,7 @@ export class MfaService {
     audit: AuditContext,
   ): Promise<RecoveryCodesDto> {
     audit.setTarget(user);
-    await this.checkPassword(user, password);
-    await this.checkCode(user.id, code);
+    await this.checkPassword(user, password, code);
     return this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
       if (!(await this.repo.findTotp(user.id, m))?.confirmedAt) throw new MfaNotEnabledError();
@@ -198,10 +196,9 @@ export class MfaService {
   }
 
   /** One field that may hold either kind of code (the management routes' `code`). */
-  private async checkCode(userId: string, code: string): Promise<void> {
+  private async codeIsRight(userId: string, code: string): Promise<boolean> {
     const kind = /^\d{6}$/.test(code.trim()) ? { code: code.trim() } : { recoveryCode: code };
-    if (!(await this.isEnabled(userId))) throw new MfaNotEnabledError();
-    if (!(await this.verify(userId, kind))) throw new WrongMfaCodeError();
+    return !!(await this.verify(userId, kind));
   }
 
   private async useTotp(userId: string, code: string): Promise<boolean> {
@@ -237,13 +234,23 @@ export class MfaService {
     return codes;
   }
 
-  /** The current password, with wrong ones counted in the address's login throttle. */
-  private async checkPassword(user: AuthUser, password: string): Promise<void> {
+  /**
+   * The current password (and, where given, a second-factor code), each wrong one counted in the
+   * address's login throttle like a wrong login: the attempt is counted first and forgotten only
+   * when everything was right, so a session and the password do not buy unlimited code guesses.
+   */
+  private async checkPassword(user: AuthUser, password: string, code?: string): Promise<void> {
     await this.throttle.begin(user.email);
     if (!(await this.users.checkPasswordOf(user.id, password)).passwordOk) {
       throw new InvalidCurrentPasswordError();
     }
+    // No factor is not a wrong guess: the password was right, so the attempt is forgotten.
+    const noFactor = code !== undefined && !(await this.isEnabled(user.id));
+    if (code !== undefined && !noFactor && !(await this.codeIsRight(user.id, code))) {
+      throw new WrongMfaCodeError();
+    }
     await this.throttle.succeeded(user.email);
+    if (noFactor) throw new MfaNotEnabledError();
   }
 
   /**
