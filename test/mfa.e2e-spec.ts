@@ -126,6 +126,9 @@ describe('second factor (TOTP and recovery codes)', () => {
       mfa_enabled: true,
       session: { id: ok.body.session_id, aal: 2 },
     });
+    // A gateway hears it too.
+    const forward = await t.http.get('/auth/forward').set(bearer(ok.body.token));
+    expect(forward.headers['x-auth-aal']).toBe('2');
     const logins = await auditOf(user.id, 'login');
     expect(logins.map((l) => [l.outcome, l.details.method])).toEqual([
       ['success', 'password'],

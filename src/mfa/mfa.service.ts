@@ -8,6 +8,7 @@ import type { AuthUser } from '../common/auth-user';
 import { Clock } from '../common/clock';
 import { appConfig, AppConfig } from '../config/config';
 import { SecretBox } from '../crypto/secret-box';
+import { ChangeEvents } from '../events/change-events.service';
 import { SecurityNotices } from '../notices/security-notices.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { User } from '../users/user.entity';
@@ -53,6 +54,7 @@ export class MfaService {
     private readonly throttle: LoginThrottle,
     private readonly sessions: SessionsService,
     private readonly notices: SecurityNotices,
+    private readonly events: ChangeEvents,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
   ) {}
@@ -83,7 +85,7 @@ export class MfaService {
       const taken = await this.repo.useStep(user.id, step, { confirmSealed: row.secret }, m);
       if (!taken) throw new WrongMfaCodeError();
       const codes = await this.newRecoveryCodes(user.id, m);
-      await this.sessions.raiseAal(user.sessionId, m);
+      await this.sessions.raiseAal(user, m);
       await this.notices.mfaEnabled(m, account);
       return { recovery_codes: codes };
     });
@@ -254,13 +256,16 @@ export class MfaService {
   }
 
   /**
-   * Takes the user's row lock (as a login does before it opens a session) and answers the user as
-   * the notices need it (address, locale). Notices go through the outbox in the change's
-   * transaction: both commit or neither.
+   * Takes the user's row lock (as a login does before it opens a session) for a change of the
+   * factor, and answers the user as the notices need it (address, locale). Notices go through the
+   * outbox in the change's transaction: both commit or neither.
    */
   private async lockUser(id: string, m: EntityManager): Promise<User> {
     const locked = await this.users.lockForLogin(id, m);
     if (!locked) throw new MfaNotEnabledError();
+    // Token checks answer `mfa_enabled`: every change here is a change of what they read (the
+    // event goes out when the transaction commits, none if it rolls back).
+    await this.events.userChanged(m, id);
     return locked.user;
   }
 }

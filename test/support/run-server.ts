@@ -16,19 +16,33 @@ export interface ProcessResult {
 export function runEntry(
   entry: string,
   env: Record<string, string>,
-  opts: { args?: string[]; until?: RegExp; timeoutMs?: number; cwd?: string } = {},
+  opts: {
+    args?: string[];
+    until?: RegExp;
+    timeoutMs?: number;
+    cwd?: string;
+    /** tsconfig whose `paths` decide how package names resolve (default: the root one). */
+    project?: string;
+  } = {},
 ): Promise<ProcessResult & { kill: () => void }> {
   const child = spawn(
     process.execPath,
     [
       '-r',
       require.resolve('ts-node/register/transpile-only'),
+      // The root tsconfig maps nest-email-auth-client to its sources, so no build is needed.
+      '-r',
+      require.resolve('tsconfig-paths/register'),
       join(ROOT, entry),
       ...(opts.args ?? []),
     ],
     {
       cwd: opts.cwd ?? ROOT,
-      env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        TS_NODE_PROJECT: opts.project ?? join(ROOT, 'tsconfig.json'),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

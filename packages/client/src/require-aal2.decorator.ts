@@ -2,11 +2,11 @@ import {
   applyDecorators,
   CanActivate,
   ExecutionContext,
-  HttpException,
   Injectable,
   UseGuards,
 } from '@nestjs/common';
 import type { Request } from 'express';
+import { authError } from './decorators';
 
 /** Lets through only a session that passed a second factor (`aal: 2`); 403 `mfa_required` else. */
 @Injectable()
@@ -14,15 +14,7 @@ export class RequireAal2Guard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const user = context.switchToHttp().getRequest<Request>().user;
     if (user?.aal === 2) return true;
-    throw new HttpException(
-      {
-        statusCode: 403,
-        error: 'Forbidden',
-        code: 'mfa_required',
-        message: 'This route needs a session that passed a second factor.',
-      },
-      403,
-    );
+    throw authError(403, 'mfa_required', 'This route needs a session that passed a second factor.');
   }
 }
 

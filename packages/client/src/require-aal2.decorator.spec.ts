@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { HttpException } from '@nestjs/common';
-import type { AuthUser } from '../common/auth-user';
+import type { AuthUser } from './auth-user';
 import { RequireAal2Guard } from './require-aal2.decorator';
 
 const contextWith = (user?: Partial<AuthUser>) =>
