@@ -7,6 +7,8 @@ import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLogin
 import { SecondFactor1796155945181 } from './1796155945181-SecondFactor';
 import { MailOutboxAdminAndDevices1796156012245 } from './1796156012245-MailOutboxAdminAndDevices';
 import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
+import { AuditClientRequestId1796166142797 } from './1796166142797-AuditClientRequestId';
+import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -19,4 +21,6 @@ export const migrations = [
   SecondFactor1796155945181,
   MailOutboxAdminAndDevices1796156012245,
   UsersStateIndex1796157483478,
+  AuditClientRequestId1796166142797,
+  AuditHashChain1796167000000,
 ];
