@@ -4,11 +4,11 @@ import { UserSearchTrigram1732463100000 } from './1732463100000-UserSearchTrigra
 import { AuditFailureIndex1732463200000 } from './1732463200000-AuditFailureIndex';
 import { UserLocale1764618000000 } from './1764618000000-UserLocale';
 import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLoginOrder';
-import { SecondFactor1796155945181 } from './1796155945181-SecondFactor';
 import { MailOutboxAdminAndDevices1796156012245 } from './1796156012245-MailOutboxAdminAndDevices';
 import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
 import { AuditClientRequestId1796166142797 } from './1796166142797-AuditClientRequestId';
 import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
+import { SecondFactor1796168000000 } from './1796168000000-SecondFactor';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -18,9 +18,9 @@ export const migrations = [
   AuditFailureIndex1732463200000,
   UserLocale1764618000000,
   UsersLastLoginOrder1796155500529,
-  SecondFactor1796155945181,
   MailOutboxAdminAndDevices1796156012245,
   UsersStateIndex1796157483478,
   AuditClientRequestId1796166142797,
   AuditHashChain1796167000000,
+  SecondFactor1796168000000,
 ];

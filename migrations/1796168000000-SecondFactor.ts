@@ -7,8 +7,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Recovery codes are stored only as hashes. `mfa_challenges` are the mfa_tokens between the
  * first and the second factor (hashed like session tokens). `sessions.aal` says which a session passed.
  */
-export class SecondFactor1796155945181 implements MigrationInterface {
-  name = 'SecondFactor1796155945181';
+export class SecondFactor1796168000000 implements MigrationInterface {
+  name = 'SecondFactor1796168000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(
