@@ -10,6 +10,7 @@ import { AuditPseudonymise1796157602809 } from './1796157602809-AuditPseudonymis
 import { LoginReservations1796165741748 } from './1796165741748-LoginReservations';
 import { AuditClientRequestId1796166142797 } from './1796166142797-AuditClientRequestId';
 import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
+import { SecondFactor1796168000000 } from './1796168000000-SecondFactor';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   LoginReservations1796165741748,
   AuditClientRequestId1796166142797,
   AuditHashChain1796167000000,
+  SecondFactor1796168000000,
 ];

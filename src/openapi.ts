@@ -8,6 +8,7 @@ const TAGS: Record<string, string> = {
   auth: 'Log in (password or emailed code) and out, check a session token, list and end sessions, change the password',
   registration: 'Sign-up, email confirmation and password reset (public, throttled)',
   account: "The signed-in user's own account: profile, email change, deletion and the data export",
+  mfa: 'The second factor of the caller: TOTP enrolment, turning it off, recovery codes',
   admin: 'User management and the audit history (root and admin only)',
   operations: 'Health probes, metrics and the API documents',
   mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',

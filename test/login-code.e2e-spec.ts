@@ -1,9 +1,10 @@
 import { AuditRecord } from '../src/audit/audit-record.entity';
-import { AuthService } from '../src/auth/auth.service';
+import { SignInService } from '../src/auth/sign-in.service';
 import { RateLimitService } from '../src/common/rate-limit/rate-limit.service';
 import { User } from '../src/users/user.entity';
 import { bearer, createUser, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, nthMailTo } from './support/mail-helpers';
+import { controlClock, enableTotp, totpCode } from './support/mfa';
 import { startApp, TestApp } from './support/test-app';
 
 describe('sign-in by emailed code', () => {
@@ -131,6 +132,29 @@ describe('sign-in by emailed code', () => {
     expect(sessions.n).toBe(0);
   });
 
+  it('gives a user with a second factor the mfa_required answer, then a session at aal 2', async () => {
+    const clock = controlClock(t);
+    const u = await createUser(t);
+    const { secret } = await enableTotp(t, await loginToken(t, u.email), clock.now());
+    await liftCooldown(u.email);
+    await ask(u.email).expect(202);
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1`,
+      [u.email],
+    );
+    const first = await verify(u.email, codeOf(await nthMailTo(t.mail, u.email, n)));
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ mfa_required: true, methods: ['totp', 'recovery_code'] });
+    expect(first.body.token).toBeUndefined();
+    clock.advance(30_000);
+    const second = await t.http
+      .post('/login/mfa')
+      .send({ mfa_token: first.body.mfa_token, code: totpCode(secret, clock.now()) });
+    expect(second.status).toBe(200);
+    const me = await t.http.get('/validate_token').set(bearer(second.body.token));
+    expect(me.body.session.aal).toBe(2);
+  });
+
   describe('a code sign-in in flight while the account changes', () => {
     afterEach(() => jest.restoreAllMocks());
 
@@ -144,9 +168,9 @@ describe('sign-in by emailed code', () => {
       )[0].n as number;
       await ask(email).expect(202);
       const code = codeOf(await nthMailTo(t.mail, email, before + 1));
-      const auth = t.app.get(AuthService);
-      const original = auth.completeFirstFactor.bind(auth);
-      jest.spyOn(auth, 'completeFirstFactor').mockImplementationOnce(async (...args) => {
+      const signIn = t.app.get(SignInService);
+      const original = signIn.afterFirstFactor.bind(signIn);
+      jest.spyOn(signIn, 'afterFirstFactor').mockImplementationOnce(async (...args) => {
         await meanwhile();
         return original(...args);
       });

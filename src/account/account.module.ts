@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { MfaModule } from '../mfa/mfa.module';
 import { NoticesModule } from '../notices/notices.module';
 import { OtpModule } from '../otp/otp.module';
 import { RegistrationModule } from '../registration/registration.module';
@@ -11,7 +12,7 @@ import { EmailChangeService } from './email-change.service';
 
 /** The signed-in user's own account: /me, the email change, deletion and the data export. */
 @Module({
-  imports: [UsersModule, AuthModule, OtpModule, RegistrationModule, NoticesModule],
+  imports: [UsersModule, AuthModule, OtpModule, RegistrationModule, NoticesModule, MfaModule],
   controllers: [AccountController],
   providers: [AccountService, EmailChangeService, AccountDeletionService],
 })

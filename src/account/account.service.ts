@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditContext } from '../audit/audit-context';
 import { AuditHistoryService } from '../audit/audit-history.service';
 import type { AuthUser } from '../common/auth-user';
+import { MfaService } from '../mfa/mfa.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserNotFoundError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
@@ -14,12 +15,13 @@ export class AccountService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly history: AuditHistoryService,
+    private readonly mfa: MfaService,
   ) {}
 
   async me(user: AuthUser): Promise<MeDto> {
     const found = await this.users.findById(user.id);
     if (!found) throw new UserNotFoundError();
-    return MeDto.fromUser(found);
+    return MeDto.fromUser(found, await this.mfa.isEnabled(user.id));
   }
 
   /** Changes name, surname or locale; the audit record names the fields that changed. */
@@ -27,7 +29,7 @@ export class AccountService {
     audit.setTarget(user);
     const { user: updated, changed } = await this.users.updateProfile(user.id, dto);
     audit.changed(changed);
-    return MeDto.fromUser(updated);
+    return MeDto.fromUser(updated, await this.mfa.isEnabled(user.id));
   }
 
   /**

@@ -3,6 +3,7 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiExtraModels,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -11,6 +12,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { NEEDS_SESSION, type AuthUser } from '../common/auth-user';
@@ -24,10 +26,12 @@ import { AuthService } from './auth.service';
 import { MessageResponseDto } from '../registration/dto/responses.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginCodeRequestDto, LoginCodeVerifyDto } from './dto/login-code.dto';
-import { LoginDto, LoginResponseDto } from './dto/login.dto';
+import { LoginDto, LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
 import { TokenInfoDto } from './dto/token-info.dto';
 import { LoginCodeService } from './login-code.service';
 import { SessionCookie } from './session-cookie';
+
+const refs = (model: new () => object) => ({ $ref: getSchemaPath(model) });
 
 /** What a gateway gets for a valid session: the caller, in headers it passes upstream. */
 const FORWARD_OK = {
@@ -63,16 +67,21 @@ export class AuthController {
       'Unknown email, wrong password and blocked user are all 401 invalid_credentials. After 5 ' +
       'failures within 15 minutes each further attempt for that address waits (429, Retry-After).',
   })
-  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiExtraModels(LoginResponseDto, MfaRequiredDto)
+  @ApiOkResponse({
+    description:
+      'A session, or for a user with a second factor `mfa_required` (then POST /login/mfa)',
+    schema: { oneOf: [refs(LoginResponseDto), refs(MfaRequiredDto)] },
+  })
   @ApiForbiddenResponse({ description: 'email_not_confirmed', type: ErrorResponseDto })
   @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
   async login(
     @Body() dto: LoginDto,
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<LoginResponseDto> {
+  ): Promise<LoginResponseDto | MfaRequiredDto> {
     const result = await this.auth.login(dto, meta);
-    this.cookie.set(res, result.token, result.expiresAt);
+    if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
     return result.body;
   }
 
@@ -112,7 +121,10 @@ export class AuthController {
       'Five tries per code; 20 wrong codes for an address lock it for an hour (429). A right code ' +
       'also confirms an unconfirmed address. Audit `login` with details.method = "code".',
   })
-  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiOkResponse({
+    description: 'A session, or for a user with a second factor the mfa_required answer',
+    schema: { oneOf: [refs(LoginResponseDto), refs(MfaRequiredDto)] },
+  })
   @ApiBadRequestResponse({
     description: 'invalid_code (wrong, expired, used, unknown), validation_failed',
     type: ErrorResponseDto,
@@ -123,10 +135,38 @@ export class AuthController {
     @Body() dto: LoginCodeVerifyDto,
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<LoginResponseDto> {
+  ): Promise<LoginResponseDto | MfaRequiredDto> {
     const result = await this.loginCode.verify(dto, meta);
-    this.cookie.set(res, result.token, result.expiresAt);
+    if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
     return result.body;
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('login/mfa')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Second step of a login: the mfa_token and a TOTP or recovery code',
+    description:
+      'Answers as POST /login, with a session of aal 2. 5 wrong codes end the mfa_token; wrong ' +
+      'codes count in the per-address login throttle. A TOTP code is accepted once.',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
+  @ApiUnauthorizedResponse({
+    description: 'invalid_mfa_code, invalid_mfa_token',
+    type: ErrorResponseDto,
+  })
+  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  async loginMfa(
+    @Body() dto: LoginMfaDto,
+    @ReqMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<LoginResponseDto> {
+    const result = await this.auth.loginMfa(dto, meta);
+    if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
+    return result.body as LoginResponseDto;
   }
 
   @Get('validate_token')

@@ -74,7 +74,13 @@ export class AuthGuard implements RouteStep {
 
     const row = await this.sessions.validate(token);
     if (!row) throw new InvalidTokenError();
-    req.user = { id: row.id, email: row.email, role: row.role, sessionId: row.session_id };
+    req.user = {
+      id: row.id,
+      email: row.email,
+      role: row.role,
+      sessionId: row.session_id,
+      aal: row.aal,
+    };
     req.authSession = row;
   }
 }

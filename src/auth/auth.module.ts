@@ -12,6 +12,8 @@ import { LoginCodeService } from './login-code.service';
 import { LoginThrottle } from './login-throttle';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCookie } from './session-cookie';
+import { SignInService } from './sign-in.service';
+import { MfaModule } from '../mfa/mfa.module';
 
 /**
  * Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). Exports LoginThrottle (a password reset
@@ -26,9 +28,17 @@ import { SessionCookie } from './session-cookie';
     NoticesModule,
     OtpModule,
     MailModule,
+    MfaModule,
   ],
   controllers: [AuthController],
-  providers: [AuthService, LoginCodeService, LoginThrottle, SessionCookie, AuthGuard],
-  exports: [AuthService, LoginThrottle, SessionCookie, SessionsModule, AuthGuard],
+  providers: [
+    AuthService,
+    SignInService,
+    LoginCodeService,
+    LoginThrottle,
+    SessionCookie,
+    AuthGuard,
+  ],
+  exports: [AuthService, SignInService, LoginThrottle, SessionCookie, SessionsModule, AuthGuard],
 })
 export class AuthModule {}

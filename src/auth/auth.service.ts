@@ -12,7 +12,9 @@ import { UserResponseDto } from '../users/dto/user-response.dto';
 import { isBlocked } from '../users/user-status';
 import { PasswordCheck, UsersService } from '../users/users.service';
 import type { ChangePasswordDto } from './dto/change-password.dto';
-import type { LoginDto, LoginResponseDto } from './dto/login.dto';
+import type { LoginDto, LoginMfaDto } from './dto/login.dto';
+import { InvalidCurrentPasswordError } from './password.errors';
+import { LoginResult, SignInService } from './sign-in.service';
 import type { TokenInfoDto } from './dto/token-info.dto';
 import { LoginAttempt, LoginThrottle } from './login-throttle';
 import { PasswordPolicy } from '../passwords/password-policy';
@@ -30,18 +32,7 @@ export class EmailNotConfirmedError extends AppError {
   }
 }
 
-export class InvalidCurrentPasswordError extends AppError {
-  constructor() {
-    super(400, 'invalid_current_password', 'The current password is wrong.');
-  }
-}
-
-/** A login's result: the JSON answer, and what cookie mode needs. */
-export interface LoginResult {
-  body: LoginResponseDto;
-  token: string;
-  expiresAt: Date;
-}
+export { InvalidCurrentPasswordError };
 
 /** Login, logout and the password change: the rules of API.md's self-service. */
 @Injectable()
@@ -54,6 +45,7 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
     private readonly notices: SecurityNotices,
+    private readonly signIn: SignInService,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -119,60 +111,22 @@ export class AuthService {
       throw new EmailNotConfirmedError();
     }
 
-    // bcrypt outside the transaction: it must not hold a connection (or the embedded database).
+    // bcrypt outside any transaction: it must not hold a connection (or the embedded database).
     const rehash = needsRehash ? await this.passwords.hash(dto.password) : undefined;
-    const result = await this.completeFirstFactor(check, { method: 'password', rehash, meta });
-    if (result !== 'changed') await attempt.succeeded();
+    const result = await this.signIn.afterFirstFactor(user, check, {
+      method: 'password',
+      rehash,
+      meta,
+    });
+    // A session clears the address's failures; an mfa_token leaves them (the attempt is given
+    // back uncounted by login's `finally`), so a right password buys no fresh code guesses.
+    if (result !== 'changed' && result.session) await attempt.succeeded();
     return result;
   }
 
-  /**
-   * Where every first factor (password, emailed code) ends: the one place that opens a login
-   * session. The session exists only if the user is still the one `check` saw (issue 10's race
-   * guard: same password hash, confirmed, not blocked), else 'changed' and no session.
-   */
-  async completeFirstFactor(
-    check: PasswordCheck,
-    opts: { method: 'password' | 'code'; rehash?: string; meta: RequestMeta; details?: object },
-  ): Promise<LoginResult | 'changed'> {
-    const user = check.user!;
-    const target = { id: user.id, email: user.email };
-    const { meta, rehash } = opts;
-    const created = await this.db.transaction(async (m) => {
-      // First, so that the session exists only if the user is still the one checked above.
-      if (!(await this.users.recordLoginIfUnchanged(check, rehash, m))) return null;
-      const opened = await this.sessions.create(user.id, meta, m);
-      await this.notices.signedIn(m, user, meta);
-      await this.audit.record(
-        {
-          action: 'login',
-          outcome: 'success',
-          actor: target,
-          target,
-          details: {
-            method: opts.method,
-            session_id: opened.session.id,
-            ...(rehash ? { rehashed: true } : {}),
-            ...opts.details,
-          },
-          meta,
-        },
-        m,
-      );
-      return opened;
-    });
-    if (!created) return 'changed';
-    const { token, session } = created;
-    return {
-      token,
-      expiresAt: session.expiresAt,
-      body: {
-        token,
-        token_type: 'Bearer',
-        expires_at: session.expiresAt.toISOString(),
-        session_id: session.id,
-      },
-    };
+  /** POST /login/mfa. */
+  loginMfa(dto: LoginMfaDto, meta: RequestMeta): Promise<LoginResult> {
+    return this.signIn.secondFactor(dto, meta);
   }
 
   /**
@@ -244,7 +198,8 @@ export class AuthService {
         blockedUntil: row.blocked_until,
         lastLoginAt: row.last_login_at,
       }),
-      session: { id: row.session_id, expires_at: row.expires_at.toISOString() },
+      mfa_enabled: row.mfa_enabled,
+      session: { id: row.session_id, expires_at: row.expires_at.toISOString(), aal: row.aal },
     };
   }
 
@@ -255,8 +210,7 @@ export class AuthService {
       'X-Auth-User-Email': row.email,
       'X-Auth-User-Role': row.role,
       'X-Auth-Session-Id': row.session_id,
-      // Every session is single-factor until the second factor (aal 2) exists.
-      'X-Auth-Aal': String((row as { aal?: number }).aal ?? 1),
+      'X-Auth-Aal': String(row.aal),
     };
   }
 

@@ -14,7 +14,7 @@ import type { MessageResponseDto } from '../registration/dto/responses.dto';
 import { isBlocked } from '../users/user-status';
 import type { PasswordCheck } from '../users/users.service';
 import { UsersService } from '../users/users.service';
-import { AuthService, LoginResult } from './auth.service';
+import { LoginResult, SignInService } from './sign-in.service';
 import type { LoginCodeVerifyDto } from './dto/login-code.dto';
 
 export class LoginCodeDisabledError extends AppError {
@@ -34,7 +34,8 @@ const CODE_ON_ITS_WAY: MessageResponseDto = {
  * Known and unknown addresses get the same answer and the same work (for an address that gets no
  * mail, unknown or blocked, the code and mail are rehearsed and undone). A right code proves the
  * mailbox, so an unconfirmed address becomes confirmed. It ends where the password login does
- * (`AuthService.completeFirstFactor`), under the same race guard.
+ * (`SignInService.afterFirstFactor`), under the same race guard, and so gets the second step
+ * for a user with a second factor.
  */
 @Injectable()
 export class LoginCodeService {
@@ -44,7 +45,7 @@ export class LoginCodeService {
     private readonly otp: OtpService,
     private readonly accountMail: AccountMailService,
     private readonly catalog: MailCatalog,
-    private readonly auth: AuthService,
+    private readonly signIn: SignInService,
     private readonly audit: AuditService,
     @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
   ) {}
@@ -95,7 +96,7 @@ export class LoginCodeService {
         if (!otp.ok) return otp;
         const check: PasswordCheck = otp.otp.userId
           ? await this.users.checkCodeSignIn(otp.otp.userId, otp.otp.email, m)
-          : { user: null, passwordOk: false, needsRehash: false };
+          : { user: null, passwordOk: false, needsRehash: false, passwordVersion: '' };
         // Blocked since the code was sent, or the address moved: the code signs in no one.
         if (!check.user || isBlocked(check.user)) {
           return { ok: false as const, error: new InvalidCodeError() };
@@ -104,11 +105,10 @@ export class LoginCodeService {
       });
       // A failed check's counts were committed with the transaction; now the answer.
       if (!checked.ok) throw checked.error;
-      const wasConfirmed = checked.check.user!.isConfirmed;
-      const result = await this.auth.completeFirstFactor(checked.check, {
+      // A user with a second factor gets the mfa_required answer, as after a password.
+      const result = await this.signIn.afterFirstFactor(checked.check.user!, checked.check, {
         method: 'code',
         meta,
-        details: wasConfirmed ? {} : { address_confirmed: true },
       });
       // The user changed (blocked, reset, moved) between the code and the session: no session.
       if (result === 'changed') throw new InvalidCodeError();

@@ -54,6 +54,8 @@ export interface Settings {
     sessionIdleTimeoutMs?: number;
     sessionPolicy: 'single' | 'multiple';
     cookie: boolean;
+    /** MFA_REQUIRED_ROLES: roles whose admin routes need a session that passed a second factor. */
+    mfaRequiredRoles: ('root' | 'admin' | 'user')[];
   };
   otp: {
     otpTtlMs: number;
@@ -254,6 +256,13 @@ export function loadSettings(env: Env = process.env): Settings {
   }
 
   const mailTemplatesDir = r.string('MAIL_TEMPLATES_DIR');
+  const roles = ['root', 'admin', 'user'] as const;
+  const mfaRequiredRoles = r.list('MFA_REQUIRED_ROLES').filter((v): v is (typeof roles)[number] => {
+    if ((roles as readonly string[]).includes(v)) return true;
+    r.problems.push(`MFA_REQUIRED_ROLES: "${v}" is not a role (root, admin, user)`);
+    return false;
+  });
+
   const port = r.int('PORT', 3000, 0, 65535);
   const settings: Settings = {
     app: {
@@ -309,6 +318,7 @@ export function loadSettings(env: Env = process.env): Settings {
       sessionIdleTimeoutMs: r.optionalDuration('SESSION_IDLE_TIMEOUT', 1000),
       sessionPolicy: r.oneOf('SESSION_POLICY', ['single', 'multiple'] as const, 'multiple'),
       cookie: r.bool('AUTH_COOKIE', false),
+      mfaRequiredRoles,
     },
     otp: {
       otpTtlMs: r.duration('OTP_TTL', '10m', 1000),

@@ -38,6 +38,8 @@ export interface MailTemplates {
   'notice-account-blocked': NoticeVars & { blockedUntil: string | null };
   'notice-mfa-enabled': NoticeVars;
   'notice-mfa-disabled': NoticeVars;
+  /** New recovery codes were made; the old ones stopped working. */
+  'notice-mfa-recovery-codes': NoticeVars;
   'notice-mfa-reset': NoticeVars;
 }
 
@@ -101,6 +103,7 @@ export const SAMPLE_VARS: { [T in MailTemplate]: MailTemplates[T] } = {
   },
   'notice-mfa-enabled': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
   'notice-mfa-disabled': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
+  'notice-mfa-recovery-codes': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
   'notice-mfa-reset': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
 };
 

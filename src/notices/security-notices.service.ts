@@ -104,6 +104,11 @@ export class SecurityNotices {
     return this.send(m, user, 'notice-mfa-disabled', {});
   }
 
+  /** New recovery codes replaced the old ones. */
+  mfaRecoveryCodes(m: EntityManager, user: MailUser): Promise<boolean> {
+    return this.send(m, user, 'notice-mfa-recovery-codes', {});
+  }
+
   /** An admin removed the user's second factor. */
   mfaReset(m: EntityManager, user: MailUser): Promise<boolean> {
     return this.send(m, user, 'notice-mfa-reset', {});

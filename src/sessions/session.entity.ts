@@ -25,6 +25,10 @@ export class Session {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 
+  /** Authenticator assurance level: 1 after one factor, 2 after a second one (TOTP, recovery code). */
+  @Column({ type: 'smallint', default: 1 })
+  aal: 1 | 2;
+
   @Column({ type: 'varchar', length: 64, nullable: true })
   ip: string | null;
 

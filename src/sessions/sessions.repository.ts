@@ -18,6 +18,10 @@ export interface LiveSessionRow {
   expires_at: Date;
   /** The database's clock says `last_seen_at` is older than the touch interval. */
   needs_touch: boolean;
+  /** 2 when the session passed a second factor. */
+  aal: 1 | 2;
+  /** The user has a confirmed second factor. */
+  mfa_enabled: boolean;
   id: string;
   email: string;
   name: string | null;
@@ -38,8 +42,10 @@ export interface LiveSessionRow {
  * checked by the database's clock, so every instance sees a change on the very next request.
  */
 const FIND_LIVE_BY_TOKEN_HASH = `
-  SELECT s.token_hash, s.id AS session_id, s.expires_at,
+  SELECT s.token_hash, s.id AS session_id, s.expires_at, s.aal,
          s.last_seen_at < now() - ${msInterval('$3')} AS needs_touch,
+         EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL)
+           AS mfa_enabled,
          u.id, u.email, u.name, u.surname, u.role, u.is_active, u.is_confirmed,
          u.created_at, u.updated_at, u.blocked_until, u.last_login_at
     FROM sessions s JOIN users u ON u.id = s.user_id
@@ -101,7 +107,7 @@ export class SessionsRepository {
           })
         ).rows
       : await this.db.query<LiveSessionRow[]>(FIND_LIVE_BY_TOKEN_HASH, values);
-    return new Map(rows.map((r) => [r.token_hash, r]));
+    return new Map(rows.map((r) => [r.token_hash, { ...r, aal: Number(r.aal) as 1 | 2 }]));
   }
 
   /** Moves `last_seen_at` to now (for the idle timeout and the session list). */
@@ -114,12 +120,18 @@ export class SessionsRepository {
   }
 
   async insert(
-    fields: Pick<Session, 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'>,
+    fields: Pick<Session, 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent' | 'aal'>,
     manager?: EntityManager,
   ): Promise<Session> {
     const repo = this.on(manager);
     const saved = await repo.save(repo.create(fields));
     return saved;
+  }
+
+  /** Marks a session of the user as having passed a second factor; its token checks change. */
+  async raiseAal(userId: string, sessionId: string, manager?: EntityManager): Promise<void> {
+    await this.on(manager).update({ id: sessionId, userId }, { aal: 2 });
+    await this.events.userChanged(manager, userId);
   }
 
   /** The user's sessions that still count (not revoked, not expired, not idle), newest first. */

@@ -66,7 +66,12 @@ export class SessionsService implements OnModuleDestroy {
    * Opens a session for the user. With SESSION_POLICY=single the user's earlier sessions end in the
    * same transaction (pass `manager` to make it part of the caller's).
    */
-  async create(userId: string, client: ClientInfo, manager?: EntityManager): Promise<NewSession> {
+  async create(
+    userId: string,
+    client: ClientInfo,
+    manager?: EntityManager,
+    aal: 1 | 2 = 1,
+  ): Promise<NewSession> {
     const token = newSessionToken();
     if (this.cfg.sessionPolicy === 'single') {
       await this.sessions.revokeAllForUser(userId, undefined, manager);
@@ -78,6 +83,7 @@ export class SessionsService implements OnModuleDestroy {
         expiresAt: new Date(Date.now() + this.cfg.sessionTtlMs),
         ip: client.ip?.slice(0, 64) ?? null,
         userAgent: client.userAgent?.slice(0, 512) ?? null,
+        aal,
       },
       manager,
     );
@@ -116,6 +122,11 @@ export class SessionsService implements OnModuleDestroy {
       this.touchedAt.delete(sessionId);
       this.logger.warn({ msg: 'could not update last_seen_at', err: String(e) });
     });
+  }
+
+  /** The session passed a second factor (enrolment's first code). */
+  raiseAal(user: { id: string; sessionId: string }, manager?: EntityManager): Promise<void> {
+    return this.sessions.raiseAal(user.id, user.sessionId, manager);
   }
 
   /** The user's live sessions, newest first. */

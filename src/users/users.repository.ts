@@ -152,6 +152,21 @@ export class UsersRepository {
     return true;
   }
 
+  /**
+   * The user with the password hash, the row locked until the transaction ends: every change that
+   * a login must see (password, block, second factor) takes this lock too, so a login that holds
+   * it checks the state that its session will live under.
+   */
+  lockWithPasswordById(id: string, manager: EntityManager): Promise<User | null> {
+    return manager
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.id = :id', { id })
+      .setLock('pessimistic_write')
+      .getOne();
+  }
+
   async updatePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
     await this.changeUser(id, manager, (repo) =>
       repo.update({ id }, { passwordHash, updatedAt: () => 'now()' }),

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { readPage } from '../common/paging';
@@ -11,6 +11,8 @@ import { UserResponseDto } from './dto/user-response.dto';
 import type { User } from './user.entity';
 import { LastRootError, UserNotFoundError } from './users.errors';
 import { UsersRepository } from './users.repository';
+import { assertMayManage } from './role-rules';
+import type { AuthUser } from '../common/auth-user';
 
 /** The outcome of a password check: the account (if any) and whether the password is its own. */
 export interface PasswordCheck {
@@ -19,6 +21,15 @@ export interface PasswordCheck {
   passwordOk: boolean;
   /** The stored hash is of an older format or cost: rehash it (`recordLoginIfUnchanged`) after a good login. */
   needsRehash: boolean;
+  /** Changes whenever the password does (a digest of the hash, not the hash). */
+  passwordVersion: string;
+}
+
+/** A digest of the stored hash: tells that the password changed without handing the hash out. */
+function passwordVersion(hash: string | null | undefined): string {
+  return createHash('sha256')
+    .update(hash ?? '')
+    .digest('hex');
 }
 
 /** What a good first-factor check saw, kept here so that hashes never leave this module. */
@@ -83,7 +94,12 @@ export class UsersService implements OnModuleInit {
     const ok = !!hash && passwordOk;
     const needsRehash = ok && this.passwords.needsRehash(hash);
     if (user) user.passwordHash = null;
-    const check: PasswordCheck = { user, passwordOk: ok, needsRehash };
+    const check: PasswordCheck = {
+      user,
+      passwordOk: ok,
+      needsRehash,
+      passwordVersion: passwordVersion(hash),
+    };
     if (ok) this.checked.set(check, { hash, byCode: false });
     return check;
   }
@@ -100,11 +116,16 @@ export class UsersService implements OnModuleInit {
   ): Promise<PasswordCheck> {
     const user = await this.users.findWithPasswordById(id, manager);
     if (!user || user.email !== email.toLowerCase()) {
-      return { user: null, passwordOk: false, needsRehash: false };
+      return { user: null, passwordOk: false, needsRehash: false, passwordVersion: '' };
     }
     const hash = user.passwordHash;
     user.passwordHash = null;
-    const check: PasswordCheck = { user, passwordOk: true, needsRehash: false };
+    const check: PasswordCheck = {
+      user,
+      passwordOk: true,
+      needsRehash: false,
+      passwordVersion: passwordVersion(hash),
+    };
     this.checked.set(check, { hash, byCode: true });
     return check;
   }
@@ -123,6 +144,29 @@ export class UsersService implements OnModuleInit {
 
   async hasPassword(id: string, manager?: EntityManager): Promise<boolean> {
     return !!(await this.users.findWithPasswordById(id, manager))?.passwordHash;
+  }
+
+  /**
+   * The user, its row locked until the transaction ends, and its password version. A login takes
+   * this lock before it opens a session, and so does every change a login must see (the second
+   * factor): so the login checks the state its session will live under.
+   */
+  async lockForLogin(
+    id: string,
+    manager: EntityManager,
+  ): Promise<{ user: User; passwordVersion: string } | null> {
+    const user = await this.users.lockWithPasswordById(id, manager);
+    if (!user) return null;
+    const version = passwordVersion(user.passwordHash);
+    user.passwordHash = null;
+    return { user, passwordVersion: version };
+  }
+
+  /** The user of an admin route's `:id` that `actor` may manage (the rules of updates). */
+  async findManageable(actor: AuthUser, id: string, manager?: EntityManager): Promise<User> {
+    const user = await this.mustFind(id, manager);
+    assertMayManage(actor, user);
+    return user;
   }
 
   /** A new account (unconfirmed unless told otherwise), in the caller's transaction. */
@@ -154,6 +198,22 @@ export class UsersService implements OnModuleInit {
     }
     if (!seen.hash) return Promise.resolve(false);
     return this.users.recordLoginIfUnchanged(check.user.id, seen.hash, rehash, manager);
+  }
+
+  /**
+   * The same stamp for a login whose first factor was checked earlier (the second factor): only if
+   * the password is still the one of `version` (`PasswordCheck.passwordVersion`), the user
+   * confirmed and not blocked. Same row lock, same rules as `recordLoginIfUnchanged`.
+   */
+  async recordLoginIfPasswordVersion(
+    id: string,
+    version: string,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const user = await this.users.lockWithPasswordById(id, manager);
+    const hash = user?.passwordHash;
+    if (!hash || passwordVersion(hash) !== version) return false;
+    return this.users.recordLoginIfUnchanged(id, hash, undefined, manager);
   }
 
   changePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {

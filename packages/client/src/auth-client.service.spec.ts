@@ -8,6 +8,8 @@ class FakeAuthServer {
   requests = 0;
   status = 200;
   delayMs = 0;
+  /** The session's aal in the answer; unset: an answer without one (a server before MFA). */
+  aal?: 1 | 2;
   /** When set, answered instead of the usual body. */
   rawBody?: string;
   private server: Server = createServer((req, res) => {
@@ -22,7 +24,11 @@ class FakeAuthServer {
                 id: 7,
                 email: 'ada@example.com',
                 role: 'admin',
-                session: { id: 's-1', expires_at: new Date(Date.now() + 3600_000).toISOString() },
+                session: {
+                  id: 's-1',
+                  expires_at: new Date(Date.now() + 3600_000).toISOString(),
+                  ...(this.aal ? { aal: this.aal } : {}),
+                },
                 seen_auth: req.headers.authorization,
               }
             : { statusCode: this.status, code: 'x' },
@@ -66,7 +72,14 @@ describe('AuthClientService', () => {
       email: 'ada@example.com',
       role: 'admin',
       sessionId: 's-1',
+      aal: 1,
     });
+  });
+
+  it("exposes the session's aal, so a route can ask for a second factor", async () => {
+    server.aal = 2;
+    const client = new AuthClientService({ baseUrl: server.url });
+    await expect(client.validate('tok')).resolves.toMatchObject({ aal: 2 });
   });
 
   it('asks the server every time when the cache is off (the default)', async () => {

@@ -18,7 +18,7 @@ interface ValidateTokenBody {
   id: number | string;
   email: string;
   role: Role;
-  session: { id: string; expires_at: string };
+  session: { id: string; expires_at: string; aal?: 1 | 2 };
 }
 
 /** Recent events, so an answer fetched while one of them arrived is not cached. */
@@ -144,6 +144,8 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
         email: body.email,
         role: body.role,
         sessionId: body.session.id,
+        // A server from before the second factor answers no aal: its sessions passed one factor.
+        aal: body.session.aal === 2 ? 2 : 1,
       };
       if (typeof user.email !== 'string' || typeof user.sessionId !== 'string') throw new Error();
       return { user, expiresAt: Date.parse(body.session.expires_at) };

@@ -7,6 +7,8 @@ export interface AuthUser {
   email: string;
   role: Role;
   sessionId: string;
+  /** Authenticator assurance level of the session: 2 when it passed a second factor. */
+  aal: 1 | 2;
 }
 
 declare module 'express-serve-static-core' {

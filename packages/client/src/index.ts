@@ -10,6 +10,7 @@ export {
   MAX_STREAM_CACHE_TTL_MS,
 } from './auth-client.options';
 export { AdminGuard, AdminOnly, CurrentUser, IS_PUBLIC, Public } from './decorators';
+export { RequireAal2, RequireAal2Guard } from './require-aal2.decorator';
 export { ADMIN_ROLES } from './auth-user';
 export { TokenCache } from './token-cache';
 export type { AuthUser, Role } from './auth-user';

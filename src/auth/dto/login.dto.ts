@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { MayOmit } from '../../common/decorators/may-omit.decorator';
 import { FreeText } from '../../common/hostile-input';
 import { normalizeEmail } from '../../common/fields';
 
@@ -33,4 +34,39 @@ export class LoginResponseDto {
 
   @ApiProperty({ format: 'uuid' })
   session_id: string;
+}
+
+export class MfaRequiredDto {
+  @ApiProperty({ enum: [true] })
+  mfa_required: true;
+
+  @ApiProperty({
+    description: 'Single use, 5 minutes, 256 bits: send it with a code to POST /login/mfa',
+  })
+  mfa_token: string;
+
+  @ApiProperty({ type: [String], example: ['totp', 'recovery_code'] })
+  methods: string[];
+
+  @ApiProperty({ format: 'date-time' })
+  expires_at: string;
+}
+
+export class LoginMfaDto {
+  @ApiProperty({ description: 'From the mfa_required answer of the first factor' })
+  @IsString()
+  @MaxLength(64)
+  mfa_token: string;
+
+  @ApiPropertyOptional({ example: '123456', description: 'A code from the authenticator app' })
+  @MayOmit()
+  @IsString()
+  @Matches(/^\d{6}$/, { message: 'code must be 6 digits' })
+  code?: string;
+
+  @ApiPropertyOptional({ example: '7k3m-9qx2-a4bd-ez8w', description: 'Instead of `code`' })
+  @MayOmit()
+  @IsString()
+  @MaxLength(64)
+  recovery_code?: string;
 }

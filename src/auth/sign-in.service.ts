@@ -1,0 +1,241 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { RequestMeta } from '../common/request-meta';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { ValidationFailedError } from '../common/errors';
+import { InvalidMfaCodeError, InvalidMfaTokenError } from '../mfa/mfa.errors';
+import { MfaService } from '../mfa/mfa.service';
+import { SecurityNotices } from '../notices/security-notices.service';
+import {
+  hashSessionToken,
+  looksLikeSessionToken,
+  newSessionToken,
+} from '../sessions/session-token';
+import { SessionsService } from '../sessions/sessions.service';
+import type { User } from '../users/user.entity';
+import { PasswordCheck, UsersService } from '../users/users.service';
+import type { LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
+import { LoginThrottle } from './login-throttle';
+
+/** Which first factor a login passed (audit `details.method`). */
+export type FirstFactor = 'password' | 'code';
+
+/** A login's result: the JSON answer, and the session when one was opened (for cookie mode). */
+export interface LoginResult {
+  body: LoginResponseDto | MfaRequiredDto;
+  session?: { token: string; expiresAt: Date };
+}
+
+const MFA_TOKEN_TTL_MS = 5 * 60_000;
+/** Codes tried per mfa_token; the token ends with the last of them. */
+const MFA_MAX_TRIES = 5;
+
+/**
+ * What happens after the first factor passed: a session, or, for a user with a second factor, an
+ * `mfa_token` for POST /login/mfa. The one place that opens a login session, so both ways in keep
+ * the rules of SECURITY.md "Races":
+ *
+ * - a session is inserted only if the user is still the one that was checked, in the transaction
+ *   that stamps the login under the user's row lock: the same password hash, confirmed, not
+ *   blocked, and the same second-factor state. A reset, block or factor change that commits while
+ *   a login is in flight (between the password and the session, or between the password and the
+ *   second factor) leaves that login without a session;
+ * - an `mfa_token` is bound to that state (`stamp`), and checked again when it is redeemed;
+ * - failures of the second factor count in the address's login throttle.
+ */
+@Injectable()
+export class SignInService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly mfa: MfaService,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditService,
+    private readonly notices: SecurityNotices,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  /**
+   * `user`'s password was right (`check`): a session, the `mfa_required` answer, or 'changed' when
+   * the user changed after the check (the caller checks the password again, once). `rehash`
+   * replaces the stored hash (a new bcrypt cost). The caller counted the attempt in the login
+   * throttle.
+   */
+  async afterFirstFactor(
+    user: User,
+    check: PasswordCheck,
+    opts: { method: FirstFactor; rehash?: string; meta: RequestMeta },
+  ): Promise<LoginResult | 'changed'> {
+    const factor = await this.mfa.factorVersion(user.id);
+    if (factor === 'none') {
+      return this.openSession(user, {
+        aal: 1,
+        // Stamps the login under the row lock only if the hash is still the checked one.
+        unchanged: async (m) =>
+          (await this.users.recordLoginIfUnchanged(check, opts.rehash, m)) &&
+          (await this.mfa.factorVersion(user.id, m)) === factor,
+        details: { method: opts.method, ...(opts.rehash ? { rehashed: true } : {}) },
+        meta: opts.meta,
+      });
+    }
+    // Not a failure, but the failures before it stay: a right password buys no fresh guesses
+    // (the caller gives its throttle attempt back uncounted).
+    const token = newSessionToken();
+    const expiresAt = await this.mfa.startChallenge({
+      tokenHash: hashSessionToken(token),
+      userId: user.id,
+      method: opts.method,
+      stamp: stampOf(check.passwordVersion, factor),
+      ttlMs: MFA_TOKEN_TTL_MS,
+    });
+    const target = { id: user.id, email: user.email };
+    await this.audit.recordQuietly({
+      action: 'login',
+      outcome: 'mfa_required',
+      actor: target,
+      target,
+      details: { method: opts.method },
+      meta: opts.meta,
+    });
+    return {
+      body: {
+        mfa_required: true,
+        mfa_token: token,
+        methods: ['totp', 'recovery_code'],
+        expires_at: expiresAt.toISOString(),
+      },
+    };
+  }
+
+  /** POST /login/mfa: the mfa_token and a TOTP or recovery code give the session, at aal 2. */
+  async secondFactor(dto: LoginMfaDto, meta: RequestMeta): Promise<LoginResult> {
+    if ((dto.code === undefined) === (dto.recovery_code === undefined)) {
+      throw new ValidationFailedError(['give code or recovery_code (one of them)']);
+    }
+    const tokenHash = looksLikeSessionToken(dto.mfa_token)
+      ? hashSessionToken(dto.mfa_token)
+      : undefined;
+    const challenge = tokenHash && (await this.mfa.findChallenge(tokenHash));
+    const found = challenge && (await this.users.findById(challenge.userId));
+    if (!tokenHash || !found) {
+      await this.audit.recordQuietly({ action: 'login', outcome: 'invalid_mfa_token', meta });
+      throw new InvalidMfaTokenError();
+    }
+    const target = { id: found.id, email: found.email };
+    // The address's throttle first (429 while it waits; a place is reserved, so parallel guesses
+    // cannot all pass before they are counted), then one of the token's tries, before the code.
+    const attempt = await this.throttle.begin(found.email);
+    try {
+      const tried = await this.mfa.tryChallenge(tokenHash, MFA_MAX_TRIES);
+      if (!tried) {
+        await this.audit.recordQuietly({
+          action: 'login',
+          outcome: 'invalid_mfa_token',
+          target,
+          meta,
+        });
+        throw new InvalidMfaTokenError();
+      }
+      const method = await this.mfa.verify(found.id, {
+        code: dto.code,
+        recoveryCode: dto.recovery_code,
+      });
+      if (!method) {
+        if (tried.tries >= MFA_MAX_TRIES) await this.mfa.endChallenge(tokenHash);
+        await this.audit.recordQuietly({
+          action: 'login',
+          outcome: 'invalid_mfa_code',
+          target,
+          details: { method: dto.code !== undefined ? 'totp' : 'recovery_code' },
+          meta,
+        });
+        await attempt.failed();
+        throw new InvalidMfaCodeError();
+      }
+      const result = await this.openSession(found, {
+        aal: 2,
+        // The token is used up whatever follows; the session only if the user is still as the
+        // first factor saw it (a reset, block or factor change since then ends the token).
+        unchanged: async (m) => {
+          if (!(await this.mfa.consumeChallenge(tokenHash, m))) return 'gone';
+          const now = await this.users.lockForLogin(found.id, m);
+          const factor = await this.mfa.factorVersion(found.id, m);
+          if (!now || stampOf(now.passwordVersion, factor) !== tried.stamp) return false;
+          return this.users.recordLoginIfPasswordVersion(found.id, now.passwordVersion, m);
+        },
+        details: { method, first_factor: tried.method },
+        meta,
+      });
+      if (result === 'changed') {
+        await this.audit.recordQuietly({
+          action: 'login',
+          outcome: 'invalid_mfa_token',
+          target,
+          details: { reason: 'changed_during_login' },
+          meta,
+        });
+        throw new InvalidMfaTokenError();
+      }
+      await attempt.succeeded();
+      return result;
+    } finally {
+      await attempt.abandon();
+    }
+  }
+
+  /**
+   * Opens the session in one transaction with the login's stamp, the new-device notice and the
+   * audit record, if `unchanged` (which runs first, in that transaction, and takes the user's row
+   * lock) says the user is still the one checked. 'gone': the mfa_token was used up by a parallel
+   * request meanwhile.
+   */
+  private async openSession(
+    user: User,
+    opts: {
+      aal: 1 | 2;
+      unchanged: (m: EntityManager) => Promise<boolean | 'gone'>;
+      details: Record<string, unknown>;
+      meta: RequestMeta;
+    },
+  ): Promise<LoginResult | 'changed'> {
+    const target = { id: user.id, email: user.email };
+    const opened = await this.db.transaction(async (m) => {
+      const same = await opts.unchanged(m);
+      if (same !== true) return same;
+      const created = await this.sessions.create(user.id, opts.meta, m, opts.aal);
+      await this.notices.signedIn(m, user, opts.meta);
+      await this.audit.record(
+        {
+          action: 'login',
+          outcome: 'success',
+          actor: target,
+          target,
+          details: { ...opts.details, aal: opts.aal, session_id: created.session.id },
+          meta: opts.meta,
+        },
+        m,
+      );
+      return created;
+    });
+    if (opened === 'gone') throw new InvalidMfaTokenError();
+    if (opened === false) return 'changed';
+    // The caller settles its throttle attempt (a session forgets the address's failures).
+    const { token, session } = opened;
+    return {
+      session: { token, expiresAt: session.expiresAt },
+      body: {
+        token,
+        token_type: 'Bearer',
+        expires_at: session.expiresAt.toISOString(),
+        session_id: session.id,
+      },
+    };
+  }
+}
+
+/** The state a login's session depends on, as one value: the password's and the factor's. */
+function stampOf(passwordVersion: string, factorVersion: string): string {
+  return createHash('sha256').update(`${passwordVersion}\n${factorVersion}`).digest('hex');
+}
