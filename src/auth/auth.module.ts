@@ -9,7 +9,7 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginCodeService } from './login-code.service';
-import { LoginThrottle } from './login-throttle';
+import { LoginThrottleModule } from './login-throttle.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCookie } from './session-cookie';
 import { SignInService } from './sign-in.service';
@@ -29,16 +29,17 @@ import { MfaModule } from '../mfa/mfa.module';
     OtpModule,
     MailModule,
     MfaModule,
+    LoginThrottleModule,
   ],
   controllers: [AuthController],
-  providers: [
+  providers: [AuthService, SignInService, LoginCodeService, SessionCookie, AuthGuard],
+  exports: [
     AuthService,
     SignInService,
-    LoginCodeService,
-    LoginThrottle,
+    LoginThrottleModule,
     SessionCookie,
+    SessionsModule,
     AuthGuard,
   ],
-  exports: [AuthService, SignInService, LoginThrottle, SessionCookie, SessionsModule, AuthGuard],
 })
 export class AuthModule {}

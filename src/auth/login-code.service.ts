@@ -106,9 +106,11 @@ export class LoginCodeService {
       // A failed check's counts were committed with the transaction; now the answer.
       if (!checked.ok) throw checked.error;
       // A user with a second factor gets the mfa_required answer, as after a password.
-      const result = await this.signIn.afterFirstFactor(checked.check.user!, checked.check, {
+      const user = checked.check.user!;
+      const result = await this.signIn.afterFirstFactor(user, checked.check, {
         method: 'code',
         meta,
+        details: user.isConfirmed ? {} : { address_confirmed: true },
       });
       // The user changed (blocked, reset, moved) between the code and the session: no session.
       if (result === 'changed') throw new InvalidCodeError();

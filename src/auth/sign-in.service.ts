@@ -4,7 +4,7 @@ import type { RequestMeta } from '../common/request-meta';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { ValidationFailedError } from '../common/errors';
+import { AppError, ValidationFailedError } from '../common/errors';
 import { InvalidMfaCodeError, InvalidMfaTokenError } from '../mfa/mfa.errors';
 import { MfaService } from '../mfa/mfa.service';
 import { SecurityNotices } from '../notices/security-notices.service';
@@ -66,7 +66,13 @@ export class SignInService {
   async afterFirstFactor(
     user: User,
     check: PasswordCheck,
-    opts: { method: FirstFactor; rehash?: string; meta: RequestMeta },
+    opts: {
+      method: FirstFactor;
+      rehash?: string;
+      meta: RequestMeta;
+      /** More for the audit record of the session (e.g. the code confirmed the address). */
+      details?: Record<string, unknown>;
+    },
   ): Promise<LoginResult | 'changed'> {
     const factor = await this.mfa.factorVersion(user.id);
     if (factor === 'none') {
@@ -76,7 +82,11 @@ export class SignInService {
         unchanged: async (m) =>
           (await this.users.recordLoginIfUnchanged(check, opts.rehash, m)) &&
           (await this.mfa.factorVersion(user.id, m)) === factor,
-        details: { method: opts.method, ...(opts.rehash ? { rehashed: true } : {}) },
+        details: {
+          method: opts.method,
+          ...(opts.rehash ? { rehashed: true } : {}),
+          ...opts.details,
+        },
         meta: opts.meta,
       });
     }
@@ -87,7 +97,7 @@ export class SignInService {
       tokenHash: hashSessionToken(token),
       userId: user.id,
       method: opts.method,
-      stamp: stampOf(check.passwordVersion, factor),
+      stamp: stampOf(check.passwordVersion, factor, user.email),
       ttlMs: MFA_TOKEN_TTL_MS,
     });
     const target = { id: user.id, email: user.email };
@@ -126,7 +136,12 @@ export class SignInService {
     const target = { id: found.id, email: found.email };
     // The address's throttle first (429 while it waits; a place is reserved, so parallel guesses
     // cannot all pass before they are counted), then one of the token's tries, before the code.
-    const attempt = await this.throttle.begin(found.email);
+    const attempt = await this.throttle.begin(found.email).catch(async (e: unknown) => {
+      if (e instanceof AppError) {
+        await this.audit.recordQuietly({ action: 'login', outcome: e.code, target, meta });
+      }
+      throw e;
+    });
     try {
       const tried = await this.mfa.tryChallenge(tokenHash, MFA_MAX_TRIES);
       if (!tried) {
@@ -162,8 +177,12 @@ export class SignInService {
           if (!(await this.mfa.consumeChallenge(tokenHash, m))) return 'gone';
           const now = await this.users.lockForLogin(found.id, m);
           const factor = await this.mfa.factorVersion(found.id, m);
-          if (!now || stampOf(now.passwordVersion, factor) !== tried.stamp) return false;
-          return this.users.recordLoginIfPasswordVersion(found.id, now.passwordVersion, m);
+          if (!now || stampOf(now.passwordVersion, factor, now.user.email) !== tried.stamp) {
+            return false;
+          }
+          // After an emailed code the account may have no password, and the code confirms it.
+          const first = tried.method === 'code' ? 'code' : 'password';
+          return this.users.recordSecondFactorLogin(found.id, now.passwordVersion, first, m);
         },
         details: { method, first_factor: tried.method },
         meta,
@@ -183,6 +202,21 @@ export class SignInService {
     } finally {
       await attempt.abandon();
     }
+  }
+
+  /**
+   * The user an unused mfa_token belongs to (the console signs in admins only, and asks no second
+   * factor of anyone else); undefined for an unknown, used or expired token.
+   */
+  async pendingUser(mfaToken: string): Promise<User | undefined> {
+    if (!looksLikeSessionToken(mfaToken)) return undefined;
+    const challenge = await this.mfa.findChallenge(hashSessionToken(mfaToken));
+    return (challenge && (await this.users.findById(challenge.userId))) ?? undefined;
+  }
+
+  /** Ends an mfa_token that will not be redeemed. */
+  async dropChallenge(mfaToken: string): Promise<void> {
+    if (looksLikeSessionToken(mfaToken)) await this.mfa.endChallenge(hashSessionToken(mfaToken));
   }
 
   /**
@@ -235,7 +269,12 @@ export class SignInService {
   }
 }
 
-/** The state a login's session depends on, as one value: the password's and the factor's. */
-function stampOf(passwordVersion: string, factorVersion: string): string {
-  return createHash('sha256').update(`${passwordVersion}\n${factorVersion}`).digest('hex');
+/**
+ * The state a login's session depends on, as one value: the password's, the factor's and the
+ * address (a code sign-in proved that address; an email change between the factors ends it).
+ */
+function stampOf(passwordVersion: string, factorVersion: string, email: string): string {
+  return createHash('sha256')
+    .update(`${passwordVersion}\n${factorVersion}\n${email.toLowerCase()}`)
+    .digest('hex');
 }

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { LoginThrottle } from '../auth/login-throttle';
+import { LoginThrottleModule } from '../auth/login-throttle.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { Clock } from '../common/clock';
-import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { OtpModule } from '../otp/otp.module';
 import { CryptoModule } from '../crypto/crypto.module';
 import { NoticesModule } from '../notices/notices.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -13,8 +13,8 @@ import { MfaService } from './mfa.service';
 
 /**
  * The second factor: TOTP enrolment, checks and recovery codes (used by the login in auth/), and
- * the admin reset. LoginThrottle is provided here as well (it holds no state of its own, only the
- * shared counters), so wrong current passwords on these routes count like wrong logins.
+ * the admin reset. Wrong current passwords and codes on these routes count in the login throttle
+ * like wrong logins; an account without a password confirms its changes by a mailed code (otp/).
  */
 @Module({
   imports: [
@@ -23,10 +23,11 @@ import { MfaService } from './mfa.service';
     SessionsModule,
     NoticesModule,
     CryptoModule,
-    RateLimitModule,
+    LoginThrottleModule,
+    OtpModule,
   ],
   controllers: [MfaController, MfaAdminController],
-  providers: [MfaRepository, MfaService, Clock, LoginThrottle],
+  providers: [MfaRepository, MfaService, Clock],
   exports: [MfaService],
 })
 export class MfaModule {}

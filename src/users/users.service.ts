@@ -202,17 +202,25 @@ export class UsersService implements OnModuleInit {
 
   /**
    * The same stamp for a login whose first factor was checked earlier (the second factor): only if
-   * the password is still the one of `version` (`PasswordCheck.passwordVersion`), the user
-   * confirmed and not blocked. Same row lock, same rules as `recordLoginIfUnchanged`.
+   * the password is still the one of `version` (`PasswordCheck.passwordVersion`) and the user not
+   * blocked. After a password the user must be confirmed; after an emailed code (which may be an
+   * account without a password) the address is confirmed by it, as `recordLoginIfUnchanged` does
+   * for a code. Same row lock, same rules.
    */
-  async recordLoginIfPasswordVersion(
+  async recordSecondFactorLogin(
     id: string,
     version: string,
+    firstFactor: 'password' | 'code',
     manager: EntityManager,
   ): Promise<boolean> {
     const user = await this.users.lockWithPasswordById(id, manager);
-    const hash = user?.passwordHash;
-    if (!hash || passwordVersion(hash) !== version) return false;
+    if (!user) return false;
+    const hash = user.passwordHash;
+    if (passwordVersion(hash) !== version) return false;
+    if (firstFactor === 'code') {
+      return this.users.recordCodeLoginIfUnchanged(id, user.email, hash, manager);
+    }
+    if (!hash) return false;
     return this.users.recordLoginIfUnchanged(id, hash, undefined, manager);
   }
 

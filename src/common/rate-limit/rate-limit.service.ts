@@ -139,18 +139,6 @@ export class RateLimitService {
     );
   }
 
-  /**
-   * Takes back one `attempt` that turned out not to be a failure, keeping the ones before it. The
-   * key was not locked when that attempt passed, so no lock is kept either.
-   */
-  async undoAttempt(key: string): Promise<void> {
-    await this.db.query(
-      `UPDATE rate_limits SET hits = greatest(hits - 1, 0), locked_until = NULL, updated_at = now()
-        WHERE key = $1`,
-      [key],
-    );
-  }
-
   /** Forgets the key (e.g. after a successful login). */
   async reset(key: string, manager?: EntityManager): Promise<void> {
     await this.q(manager).query(`DELETE FROM rate_limits WHERE key = $1`, [key]);
