@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { RateLimitService } from '../src/common/rate-limit/rate-limit.service';
 import { keyId } from '../src/crypto/secret-box';
 import { bearer, createUser, GOOD_PASSWORD, loginToken } from './support/factories';
 import { controlClock, enableTotp, totpCode } from './support/mfa';
-import { nthMailTo } from './support/mail-helpers';
+import { codeOf, nthMailTo } from './support/mail-helpers';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'mfa spec root password here' };
@@ -315,6 +316,109 @@ describe('second factor (TOTP and recovery codes)', () => {
     expect((await login(user.email)).status).toBe(429);
   });
 
+  describe('an account without a password', () => {
+    /** The k-th mail to `email` whose subject matches (notices go to the same address). */
+    async function nthWith(email: string, subject: RegExp, k: number) {
+      const of = () => t.mail.to(email).filter((m) => subject.test(m.subject ?? ''));
+      await t.mail.waitFor(() => of().length >= k);
+      return of()[k - 1];
+    }
+    const liftCooldown = (email: string) =>
+      t.app.get(RateLimitService).reset(`mail-cooldown:${email}`);
+    const LOGIN_CODE = /sign-in code: \d{6}$/;
+    const MFA_CODE = /code for two-step sign-in: \d{6}$/;
+
+    async function codeSignIn(email: string, k: number) {
+      await liftCooldown(email);
+      await t.http.post('/login/code').send({ email }).expect(202);
+      const code = codeOf(await nthWith(email, LOGIN_CODE, k));
+      return t.http.post('/login/code/verify').send({ email, code });
+    }
+    async function emailCode(token: string, email: string, k: number): Promise<string> {
+      await liftCooldown(email);
+      const sent = await t.http.post('/mfa/email-code').set(bearer(token));
+      expect([sent.status, sent.body.code]).toEqual([202, undefined]);
+      return codeOf(await nthWith(email, MFA_CODE, k));
+    }
+
+    it('enrols and turns off by an emailed code, and signs in by code through the second step', async () => {
+      const user = await createUser(t, { password: null });
+      const first = await codeSignIn(user.email, 1);
+      expect(first.status).toBe(200);
+      const token = first.body.token as string;
+
+      // No password to give: the code of POST /mfa/email-code stands in for it.
+      const withPassword = await t.http
+        .post('/mfa/totp')
+        .set(bearer(token))
+        .send({ password: 'x' });
+      expect([withPassword.status, withPassword.body.code]).toEqual([400, 'code_required']);
+      const neither = await t.http.post('/mfa/totp').set(bearer(token)).send({});
+      expect([neither.status, neither.body.code]).toEqual([400, 'validation_failed']);
+      const code = await emailCode(token, user.email, 1);
+      const wrong = await t.http
+        .post('/mfa/totp')
+        .set(bearer(token))
+        .send({ email_code: code === '000000' ? '000001' : '000000' });
+      expect([wrong.status, wrong.body.code]).toEqual([400, 'invalid_code']);
+      const enrol = await t.http.post('/mfa/totp').set(bearer(token)).send({ email_code: code });
+      expect(enrol.status).toBe(200);
+      // Single use, like every mailed code.
+      const again = await t.http.post('/mfa/totp').set(bearer(token)).send({ email_code: code });
+      expect([again.status, again.body.code]).toEqual([400, 'invalid_code']);
+      const secret = enrol.body.secret as string;
+      await t.http
+        .post('/mfa/totp/confirm')
+        .set(bearer(token))
+        .send({ code: totpCode(secret, clock.now()) })
+        .expect(200);
+
+      // A sign-in by code now asks for the second factor, and gives an aal-2 session.
+      const step = await codeSignIn(user.email, 2);
+      expect(step.status).toBe(200);
+      expect(step.body).toMatchObject({ mfa_required: true });
+      expect(step.body.token).toBeUndefined();
+      clock.advance(30_000);
+      const done = await loginMfa({
+        mfa_token: step.body.mfa_token,
+        code: totpCode(secret, clock.now()),
+      });
+      expect(done.status).toBe(200);
+      expect((await validate(done.body.token)).body).toMatchObject({
+        mfa_enabled: true,
+        session: { aal: 2 },
+      });
+      const [login2] = (await auditOf(user.id, 'login'))
+        .filter((r) => r.outcome === 'success')
+        .slice(-1);
+      expect(login2.details).toMatchObject({ method: 'totp', first_factor: 'code', aal: 2 });
+
+      // Turning it off: the emailed code and a code of the factor.
+      clock.advance(30_000);
+      const off = await t.http
+        .delete('/mfa/totp')
+        .set(bearer(done.body.token))
+        .send({
+          email_code: await emailCode(done.body.token, user.email, 2),
+          code: totpCode(secret, clock.now()),
+        });
+      expect(off.status).toBe(204);
+      expect((await validate(done.body.token)).body.mfa_enabled).toBe(false);
+    });
+
+    it('refuses the emailed code to an account that has a password', async () => {
+      const user = await createUser(t);
+      const token = await loginToken(t, user.email);
+      const res = await t.http.post('/mfa/email-code').set(bearer(token));
+      expect([res.status, res.body.code]).toEqual([400, 'password_required']);
+      const enrol = await t.http
+        .post('/mfa/totp')
+        .set(bearer(token))
+        .send({ email_code: '123456' });
+      expect([enrol.status, enrol.body.code]).toEqual([400, 'password_required']);
+    });
+  });
+
   it('keeps the secret and the recovery codes unreadable in the database and out of answers', async () => {
     const user = await createUser(t);
     const token = await loginToken(t, user.email);
@@ -353,6 +457,9 @@ describe('second factor (TOTP and recovery codes)', () => {
 
       const asUser = await t.http.delete(`/users/${admin.id}/mfa`).set(bearer(token));
       expect(asUser.status).toBe(403);
+      expect((await t.http.get(`/users/${user.id}/mfa`).set(bearer(token))).status).toBe(403);
+      const on = await t.http.get(`/users/${user.id}/mfa`).set(bearer(adminToken));
+      expect([on.status, on.body]).toEqual([200, { mfa_enabled: true }]);
       const reset = await t.http.delete(`/users/${user.id}/mfa`).set(bearer(adminToken));
       expect(reset.status).toBe(204);
       expect((await validate(token)).status).toBe(401);
@@ -360,10 +467,14 @@ describe('second factor (TOTP and recovery codes)', () => {
       await t.mail.waitFor(() =>
         t.mail.to(user.email).some((m) => /Two-step sign-in was reset/.test(m.subject ?? '')),
       );
+      const off = await t.http.get(`/users/${user.id}/mfa`).set(bearer(adminToken));
+      expect(off.body).toEqual({ mfa_enabled: false });
       const none = await t.http.delete(`/users/${user.id}/mfa`).set(bearer(adminToken));
       expect([none.status, none.body.code]).toEqual([409, 'mfa_not_enabled']);
       const unknown = await t.http.delete(`/users/999999999/mfa`).set(bearer(adminToken));
       expect([unknown.status, unknown.body.code]).toEqual([404, 'user_not_found']);
+      const unknownState = await t.http.get(`/users/999999999/mfa`).set(bearer(adminToken));
+      expect([unknownState.status, unknownState.body.code]).toEqual([404, 'user_not_found']);
       const [rec] = await auditOf(user.id, 'mfa_reset');
       expect(rec).toMatchObject({ outcome: 'success', details: { sessions_ended: 1 } });
     });
@@ -422,6 +533,20 @@ describe('MFA_REQUIRED_ROLES', () => {
     t = await startApp({ MFA_REQUIRED_ROLES: 'root,admin' });
     const clock = controlClock(t);
     const admin = await createUser(t, { role: 'admin' });
+    const consoleSignIn = () =>
+      t.http
+        .post('/admin/session')
+        .set('X-CSRF-Protection', '1')
+        .send({ email: admin.email, password: GOOD_PASSWORD });
+    // The console keeps no session it could not use: every page would answer mfa_required.
+    const noFactor = await consoleSignIn();
+    expect([noFactor.status, noFactor.body.code]).toEqual([403, 'mfa_required']);
+    expect(noFactor.headers['set-cookie']).toBeUndefined();
+    const left = await t.db.query(
+      'SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL',
+      [admin.id],
+    );
+    expect(left).toEqual([]);
     const token = await loginToken(t, admin.email);
     const denied = await t.http.get('/users/list').set(bearer(token));
     expect([denied.status, denied.body.code]).toEqual([403, 'mfa_required']);
@@ -434,6 +559,17 @@ describe('MFA_REQUIRED_ROLES', () => {
       .post('/login/mfa')
       .send({ mfa_token: first.body.mfa_token, code: totpCode(secret, clock.now()) });
     expect((await t.http.get('/users/list').set(bearer(second.body.token))).status).toBe(200);
+    // With the factor, the console signs the admin in through the second step.
+    clock.advance(30_000);
+    const step = await consoleSignIn();
+    expect(step.body).toMatchObject({ mfa_required: true });
+    const signedIn = await t.http
+      .post('/admin/session/mfa')
+      .set('X-CSRF-Protection', '1')
+      .send({ mfa_token: step.body.mfa_token, code: totpCode(secret, clock.now()) });
+    expect(signedIn.body).toMatchObject({ email: admin.email, session: { aal: 2 } });
+    const cookie = String([signedIn.headers['set-cookie']].flat()[0]).split(';')[0];
+    expect((await t.http.get('/users/list').set('Cookie', cookie)).status).toBe(200);
     // A plain user is not affected beyond the usual 403.
     const user = await createUser(t);
     const asUser = await t.http.get('/users/list').set(bearer(await loginToken(t, user.email)));

@@ -1,10 +1,6 @@
 import { AppError } from '../common/errors';
 
-export class PasswordRequiredError extends AppError {
-  constructor() {
-    super(400, 'password_required', 'This account has a password: confirm with it.');
-  }
-}
+export { PasswordRequiredError } from '../auth/password.errors';
 
 export class CodeRequiredError extends AppError {
   constructor() {

@@ -32,6 +32,8 @@ export interface MailTemplates {
   'account-delete-code': { code: string; codeMinutes: number };
   /** Sign-in by emailed code. */
   'login-code': { code: string; codeMinutes: number };
+  /** The code that confirms a second-factor change (POST /mfa/email-code) without a password. */
+  'mfa-code': { code: string; codeMinutes: number };
   'notice-new-device': NoticeVars & { device: string; ip: string };
   'notice-password-changed': NoticeVars;
   'notice-password-reset': NoticeVars;
@@ -87,6 +89,7 @@ export const SAMPLE_VARS: { [T in MailTemplate]: MailTemplates[T] } = {
   },
   'email-in-use': {},
   'account-delete-code': SAMPLE_CODE,
+  'mfa-code': SAMPLE_CODE,
   'login-code': SAMPLE_CODE,
   'notice-new-device': {
     at: SAMPLE_AT,

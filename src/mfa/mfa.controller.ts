@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiConflictResponse,
@@ -21,14 +22,27 @@ import {
   ConfirmTotpDto,
   EnrolDto,
   EnrolmentDto,
+  MfaStateDto,
   PasswordAndCodeDto,
   RecoveryCodesDto,
 } from './dto/mfa.dto';
-import { MfaService } from './mfa.service';
+import { MessageResponseDto } from '../registration/dto/responses.dto';
+import { MfaService, OwnerProof } from './mfa.service';
+
+const proofOf = (dto: EnrolDto): OwnerProof => ({
+  password: dto.password,
+  emailCode: dto.email_code,
+});
+
+const OWNER_PROOF =
+  ' Proven by the current password, or for an account without one by `email_code`, the code of ' +
+  'POST /mfa/email-code.';
 
 const WRONG_INPUT = {
   type: ErrorResponseDto,
-  description: 'invalid_current_password, invalid_mfa_code, validation_failed',
+  description:
+    'invalid_current_password, invalid_code (email_code), invalid_mfa_code, password_required, ' +
+    'code_required, validation_failed',
 };
 
 /** The signed-in user's second factor. */
@@ -39,17 +53,45 @@ const WRONG_INPUT = {
 export class MfaController {
   constructor(private readonly mfa: MfaService) {}
 
+  @Post('email-code')
+  @HttpCode(202)
+  @Audit('mfa_email_code')
+  @ApiOperation({
+    summary: 'Mail the code that stands in for the password, for an account without one',
+    description:
+      'For the `email_code` of POST /mfa/totp, DELETE /mfa/totp and POST /mfa/recovery-codes. ' +
+      'One mail per RESEND_COOLDOWN (10 an hour); the code lives OTP_TTL.',
+  })
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'password_required (the account has a password: use it)',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'too_many_requests (a mail was sent recently)',
+  })
+  sendEmailCode(
+    @CurrentUser() user: AuthUser,
+    @AuditCtx() audit: AuditContext,
+  ): Promise<MessageResponseDto> {
+    return this.mfa.sendEmailCode(user, audit);
+  }
+
   @Post('totp')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Start TOTP enrolment: a secret and its otpauth:// URI',
     description:
-      'Pending until confirmed; a new call replaces a pending secret. The secret is never shown again.',
+      'Pending until confirmed; a new call replaces a pending secret. The secret is never shown ' +
+      'again.' +
+      OWNER_PROOF,
   })
   @ApiOkResponse({ type: EnrolmentDto })
   @ApiBadRequestResponse({
     ...WRONG_INPUT,
-    description: 'invalid_current_password, validation_failed',
+    description:
+      'invalid_current_password, invalid_code, password_required, code_required, validation_failed',
   })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'mfa_already_enabled' })
   @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'too_many_attempts' })
@@ -58,7 +100,7 @@ export class MfaController {
     @Body() dto: EnrolDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<EnrolmentDto> {
-    return this.mfa.enrol(user, dto.password, audit);
+    return this.mfa.enrol(user, proofOf(dto), audit);
   }
 
   @Post('totp/confirm')
@@ -90,7 +132,7 @@ export class MfaController {
   @Audit('mfa_disable')
   @ApiOperation({
     summary: 'Turn TOTP off (password and a code); ends the other sessions',
-    description: 'The code is a TOTP code or a recovery code. Mails a notice.',
+    description: 'The code is a TOTP code or a recovery code. Mails a notice.' + OWNER_PROOF,
   })
   @ApiNoContentResponse()
   @ApiBadRequestResponse(WRONG_INPUT)
@@ -101,7 +143,7 @@ export class MfaController {
     @Body() dto: PasswordAndCodeDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<void> {
-    return this.mfa.disable(user, dto.password, dto.code, audit);
+    return this.mfa.disable(user, proofOf(dto), dto.code, audit);
   }
 
   @Post('recovery-codes')
@@ -109,7 +151,7 @@ export class MfaController {
   @Audit('mfa_recovery_codes')
   @ApiOperation({
     summary: 'Ten new recovery codes (password and a code); the old ones stop working',
-    description: 'The code is a TOTP code or a recovery code. Mails a notice.',
+    description: 'The code is a TOTP code or a recovery code. Mails a notice.' + OWNER_PROOF,
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
   @ApiBadRequestResponse(WRONG_INPUT)
@@ -120,7 +162,7 @@ export class MfaController {
     @Body() dto: PasswordAndCodeDto,
     @AuditCtx() audit: AuditContext,
   ): Promise<RecoveryCodesDto> {
-    return this.mfa.regenerateRecoveryCodes(user, dto.password, dto.code, audit);
+    return this.mfa.regenerateRecoveryCodes(user, proofOf(dto), dto.code, audit);
   }
 }
 
@@ -130,6 +172,17 @@ export class MfaController {
 @Controller('users')
 export class MfaAdminController {
   constructor(private readonly mfa: MfaService) {}
+
+  @Get(':id/mfa')
+  @ApiOperation({
+    summary: 'Whether a user has a second factor on',
+    description: 'For the admin console, which offers the reset only for a user with a factor.',
+  })
+  @ApiOkResponse({ type: MfaStateDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
+  state(@Param('id') id: string): Promise<MfaStateDto> {
+    return this.mfa.stateOf(id);
+  }
 
   @Delete(':id/mfa')
   @HttpCode(204)

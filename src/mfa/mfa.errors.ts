@@ -37,3 +37,14 @@ export class InvalidMfaTokenError extends AppError {
     super(401, 'invalid_mfa_token', 'The mfa_token is unknown, used up or expired; log in again.');
   }
 }
+
+/** An account without a password confirms second-factor changes with a mailed code. */
+export class EmailCodeRequiredError extends AppError {
+  constructor() {
+    super(
+      400,
+      'code_required',
+      'This account has no password: confirm with the code of POST /mfa/email-code (email_code).',
+    );
+  }
+}

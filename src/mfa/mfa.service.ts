@@ -2,7 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LoginThrottle } from '../auth/login-throttle';
-import { InvalidCurrentPasswordError } from '../auth/password.errors';
+import { InvalidCurrentPasswordError, PasswordRequiredError } from '../auth/password.errors';
+import { AccountMailService } from '../otp/account-mail.service';
+import { OtpService } from '../otp/otp.service';
+import { ValidationFailedError } from '../common/errors';
+import type { MessageResponseDto } from '../registration/dto/responses.dto';
 import type { AuditContext } from '../audit/audit-context';
 import type { AuthUser } from '../common/auth-user';
 import { Clock } from '../common/clock';
@@ -15,6 +19,7 @@ import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import type { EnrolmentDto, RecoveryCodesDto } from './dto/mfa.dto';
 import {
+  EmailCodeRequiredError,
   MfaAlreadyEnabledError,
   MfaNotEnabledError,
   MfaNotPendingError,
@@ -37,6 +42,16 @@ export interface SecondFactorCode {
 
 export type SecondFactorMethod = 'totp' | 'recovery_code';
 
+/** What proves the account's owner: the current password, or a mailed code without one. */
+export interface OwnerProof {
+  password?: string;
+  emailCode?: string;
+}
+
+const EMAIL_CODE_ON_ITS_WAY: MessageResponseDto = {
+  message: 'A code to confirm the change of your second factor is on its way to your address.',
+};
+
 /**
  * The TOTP factor and its recovery codes: enrolment, checks at login, and the changes a user or an
  * admin makes. Every change takes the user's row lock (UsersService.lockForLogin), as a
@@ -55,14 +70,16 @@ export class MfaService {
     private readonly sessions: SessionsService,
     private readonly notices: SecurityNotices,
     private readonly events: ChangeEvents,
+    private readonly otp: OtpService,
+    private readonly accountMail: AccountMailService,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
   ) {}
 
   /** POST /mfa/totp: a new pending secret (replacing a pending one), shown this once. */
-  async enrol(user: AuthUser, password: string, audit: AuditContext): Promise<EnrolmentDto> {
+  async enrol(user: AuthUser, proof: OwnerProof, audit: AuditContext): Promise<EnrolmentDto> {
     audit.setTarget(user);
-    await this.checkPassword(user, password);
+    await this.checkOwner(user, proof);
     const secret = newTotpSecret();
     if (!(await this.repo.savePending(user.id, this.box.seal(secret, context(user.id))))) {
       throw new MfaAlreadyEnabledError();
@@ -94,12 +111,12 @@ export class MfaService {
   /** DELETE /mfa/totp: password and a code; ends the user's other sessions. */
   async disable(
     user: AuthUser,
-    password: string,
+    proof: OwnerProof,
     code: string,
     audit: AuditContext,
   ): Promise<void> {
     audit.setTarget(user);
-    await this.checkPassword(user, password, code);
+    await this.checkOwner(user, proof, code);
     await this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
       if (!(await this.repo.deleteFactor(user.id, m))) throw new MfaNotEnabledError();
@@ -116,12 +133,12 @@ export class MfaService {
   /** POST /mfa/recovery-codes: ten new codes; the old ones stop working. */
   async regenerateRecoveryCodes(
     user: AuthUser,
-    password: string,
+    proof: OwnerProof,
     code: string,
     audit: AuditContext,
   ): Promise<RecoveryCodesDto> {
     audit.setTarget(user);
-    await this.checkPassword(user, password, code);
+    await this.checkOwner(user, proof, code);
     return this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
       if (!(await this.repo.findTotp(user.id, m))?.confirmedAt) throw new MfaNotEnabledError();
@@ -129,6 +146,26 @@ export class MfaService {
       await this.notices.mfaRecoveryCodes(m, account);
       return { recovery_codes: codes };
     });
+  }
+
+  /**
+   * POST /mfa/email-code: for an account without a password (invited, or signing in by emailed
+   * code), the code that stands in for the current password on the routes above (SECURITY.md).
+   */
+  async sendEmailCode(user: AuthUser, audit: AuditContext): Promise<MessageResponseDto> {
+    audit.setTarget(user);
+    const account = await this.users.findWithPasswordState(user.email);
+    if (!account || account.user.id !== user.id) throw new EmailCodeRequiredError();
+    if (account.hasPassword) throw new PasswordRequiredError();
+    await this.otp.throttleMail(user.email);
+    await this.db.transaction((m) => this.accountMail.sendMfaCode(m, account.user));
+    return EMAIL_CODE_ON_ITS_WAY;
+  }
+
+  /** Whether a user has a second factor on (GET /users/{id}/mfa, for the console). */
+  async stateOf(id: string): Promise<{ mfa_enabled: boolean }> {
+    const user = await this.users.mustFind(id);
+    return { mfa_enabled: await this.isEnabled(user.id) };
   }
 
   /** DELETE /users/{id}/mfa: an admin removes a user's factor (role rules as for updates). */
@@ -237,18 +274,35 @@ export class MfaService {
   }
 
   /**
-   * The current password (and, where given, a second-factor code), each wrong one counted in the
-   * address's login throttle like a wrong login: the attempt is counted first and forgotten only
-   * when everything was right, so a session and the password do not buy unlimited code guesses.
+   * The owner's proof (the current password, or for an account without one the mailed code of
+   * POST /mfa/email-code) and, where given, a second-factor code. A wrong password or code counts
+   * in the address's login throttle like a wrong login: the attempt is counted first and
+   * forgotten only when everything was right, so a session and the password do not buy unlimited
+   * code guesses. A wrong mailed code counts where every mailed code does (five tries per code,
+   * the address's failure lock), and a right one is used up.
    */
-  private async checkPassword(user: AuthUser, password: string, code?: string): Promise<void> {
+  private async checkOwner(user: AuthUser, proof: OwnerProof, code?: string): Promise<void> {
+    if ((proof.password === undefined) === (proof.emailCode === undefined)) {
+      throw new ValidationFailedError(['give password or email_code (one of them)']);
+    }
+    const hasPassword = await this.users.hasPassword(user.id);
+    if (hasPassword && proof.password === undefined) throw new PasswordRequiredError();
+    if (!hasPassword && proof.emailCode === undefined) throw new EmailCodeRequiredError();
     const attempt = await this.throttle.begin(user.email);
     try {
-      if (!(await this.users.checkPasswordOf(user.id, password)).passwordOk) {
-        await attempt.failed();
-        throw new InvalidCurrentPasswordError();
+      if (proof.password !== undefined) {
+        if (!(await this.users.checkPasswordOf(user.id, proof.password)).passwordOk) {
+          await attempt.failed();
+          throw new InvalidCurrentPasswordError();
+        }
+      } else {
+        const checked = await this.db.transaction((m) =>
+          this.otp.verifyCode(m, { email: user.email, purpose: 'mfa', code: proof.emailCode! }),
+        );
+        // Its counts were committed with the transaction; the attempt goes back uncounted.
+        if (!checked.ok) throw checked.error;
       }
-      // No factor is not a wrong guess: the password was right, so the attempt is forgotten.
+      // No factor is not a wrong guess: the owner was proven, so the attempt is forgotten.
       const noFactor = code !== undefined && !(await this.isEnabled(user.id));
       if (code !== undefined && !noFactor && !(await this.codeIsRight(user.id, code))) {
         await attempt.failed();

@@ -144,6 +144,11 @@ export class AccountMailService {
     await this.sendCodeOnly(manager, user, 'account_delete', 'account-delete-code');
   }
 
+  /** The code that confirms a second-factor change of an account that has no password. */
+  async sendMfaCode(manager: EntityManager, user: MailUser): Promise<void> {
+    await this.sendCodeOnly(manager, user, 'mfa', 'mfa-code');
+  }
+
   /**
    * The user asked to move to `newEmail`: a code and a link to it, both living OTP_TTL (the
    * pending change lives as long). An earlier pending change of the user ends here: its codes are
@@ -188,8 +193,8 @@ export class AccountMailService {
   private async sendCodeOnly(
     manager: EntityManager,
     user: MailUser,
-    purpose: 'login' | 'account_delete',
-    template: 'login-code' | 'account-delete-code',
+    purpose: 'login' | 'account_delete' | 'mfa',
+    template: 'login-code' | 'account-delete-code' | 'mfa-code',
   ): Promise<void> {
     const issued = await this.otp.issue(manager, {
       email: user.email,

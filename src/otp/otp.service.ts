@@ -23,7 +23,9 @@ export type OtpPurpose =
   /** A user's change of address, sent to the new address; the change waits for it. */
   | 'email_change'
   /** Confirms DELETE /me for a user without a password; a code only. */
-  | 'account_delete';
+  | 'account_delete'
+  /** Confirms a second-factor change (mfa/) for a user without a password; a code only. */
+  | 'mfa';
 
 /** The rules' numbers (SECURITY.md, "Codes and links"). */
 export const OTP_RULES = {

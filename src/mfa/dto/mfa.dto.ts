@@ -1,16 +1,25 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
-import { FreeText } from '../../common/hostile-input';
+import { MayOmit } from '../../common/decorators/may-omit.decorator';
+import { CODE_SHAPE, PasswordField } from '../../common/fields';
 
-const PASSWORD = { example: 'purple elephants dance quietly', maxLength: 4096 } as const;
-
+/**
+ * What proves the account's owner before a change of the factor: the current password, or for an
+ * account without one the code of POST /mfa/email-code (one of the two).
+ */
 export class EnrolDto {
-  @ApiProperty({ ...PASSWORD, description: 'The current password' })
-  @FreeText()
+  @PasswordField({ optional: true, description: 'The current password' })
+  password?: string;
+
+  @ApiPropertyOptional({
+    example: '012345',
+    description:
+      'For an account without a password, instead of it: the code of POST /mfa/email-code',
+  })
+  @MayOmit()
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(4096)
-  password: string;
+  @Matches(CODE_SHAPE, { message: 'email_code must be 6 digits' })
+  email_code?: string;
 }
 
 export class ConfirmTotpDto {
@@ -51,4 +60,11 @@ export class RecoveryCodesDto {
     description: 'Ten single-use codes, shown this once',
   })
   recovery_codes: string[];
+}
+
+export class MfaStateDto {
+  @ApiProperty({
+    description: 'The user has a confirmed TOTP factor (a pending enrolment is not one)',
+  })
+  mfa_enabled: boolean;
 }
