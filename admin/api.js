@@ -31,7 +31,8 @@ export async function api(method, path, body) {
   const data = type.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
     const err = new ApiError(res.status, typeof data === 'object' ? data : { message: data });
-    if (res.status === 401 && path !== '/admin/session') onSignedOut();
+    // The sign-in's own 401s (wrong password, wrong code) are answers, not a lost session.
+    if (res.status === 401 && !path.startsWith('/admin/session')) onSignedOut();
     throw err;
   }
   return data;

@@ -149,21 +149,17 @@ function showSignIn(message) {
     ev.preventDefault();
     const data = new FormData(form);
     try {
-      me = await api('POST', '/admin/session', {
+      const answer = await api('POST', '/admin/session', {
         email: String(data.get('email') ?? ''),
         password: String(data.get('password') ?? ''),
       });
-      start();
+      if (answer.mfa_required) showSecondStep(answer.mfa_token);
+      else {
+        me = answer;
+        start();
+      }
     } catch (e) {
-      const known = {
-        invalid_credentials: 'signin.invalid',
-        not_an_admin: 'signin.notAdmin',
-        too_many_attempts: 'signin.throttled',
-        email_not_confirmed: 'signin.unconfirmed',
-        validation_failed: 'signin.invalid',
-      }[e.code];
-      error.textContent = known ? t(known) : e.message;
-      error.hidden = false;
+      showError(error, e);
     }
   });
   fill(
@@ -173,6 +169,89 @@ function showSignIn(message) {
       { id: 'main', tabindex: '-1', class: 'narrow' },
       h('h1', {}, t('signin.title')),
       form,
+    ),
+  );
+  form.querySelector('input')?.focus();
+}
+
+/** The sign-in's errors in the page's words (the API's message for anything else). */
+function showError(el, e) {
+  const known = {
+    invalid_credentials: 'signin.invalid',
+    not_an_admin: 'signin.notAdmin',
+    too_many_attempts: 'signin.throttled',
+    email_not_confirmed: 'signin.unconfirmed',
+    validation_failed: 'signin.invalid',
+    mfa_required: 'signin.mfaRequiredRole',
+    invalid_mfa_code: 'mfa.invalid',
+  }[e.code];
+  el.textContent = known ? t(known) : e.message;
+  el.hidden = false;
+}
+
+/**
+ * The second step of an admin with a second factor: a code of the authenticator app, or one of
+ * the recovery codes. The mfa_token lives only in this closure, until the step ends.
+ */
+function showSecondStep(mfaToken, useRecovery = false) {
+  setTitle(t('mfa.title'));
+  const error = h('p', { role: 'alert', class: 'error', hidden: true });
+  const field = useRecovery
+    ? inputField(t('mfa.recoveryCode'), 'recovery_code', {
+        autocomplete: 'off',
+        autocapitalize: 'none',
+        spellcheck: 'false',
+        maxlength: 64,
+        required: true,
+      })
+    : inputField(t('mfa.code'), 'code', {
+        inputmode: 'numeric',
+        autocomplete: 'one-time-code',
+        pattern: '[0-9]{6}',
+        maxlength: 6,
+        required: true,
+      });
+  const form = h(
+    'form',
+    { class: 'signin', novalidate: true },
+    h('p', {}, t(useRecovery ? 'mfa.recoveryIntro' : 'mfa.intro')),
+    field,
+    error,
+    h('button', { type: 'submit' }, t('mfa.submit')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const value = String(new FormData(form).get(useRecovery ? 'recovery_code' : 'code') ?? '');
+    try {
+      me = await api('POST', '/admin/session/mfa', {
+        mfa_token: mfaToken,
+        ...(useRecovery ? { recovery_code: value.trim() } : { code: value.replace(/\s/g, '') }),
+      });
+      start();
+    } catch (e) {
+      // The mfa_token is used up, expired or ended by wrong codes: only a new sign-in helps.
+      if (e.code === 'invalid_mfa_token') return showSignIn(t('mfa.expired'));
+      if (e.code === 'validation_failed') e.code = 'invalid_mfa_code';
+      showError(error, e);
+      form.querySelector('input')?.select();
+    }
+  });
+  const other = h(
+    'button',
+    { type: 'button', class: 'secondary' },
+    t(useRecovery ? 'mfa.useTotp' : 'mfa.useRecovery'),
+  );
+  other.addEventListener('click', () => showSecondStep(mfaToken, !useRecovery));
+  const back = h('button', { type: 'button', class: 'secondary' }, t('mfa.back'));
+  back.addEventListener('click', () => showSignIn());
+  fill(
+    root,
+    h(
+      'main',
+      { id: 'main', tabindex: '-1', class: 'narrow' },
+      h('h1', {}, t('mfa.title')),
+      form,
+      h('p', { class: 'actions' }, other, ' ', back),
     ),
   );
   form.querySelector('input')?.focus();

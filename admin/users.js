@@ -73,10 +73,11 @@ export async function usersPage(ctx) {
   );
 }
 
-/** One user: profile, edit, block or unblock, sessions and recent history. */
+/** One user: profile, edit, block or unblock, second factor, sessions and recent history. */
 export async function userPage(ctx, id) {
-  const [user, sessions, history] = await Promise.all([
+  const [user, mfa, sessions, history] = await Promise.all([
     api('GET', `/users/${encodeURIComponent(id)}`),
+    api('GET', `/users/${encodeURIComponent(id)}/mfa`),
     api('GET', `/users/${encodeURIComponent(id)}/sessions`),
     api('GET', withQuery('/users/actions', { users: id, per_page: 10 })),
   ]);
@@ -106,6 +107,7 @@ export async function userPage(ctx, id) {
       [t('field.role'), t(`role.${user.role}`)],
       [t('field.state'), userState(user)],
       [t('field.confirmed'), user.is_confirmed ? t('yes') : t('no')],
+      [t('field.mfa'), mfa.mfa_enabled ? t('user.mfaOn') : t('user.mfaOff')],
       [t('field.created'), when(user.created_at)],
       [t('field.lastLogin'), when(user.last_login_at)],
     ].map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
@@ -115,6 +117,8 @@ export async function userPage(ctx, id) {
   if (!manage) sections.push(h('p', { class: 'note' }, t('user.rootOnly')));
   if (manage) sections.push(editSection(ctx, user, write));
   if (mayBlock(ctx.me, user)) sections.push(blockSection(user, write));
+  // DELETE /users/{id}/mfa has the role rules of updates; there is nothing to reset without one.
+  if (manage && mfa.mfa_enabled) sections.push(mfaSection(user, write));
 
   sections.push(
     h('h2', {}, t('user.sessions')),
@@ -203,6 +207,19 @@ function blockSection(user, write) {
     void change(body, t('user.blocked'));
   });
   return section('block-h', t('user.block'), form);
+}
+
+function mfaSection(user, write) {
+  const button = h('button', { type: 'button', class: 'danger' }, t('user.mfaReset'));
+  button.addEventListener('click', () =>
+    write('DELETE', `/users/${user.id}/mfa`, undefined, t('user.mfaWasReset')),
+  );
+  return section(
+    'mfa-h',
+    t('user.mfa'),
+    h('p', { class: 'hint' }, t('user.mfaResetIntro')),
+    button,
+  );
 }
 
 /** Audit records as a table (the user page and the history page). */

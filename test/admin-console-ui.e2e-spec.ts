@@ -6,6 +6,7 @@ import { haveChromium, launchChromium } from './support/browser';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { freePort } from './support/free-port';
+import { controlClock, enableTotp, totpCode } from './support/mfa';
 import { startApp, TestApp } from './support/test-app';
 
 const haveBrowser = haveChromium('the admin console test');
@@ -121,6 +122,80 @@ interface Watched {
     await h1(page).filter({ hasText: 'Sign in' }).waitFor();
     await page.reload();
     await h1(page).filter({ hasText: 'Sign in' }).waitFor();
+  });
+
+  it('asks an admin with a second factor for the code of the app, or a recovery code', async () => {
+    const clock = controlClock(t);
+    const admin = await createUser(t, { role: 'admin' });
+    const { secret, recoveryCodes } = await enableTotp(
+      t,
+      await loginToken(t, admin.email, admin.password),
+      clock.now(),
+    );
+    clock.advance(30_000);
+    const { page, context } = await open();
+    await page.goto(`${base}/admin`);
+    await page.getByLabel('Email').fill(admin.email);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await h1(page).filter({ hasText: 'Second step' }).waitFor();
+    // No session yet: the cookie comes only with the second factor.
+    expect((await context.cookies()).map((c) => c.name)).not.toContain('__Host-console');
+    await expect(page.getByLabel('Code from the app').getAttribute('autocomplete')).resolves.toBe(
+      'one-time-code',
+    );
+    await check(page, 'sign-in-mfa');
+    // The code field has the focus; a wrong code is said, and the step stays.
+    await page.keyboard.type(totpCode(secret, clock.now() + 10 * 60_000));
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'The code is wrong, expired or already used.',
+    );
+    await page.getByLabel('Code from the app').fill(totpCode(secret, clock.now()));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    const session = await page.evaluate(async () => {
+      const r = await fetch('/admin/session', { headers: { Accept: 'application/json' } });
+      return (await r.json()) as { session: { aal: number } };
+    });
+    expect(session.session.aal).toBe(2);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    // The recovery code, for an admin without the phone.
+    await page.getByLabel('Email').fill(admin.email);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+    await page.getByLabel('Recovery code').fill(recoveryCodes[0]);
+    await check(page, 'sign-in-recovery-code');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  });
+
+  it("resets a user's second factor from the user page: the user's sessions end", async () => {
+    const clock = controlClock(t);
+    const user = await createUser(t);
+    const token = await loginToken(t, user.email, user.password);
+    await enableTotp(t, token, clock.now());
+    const { page } = await open();
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.goto(`${base}/admin#/users/${user.id}`);
+    await page.getByRole('heading', { level: 1, name: user.email }).waitFor();
+    await page.getByText('on (authenticator app)').waitFor();
+    await check(page, 'user-mfa');
+    await page.getByRole('button', { name: 'Reset second factor' }).click();
+    await page.getByText('Second factor removed: every session of this user has ended').waitFor();
+    await page.getByRole('definition').filter({ hasText: /^off$/ }).waitFor();
+    await expect(page.getByRole('button', { name: 'Reset second factor' }).count()).resolves.toBe(
+      0,
+    );
+    await page.getByRole('cell', { name: 'mfa_reset' }).first().waitFor();
+    await check(page, 'user-mfa-reset');
+    await t.http.get('/validate_token').set(bearer(token)).expect(401);
+    const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM mfa_totp WHERE user_id = $1', [
+      user.id,
+    ]);
+    expect(n).toBe(0);
   });
 
   it('searches, filters, sorts and pages users through GET /users/list', async () => {
@@ -356,6 +431,11 @@ interface Watched {
     const admin = await createUser(t, { role: 'admin' });
     const otherAdmin = await createUser(t, { role: 'admin' });
     const plain = await createUser(t);
+    // Both with a second factor: only the plain user's may an admin reset.
+    const clock = controlClock(t);
+    for (const u of [otherAdmin, plain]) {
+      await enableTotp(t, await loginToken(t, u.email, u.password), clock.now());
+    }
     const { page } = await open();
     await signIn(page, admin.email, admin.password);
 
@@ -369,6 +449,9 @@ interface Watched {
       await expect(page.getByRole('button', { name: 'Block', exact: true }).count()).resolves.toBe(
         0,
       );
+      await expect(page.getByRole('button', { name: 'Reset second factor' }).count()).resolves.toBe(
+        0,
+      );
     }
     await check(page, 'admin-views-root');
 
@@ -377,6 +460,7 @@ interface Watched {
     await page.getByRole('heading', { level: 1, name: plain.email }).waitFor();
     await page.getByRole('button', { name: 'Save' }).waitFor();
     await page.getByRole('button', { name: 'Block', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Reset second factor' }).waitFor();
     await expect(page.getByLabel('Role').count()).resolves.toBe(0);
     await check(page, 'admin-views-user');
 

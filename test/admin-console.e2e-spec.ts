@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createUser, loginToken } from './support/factories';
+import { bearer, createUser, loginToken } from './support/factories';
+import { controlClock, enableTotp, totpCode } from './support/mfa';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'console root password 2026' };
@@ -154,6 +155,99 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
     });
   });
 
+  describe('an admin with a second factor', () => {
+    const second = (body: object) => t.http.post('/admin/session/mfa').set(CSRF).send(body);
+
+    it('signs in through the second step (a TOTP or a recovery code), with the cookie only at the end', async () => {
+      const clock = controlClock(t);
+      const admin = await createUser(t, { role: 'admin' });
+      const { secret, recoveryCodes } = await enableTotp(
+        t,
+        await loginToken(t, admin.email, admin.password),
+        clock.now(),
+      );
+      clock.advance(30_000);
+      const step = await signIn(admin.email, admin.password).expect(200);
+      expect(step.body).toMatchObject({ mfa_required: true, methods: ['totp', 'recovery_code'] });
+      expect(step.body.mfa_token).toEqual(expect.any(String));
+      expect(step.headers['set-cookie']).toBeUndefined();
+
+      const noHeader = await t.http
+        .post('/admin/session/mfa')
+        .send({ mfa_token: step.body.mfa_token, code: totpCode(secret, clock.now()) });
+      expect([noHeader.status, noHeader.body.code]).toEqual([403, 'csrf_header_missing']);
+      const wrong = await second({
+        mfa_token: step.body.mfa_token,
+        code: totpCode(secret, clock.now() + 10 * 60_000),
+      });
+      expect([wrong.status, wrong.body.code]).toEqual([401, 'invalid_mfa_code']);
+      expect(wrong.headers['set-cookie']).toBeUndefined();
+      const ok = await second({
+        mfa_token: step.body.mfa_token,
+        code: totpCode(secret, clock.now()),
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ email: admin.email, session: { aal: 2 } });
+      expect(ok.body.token).toBeUndefined();
+      const { pair } = consoleCookieOf(ok.headers['set-cookie']);
+      const me = await t.http.get('/admin/session').set('Cookie', pair).expect(200);
+      expect(me.body).toMatchObject({ mfa_enabled: true, session: { aal: 2 } });
+      // The mfa_token was used up by the sign-in.
+      const reused = await second({
+        mfa_token: step.body.mfa_token,
+        code: totpCode(secret, clock.now()),
+      });
+      expect([reused.status, reused.body.code]).toEqual([401, 'invalid_mfa_token']);
+
+      const byRecovery = await second({
+        mfa_token: (await signIn(admin.email, admin.password).expect(200)).body.mfa_token,
+        recovery_code: recoveryCodes[0],
+      });
+      expect(byRecovery.status).toBe(200);
+      consoleCookieOf(byRecovery.headers['set-cookie']);
+    });
+
+    it('asks no second factor of a plain user: refused at the first step, the mfa_token ended', async () => {
+      const clock = controlClock(t);
+      const plain = await createUser(t);
+      await enableTotp(t, await loginToken(t, plain.email, plain.password), clock.now());
+      const res = await signIn(plain.email, plain.password);
+      expect([res.status, res.body.code]).toEqual([403, 'not_an_admin']);
+      expect(res.body.mfa_token).toBeUndefined();
+      const pending = await t.db.query('SELECT 1 FROM mfa_challenges WHERE user_id = $1', [
+        plain.id,
+      ]);
+      expect(pending).toEqual([]);
+    });
+  });
+
+  it("shows and resets a user's second factor by the role rules of updates (GET and DELETE /users/:id/mfa)", async () => {
+    const clock = controlClock(t);
+    const admin = await createUser(t, { role: 'admin' });
+    const { pair } = consoleCookieOf(
+      (await signIn(admin.email, admin.password).expect(200)).headers['set-cookie'],
+    );
+    const user = await createUser(t);
+    const userToken = await loginToken(t, user.email, user.password);
+    await enableTotp(t, userToken, clock.now());
+    const otherAdmin = await createUser(t, { role: 'admin' });
+    await enableTotp(t, await loginToken(t, otherAdmin.email, otherAdmin.password), clock.now());
+
+    const state = (id: string) => t.http.get(`/users/${id}/mfa`).set('Cookie', pair);
+    expect((await state(user.id).expect(200)).body).toEqual({ mfa_enabled: true });
+    expect((await state(otherAdmin.id).expect(200)).body).toEqual({ mfa_enabled: true });
+    // An admin may not reset another admin's factor; only a root may.
+    const denied = await t.http.delete(`/users/${otherAdmin.id}/mfa`).set('Cookie', pair).set(CSRF);
+    expect([denied.status, denied.body.code]).toEqual([403, 'insufficient_role']);
+    const noHeader = await t.http.delete(`/users/${user.id}/mfa`).set('Cookie', pair);
+    expect([noHeader.status, noHeader.body.code]).toEqual([403, 'csrf_header_missing']);
+    await t.http.delete(`/users/${user.id}/mfa`).set('Cookie', pair).set(CSRF).expect(204);
+    expect((await state(user.id)).body).toEqual({ mfa_enabled: false });
+    await t.http.get('/validate_token').set(bearer(userToken)).expect(401);
+    const rootToken = await loginToken(t, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await t.http.delete(`/users/${otherAdmin.id}/mfa`).set(bearer(rootToken)).expect(204);
+  });
+
   it('signs out: the session ends, the cookie is cleared and no longer accepted', async () => {
     const { pair } = consoleCookieOf(
       (await signIn(ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD).expect(200)).headers['set-cookie'],
@@ -204,7 +298,9 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'i18n.js')) {
       const code = readFileSync(join(dir, file), 'utf8');
       for (const [, key] of code.matchAll(/\bt\('([\w.-]+)'/g)) used.add(key);
-      for (const [, key] of code.matchAll(/'((?:signin|user|invite|outbox)\.\w+)'/g)) used.add(key);
+      for (const [, key] of code.matchAll(/'((?:signin|user|invite|outbox|mfa)\.\w+)'/g)) {
+        used.add(key);
+      }
     }
     expect([...used].filter((k) => !en.has(k))).toEqual([]);
   });

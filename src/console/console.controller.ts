@@ -12,19 +12,23 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCookieAuth,
   ApiExcludeEndpoint,
+  ApiExtraModels,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service';
-import { LoginDto } from '../auth/dto/login.dto';
+import { LoginDto, LoginMfaDto, MfaRequiredDto } from '../auth/dto/login.dto';
 import { TokenInfoDto } from '../auth/dto/token-info.dto';
 import type { AuthUser } from '../common/auth-user';
 import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
@@ -40,7 +44,9 @@ import { CONSOLE_COOKIE, passesCsrfCheck, readCookie } from '../common/session-c
 import { CsrfHeaderMissingError } from '../auth/auth.guard';
 import { consoleCookie } from './console-cookie';
 import { ConsolePage } from './console-page';
-import { ConsoleService } from './console.service';
+import { ConsoleService, type ConsoleSignIn } from './console.service';
+
+const refs = (model: new () => object) => ({ $ref: getSchemaPath(model) });
 
 /**
  * The admin console (GET /admin): its page and files, and its cookie session. Everything else the
@@ -86,24 +92,70 @@ export class ConsoleController {
     description:
       'The rules of POST /login (throttle, audit, 401 invalid_credentials), then only a root or ' +
       'admin keeps the session: it is set in the HttpOnly cookie `__Host-console` (whatever ' +
-      'AUTH_COOKIE says) and never in the body. Needs `X-CSRF-Protection: 1`. The cookie ' +
-      'authenticates the admin routes only; their POST, PUT and DELETE need the same header.',
+      'AUTH_COOKIE says) and never in the body. An admin with a second factor gets the ' +
+      '`mfa_required` answer of POST /login instead, and then POST /admin/session/mfa; anyone ' +
+      'else is refused before that step. Needs `X-CSRF-Protection: 1`. The cookie authenticates ' +
+      'the admin routes only; their POST, PUT and DELETE need the same header.',
   })
-  @ApiOkResponse({ type: TokenInfoDto })
+  @ApiExtraModels(TokenInfoDto, MfaRequiredDto)
+  @ApiOkResponse({
+    description: 'Signed in (the cookie is set), or the second factor is asked for',
+    schema: { oneOf: [refs(TokenInfoDto), refs(MfaRequiredDto)] },
+  })
   @ApiUnauthorizedResponse({ description: 'invalid_credentials', type: ErrorResponseDto })
   @ApiForbiddenResponse({
-    description: 'not_an_admin, email_not_confirmed, csrf_header_missing',
+    description:
+      'not_an_admin, email_not_confirmed, csrf_header_missing, mfa_required (MFA_REQUIRED_ROLES ' +
+      'names the role and the account has no second factor)',
     type: ErrorResponseDto,
   })
+  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
   async signIn(
     @Req() req: Request,
     @Body() dto: LoginDto,
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<TokenInfoDto> {
+  ): Promise<TokenInfoDto | MfaRequiredDto> {
     if (!passesCsrfCheck(req)) throw new CsrfHeaderMissingError();
-    const result = await this.console.signIn(dto, meta);
-    consoleCookie.set(res, result.token, result.expiresAt);
+    return this.answer(res, await this.console.signIn(dto, meta));
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('session/mfa')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Second step of the console sign-in: the mfa_token and a TOTP or recovery code',
+    description:
+      'The rules of POST /login/mfa (5 wrong codes end the mfa_token; wrong codes count in the ' +
+      'login throttle), then the console cookie as for POST /admin/session. Needs ' +
+      '`X-CSRF-Protection: 1`.',
+  })
+  @ApiOkResponse({ type: TokenInfoDto })
+  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
+  @ApiUnauthorizedResponse({
+    description: 'invalid_mfa_code, invalid_mfa_token',
+    type: ErrorResponseDto,
+  })
+  @ApiForbiddenResponse({
+    description: 'not_an_admin, csrf_header_missing',
+    type: ErrorResponseDto,
+  })
+  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  async secondFactor(
+    @Req() req: Request,
+    @Body() dto: LoginMfaDto,
+    @ReqMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenInfoDto | MfaRequiredDto> {
+    if (!passesCsrfCheck(req)) throw new CsrfHeaderMissingError();
+    return this.answer(res, await this.console.secondFactor(dto, meta));
+  }
+
+  /** The cookie for a session; the mfa_required answer goes to the page as it is. */
+  private answer(res: Response, result: ConsoleSignIn): TokenInfoDto | MfaRequiredDto {
+    if (result.token !== undefined) consoleCookie.set(res, result.token, result.expiresAt);
     return result.body;
   }
 

@@ -1,47 +1,103 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
-import type { LoginDto } from '../auth/dto/login.dto';
+import type { LoginDto, LoginMfaDto, MfaRequiredDto } from '../auth/dto/login.dto';
 import type { TokenInfoDto } from '../auth/dto/token-info.dto';
+import type { LoginResult } from '../auth/sign-in.service';
+import { SignInService } from '../auth/sign-in.service';
 import { ADMIN_ROLES } from '../common/auth-user';
+import { MfaRequiredError } from '../common/guards/mfa-roles.guard';
 import type { RequestMeta } from '../common/request-meta';
+import { authConfig, AuthConfig } from '../config/config';
 import { SessionsService } from '../sessions/sessions.service';
 import { NotAnAdminError } from './console.errors';
 
 /** A console sign-in: the answer, and the token for the cookie (never for the body). */
-export interface ConsoleSignIn {
-  body: TokenInfoDto;
-  token: string;
-  expiresAt: Date;
-}
+export type ConsoleSignIn =
+  | { body: TokenInfoDto; token: string; expiresAt: Date }
+  /** The admin has a second factor: the step of POST /admin/session/mfa comes next. */
+  | { body: MfaRequiredDto; token?: undefined; expiresAt?: undefined };
 
 /**
- * The console's sign-in: the API's login (same throttle, audit and rules), kept only for a root
- * or admin. Anyone else's fresh session is ended at once, so the console never holds one.
+ * The console's sign-in: the API's login (same throttle, audit and rules, and the second factor
+ * through the same mfa_token), kept only for a root or admin. Anyone else's fresh session (or
+ * mfa_token) is ended at once, so the console never holds one. An admin whose role
+ * MFA_REQUIRED_ROLES names gets no console session without the second factor either: every page
+ * would answer 403 `mfa_required`.
  */
 @Injectable()
 export class ConsoleService {
   constructor(
     private readonly auth: AuthService,
+    private readonly signInFlow: SignInService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
   ) {}
 
   async signIn(dto: LoginDto, meta: RequestMeta): Promise<ConsoleSignIn> {
-    const { token, expiresAt, body } = await this.auth.login(dto, meta);
+    const result = await this.auth.login(dto, meta);
+    if (result.session) return this.keepIfAdmin(result, dto.email, meta);
+    const body = result.body as MfaRequiredDto;
+    // Not an admin: no second step is offered (and the mfa_token ends here).
+    const user = await this.signInFlow.pendingUser(body.mfa_token);
+    if (!user || !ADMIN_ROLES.includes(user.role)) {
+      await this.signInFlow.dropChallenge(body.mfa_token);
+      await this.refuse(user ? { id: user.id, email: user.email } : null, dto.email, meta);
+      throw new NotAnAdminError();
+    }
+    return { body };
+  }
+
+  /** POST /admin/session/mfa: the mfa_token of the first step and a TOTP or recovery code. */
+  async secondFactor(dto: LoginMfaDto, meta: RequestMeta): Promise<ConsoleSignIn> {
+    const result = await this.auth.loginMfa(dto, meta);
+    return this.keepIfAdmin(result, undefined, meta);
+  }
+
+  private async keepIfAdmin(
+    result: LoginResult,
+    email: string | undefined,
+    meta: RequestMeta,
+  ): Promise<ConsoleSignIn> {
+    const { token, expiresAt } = result.session!;
     const row = await this.sessions.validate(token);
+    const who = row ? { id: row.id, email: row.email } : null;
     if (!row || !ADMIN_ROLES.includes(row.role)) {
-      if (row) await this.sessions.revoke(row.id, body.session_id);
+      if (row) await this.sessions.revoke(row.id, row.session_id);
+      await this.refuse(who, email, meta);
+      throw new NotAnAdminError();
+    }
+    if (row.aal < 2 && this.cfg.mfaRequiredRoles.includes(row.role)) {
+      await this.sessions.revoke(row.id, row.session_id);
       await this.audit.recordQuietly({
         action: 'access_denied',
-        outcome: 'not_an_admin',
-        actor: row ? { id: row.id, email: row.email } : null,
-        target: row ? { id: row.id, email: row.email } : { email: dto.email },
+        outcome: 'mfa_required',
+        actor: who,
+        target: who,
         details: { method: 'POST', path: '/admin/session' },
         meta,
       });
-      throw new NotAnAdminError();
+      throw new MfaRequiredError(
+        'Your role must sign in with a second factor: turn one on for your account ' +
+          '(POST /mfa/totp), then sign in here again.',
+      );
     }
     return { token, expiresAt, body: this.auth.describeSession(row) };
+  }
+
+  private async refuse(
+    who: { id: string; email: string } | null,
+    email: string | undefined,
+    meta: RequestMeta,
+  ): Promise<void> {
+    await this.audit.recordQuietly({
+      action: 'access_denied',
+      outcome: 'not_an_admin',
+      actor: who,
+      target: who ?? (email ? { email } : null),
+      details: { method: 'POST', path: '/admin/session' },
+      meta,
+    });
   }
 }
