@@ -217,8 +217,7 @@ function mfaSection(user, write) {
   return section(
     'mfa-h',
     t('user.mfa'),
-    h('p', { class: 'hint' }, t('user.mfaResetIntro')),
-    button,
+    h('div', { class: 'stack' }, h('p', { class: 'hint' }, t('user.mfaResetIntro')), button),
   );
 }
 

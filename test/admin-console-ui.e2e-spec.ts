@@ -6,7 +6,7 @@ import { haveChromium, launchChromium } from './support/browser';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { freePort } from './support/free-port';
-import { controlClock, enableTotp, totpCode } from './support/mfa';
+import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
 import { startApp, TestApp } from './support/test-app';
 
 const haveBrowser = haveChromium('the admin console test');
@@ -126,13 +126,11 @@ interface Watched {
 
   it('asks an admin with a second factor for the code of the app, or a recovery code', async () => {
     const clock = controlClock(t);
-    const admin = await createUser(t, { role: 'admin' });
-    const { secret, recoveryCodes } = await enableTotp(
-      t,
-      await loginToken(t, admin.email, admin.password),
-      clock.now(),
-    );
-    clock.advance(30_000);
+    const {
+      user: admin,
+      secret,
+      recoveryCodes,
+    } = await createUserWithTotp(t, clock, { role: 'admin' });
     const { page, context } = await open();
     await page.goto(`${base}/admin`);
     await page.getByLabel('Email').fill(admin.email);
@@ -429,13 +427,10 @@ interface Watched {
 
   it('offers an admin (not root) only what an admin may do', async () => {
     const admin = await createUser(t, { role: 'admin' });
-    const otherAdmin = await createUser(t, { role: 'admin' });
-    const plain = await createUser(t);
     // Both with a second factor: only the plain user's may an admin reset.
     const clock = controlClock(t);
-    for (const u of [otherAdmin, plain]) {
-      await enableTotp(t, await loginToken(t, u.email, u.password), clock.now());
-    }
+    const { user: otherAdmin } = await createUserWithTotp(t, clock, { role: 'admin' });
+    const { user: plain } = await createUserWithTotp(t, clock);
     const { page } = await open();
     await signIn(page, admin.email, admin.password);
 

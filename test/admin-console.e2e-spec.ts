@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bearer, createUser, loginToken } from './support/factories';
-import { controlClock, enableTotp, totpCode } from './support/mfa';
+import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'console root password 2026' };
@@ -160,13 +160,11 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
 
     it('signs in through the second step (a TOTP or a recovery code), with the cookie only at the end', async () => {
       const clock = controlClock(t);
-      const admin = await createUser(t, { role: 'admin' });
-      const { secret, recoveryCodes } = await enableTotp(
-        t,
-        await loginToken(t, admin.email, admin.password),
-        clock.now(),
-      );
-      clock.advance(30_000);
+      const {
+        user: admin,
+        secret,
+        recoveryCodes,
+      } = await createUserWithTotp(t, clock, { role: 'admin' });
       const step = await signIn(admin.email, admin.password).expect(200);
       expect(step.body).toMatchObject({ mfa_required: true, methods: ['totp', 'recovery_code'] });
       expect(step.body.mfa_token).toEqual(expect.any(String));
@@ -209,8 +207,7 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
 
     it('asks no second factor of a plain user: refused at the first step, the mfa_token ended', async () => {
       const clock = controlClock(t);
-      const plain = await createUser(t);
-      await enableTotp(t, await loginToken(t, plain.email, plain.password), clock.now());
+      const { user: plain } = await createUserWithTotp(t, clock);
       const res = await signIn(plain.email, plain.password);
       expect([res.status, res.body.code]).toEqual([403, 'not_an_admin']);
       expect(res.body.mfa_token).toBeUndefined();
@@ -230,8 +227,7 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
     const user = await createUser(t);
     const userToken = await loginToken(t, user.email, user.password);
     await enableTotp(t, userToken, clock.now());
-    const otherAdmin = await createUser(t, { role: 'admin' });
-    await enableTotp(t, await loginToken(t, otherAdmin.email, otherAdmin.password), clock.now());
+    const { user: otherAdmin } = await createUserWithTotp(t, clock, { role: 'admin' });
 
     const state = (id: string) => t.http.get(`/users/${id}/mfa`).set('Cookie', pair);
     expect((await state(user.id).expect(200)).body).toEqual({ mfa_enabled: true });

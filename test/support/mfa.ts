@@ -1,6 +1,7 @@
 import { Secret, TOTP } from 'otpauth';
 import { Clock } from '../../src/common/clock';
-import { bearer, GOOD_PASSWORD } from './factories';
+import type { User } from '../../src/users/user.entity';
+import { bearer, createUser, GOOD_PASSWORD, loginToken } from './factories';
 import type { TestApp } from './test-app';
 
 /** The code an authenticator app shows for `secret` at `atMs`. */
@@ -40,4 +41,19 @@ export async function enableTotp(
   if (confirm.status !== 200)
     throw new Error(`confirm: ${confirm.status} ${JSON.stringify(confirm.body)}`);
   return { secret, recoveryCodes: confirm.body.recovery_codes as string[] };
+}
+
+/**
+ * A new user (`fields` as for createUser) with TOTP on, enrolled through a session of its own; the
+ * clock is then moved to a fresh step, so the next code is not a replay of the confirming one.
+ */
+export async function createUserWithTotp(
+  t: TestApp,
+  clock: ReturnType<typeof controlClock>,
+  fields: Partial<User> = {},
+) {
+  const user = await createUser(t, fields);
+  const factor = await enableTotp(t, await loginToken(t, user.email, user.password), clock.now());
+  clock.advance(30_000);
+  return { user, ...factor };
 }
