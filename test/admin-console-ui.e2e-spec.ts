@@ -158,6 +158,7 @@ interface Watched {
     });
     expect(session.session.aal).toBe(2);
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await h1(page).filter({ hasText: 'Sign in' }).waitFor();
 
     // The recovery code, for an admin without the phone.
     await page.getByLabel('Email').fill(admin.email);
