@@ -33,7 +33,7 @@ const en = {
   'signin.expired': 'Your session has ended. Sign in again.',
   'signin.mfaRequiredRole':
     'Your role must sign in with a second factor. Turn one on for your account first, then sign in here.',
-  'mfa.title': 'Second step: your authenticator app',
+  'mfa.title': 'Second step of the sign-in',
   'mfa.intro': 'Enter the 6-digit code your authenticator app shows for this account.',
   'mfa.code': 'Code from the app',
   'mfa.recoveryIntro':
@@ -187,7 +187,7 @@ const ru = {
   'signin.expired': 'Сеанс закончился. Войдите снова.',
   'signin.mfaRequiredRole':
     'Для вашей роли нужен второй фактор. Сначала включите его для своего аккаунта, затем войдите здесь.',
-  'mfa.title': 'Второй шаг: приложение-аутентификатор',
+  'mfa.title': 'Второй шаг входа',
   'mfa.intro':
     'Введите 6-значный код, который приложение-аутентификатор показывает для этого аккаунта.',
   'mfa.code': 'Код из приложения',
