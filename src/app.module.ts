@@ -18,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { OtpModule } from './otp/otp.module';
 import { RegistrationModule } from './registration/registration.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -38,6 +39,7 @@ import { UsersModule } from './users/users.module';
     OtpModule,
     SessionsModule,
     AuthModule,
+    TelemetryModule,
   ],
   providers: [
     {
