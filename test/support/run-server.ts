@@ -9,6 +9,15 @@ export interface ProcessResult {
   stderr: string;
 }
 
+/** A process started by runEntry; `stdout`/`stderr` of the result are as they were when it resolved. */
+export interface Running {
+  kill: () => void;
+  /** All output so far. */
+  output: () => { stdout: string; stderr: string };
+  /** SIGTERM, then waits until the process has exited. */
+  stop: () => Promise<void>;
+}
+
 /**
  * Runs a TypeScript entry point of this project (`src/main.ts`, `src/cli.ts`) as its own process,
  * with exactly the given environment (plus PATH), until it exits or `until` matches its output.
@@ -16,13 +25,21 @@ export interface ProcessResult {
 export function runEntry(
   entry: string,
   env: Record<string, string>,
-  opts: { args?: string[]; until?: RegExp; timeoutMs?: number; cwd?: string } = {},
-): Promise<ProcessResult & { kill: () => void }> {
+  opts: {
+    args?: string[];
+    until?: RegExp;
+    timeoutMs?: number;
+    cwd?: string;
+    /** Modules of this project (paths from its root) to load before the entry, after ts-node. */
+    preload?: string[];
+  } = {},
+): Promise<ProcessResult & Running> {
   const child = spawn(
     process.execPath,
     [
       '-r',
       require.resolve('ts-node/register/transpile-only'),
+      ...(opts.preload ?? []).flatMap((p) => ['-r', join(ROOT, p)]),
       join(ROOT, entry),
       ...(opts.args ?? []),
     ],
@@ -35,6 +52,15 @@ export function runEntry(
   let stdout = '';
   let stderr = '';
   const kill = () => child.kill('SIGTERM');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const handle: Running = {
+    kill,
+    output: () => ({ stdout, stderr }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) kill();
+      await exited;
+    },
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -43,7 +69,7 @@ export function runEntry(
     const check = () => {
       if (opts.until && opts.until.test(stdout + stderr)) {
         clearTimeout(timer);
-        resolve({ code: null, stdout, stderr, kill });
+        resolve({ code: null, stdout, stderr, ...handle });
       }
     };
     child.stdout.on('data', (d: Buffer) => {
@@ -56,7 +82,7 @@ export function runEntry(
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, kill });
+      resolve({ code, stdout, stderr, ...handle });
     });
   });
 }
