@@ -3,7 +3,10 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+# The client package is an npm workspace: npm ci needs its package.json.
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --no-audit --no-fund
+COPY packages/client ./packages/client
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
@@ -15,6 +18,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# node_modules/nest-email-auth-client links here: the server re-exports the client package.
+COPY --from=build /app/packages/client/package.json ./packages/client/
+COPY --from=build /app/packages/client/dist ./packages/client/dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -1,82 +1,34 @@
 // `npm run bench`: load figures for the hot path and for login (not a test; see README, "Speed").
 // Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432) and a built server
 // (the npm script builds first). Creates a throwaway database and drops it at the end.
-const { spawn } = require('node:child_process');
 const { createServer } = require('node:http');
-const { createHmac, randomBytes } = require('node:crypto');
+const { createHmac } = require('node:crypto');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir, cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
-const autocannon = require('autocannon');
 const bcrypt = require('bcrypt');
 const { Client } = require('pg');
+const {
+  CONNECTIONS,
+  DURATION,
+  EMAIL,
+  PASSWORD,
+  start,
+  stop,
+  cannon,
+  login,
+  fmt,
+} = require('./support');
 
-const ROOT = join(__dirname, '..');
 const PG = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
 const PORT = 3901;
 const BASELINE_PORT = 3902;
 const TRACED_PORT = 3903;
 const SINK_PORT = 3904;
 const SAMPLED_PORT = 3905;
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = 50;
 const COST = Number(process.env.BCRYPT_COST ?? 12);
-const EMAIL = 'bench@example.com';
-const PASSWORD = 'benchmark passphrase of decent length';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function start(cmd, args, env, ready) {
-  const child = spawn(cmd, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${args.join(' ')} did not start:\n${out}`)),
-      60_000,
-    );
-    const on = (d) => {
-      out += d;
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout.on('data', on);
-    child.stderr.on('data', on);
-    child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
-  });
-}
-
-function stop(child) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', resolve);
-    child.kill('SIGTERM');
-  });
-}
-
-function cannon(opts) {
-  return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts }, (err, r) =>
-      err ? reject(err) : resolve(r),
-    );
-  });
-}
-
-async function login(base) {
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
-  return (await res.json()).token;
-}
 
 /** Raw bcrypt compares per second at COST, on libuv's thread pool (as the server runs them). */
 async function rawBcryptRate(seconds) {
@@ -96,9 +48,6 @@ async function rawBcryptRate(seconds) {
   );
   return done / ((Date.now() - started) / 1000);
 }
-
-const fmt = (n, d = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main() {
   const dbName = `bench_${process.pid}`;
@@ -126,8 +75,8 @@ async function main() {
       IP_RATE_LIMIT: '1000000',
       ADMIN_EMAIL: EMAIL,
       ADMIN_PASSWORD: PASSWORD,
-      // Production refuses to start without one; a throwaway key for the throwaway database.
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      // Production refuses to start without one; a fixed key is fine for a throwaway database.
+      ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
     };
     server = await start(process.execPath, ['dist/src/main.js'], serverEnv, /Listening on/);
     // The same server with tracing on, exporting (OTLP/HTTP, protobuf, the default) to a sink in

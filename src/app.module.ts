@@ -12,6 +12,7 @@ import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
 import { allConfigs } from './config/config';
 import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -27,6 +28,7 @@ import { UsersModule } from './users/users.module';
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: allConfigs }),
     CommonModule,
     DatabaseModule,
+    EventsModule,
     CryptoModule,
     AuditModule,
     IpRateLimitModule,

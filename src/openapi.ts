@@ -10,6 +10,7 @@ const TAGS: Record<string, string> = {
   admin: 'User management and the audit history (root and admin only)',
   operations: 'Health probes, metrics and the API documents',
   mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',
+  services: 'For other services: the change events stream (service key)',
 };
 
 /**
@@ -39,6 +40,10 @@ export function buildOpenApiDocument(app: INestApplication, title: string): Open
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics' },
       'metrics',
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'One of SERVICE_KEYS (service routes)' },
+      'service-key',
     )
     .addSecurityRequirements('bearer');
   for (const [name, description] of Object.entries(TAGS)) builder.addTag(name, description);

@@ -5,6 +5,7 @@ import { AuditRecord } from '../src/audit/audit-record.entity';
 import { AdminOnly } from '../src/common/decorators/admin-only.decorator';
 import { SessionPurgeService } from '../src/sessions/session-purge.service';
 import { User } from '../src/users/user.entity';
+import { UsersRepository } from '../src/users/users.repository';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { startApp, TestApp } from './support/test-app';
 
@@ -31,8 +32,10 @@ describe('login, sessions and token validation', () => {
 
   const audits = (action: string, targetEmail: string) =>
     t.db.getRepository(AuditRecord).find({ where: { action, targetEmail }, order: { id: 'ASC' } });
+  // Through the server's own write path, which publishes the change (as every write must: on the
+  // embedded database the server's checks are answered from memory kept exact by those events).
   const setUser = (id: string, fields: Partial<User>) =>
-    t.db.getRepository(User).update({ id }, fields);
+    t.app.get(UsersRepository).update(id, fields);
 
   describe('POST /login', () => {
     it('answers a token, its type, expiry and session id, not to be cached', async () => {

@@ -1,52 +1,79 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { User } from '../src/users/user.entity';
-import { createUser, loginToken } from './support/factories';
+import { Session } from '../src/sessions/session.entity';
+import { UsersRepository } from '../src/users/users.repository';
+import { bearer, createUser, loginToken } from './support/factories';
 import { runEntry } from './support/run-server';
 import { freePort } from './support/free-port';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
+const SERVICE_KEY = 'service-key-of-the-consumer-in-this-test-01';
+const onPostgres = !!process.env.DATABASE_URL;
 
 /**
- * This server, and a second Nest service (test/fixtures/consumer) in its own process that imports
- * `nest-email-auth/client` by the package's name from the built output.
+ * Builds the client package and the server (npm run build) once per run, so the consumer loads
+ * dist/ as an outside project would.
  */
+let built = false;
+function buildOnce(): void {
+  if (built) return;
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  expect(existsSync(join(ROOT, 'dist/src/client/index.js'))).toBe(true);
+  expect(existsSync(join(ROOT, 'packages/client/dist/index.js'))).toBe(true);
+  built = true;
+}
+
+/** The consumer (test/fixtures/consumer) in its own process, in front of the auth server. */
+async function startConsumer(authPort: number, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const run = await runEntry(
+    'test/fixtures/consumer/main.ts',
+    { AUTH_URL: `http://127.0.0.1:${authPort}`, PORT: String(port), ...env },
+    { until: /consumer ready/, project: join(ROOT, 'test/fixtures/consumer/tsconfig.json') },
+  );
+  if (run.code !== null) throw new Error(`consumer did not start: ${run.stderr}`);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    kill: run.kill,
+    get: (path: string, token?: string) =>
+      fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+  };
+}
+
+/** Polls until `check` holds (no fixed sleeps: under load an event may take a moment). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('another Nest service guarded by the client module', () => {
   let t: TestApp;
   let consumer: { kill: () => void };
+  let get: (path: string, token?: string) => Promise<Response>;
   let consumerUrl: string;
   let authPort: number;
 
   beforeAll(async () => {
-    // Build the package so the consumer loads dist/, as an outside project would.
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
-      cwd: ROOT,
-      stdio: 'ignore',
-    });
-    expect(existsSync(join(ROOT, 'dist/src/client/index.js'))).toBe(true);
+    buildOnce();
     t = await startApp();
     authPort = await freePort();
     await t.app.listen(authPort, '127.0.0.1');
-    const port = await freePort();
-    consumerUrl = `http://127.0.0.1:${port}`;
-    const run = await runEntry(
-      'test/fixtures/consumer/main.ts',
-      { AUTH_URL: `http://127.0.0.1:${authPort}`, PORT: String(port) },
-      { until: /consumer ready/ },
-    );
-    if (run.code !== null) throw new Error(`consumer did not start: ${run.stderr}`);
-    consumer = run;
-  }, 120_000);
+    const c = await startConsumer(authPort);
+    consumer = c;
+    get = c.get;
+    consumerUrl = c.url;
+  }, 240_000);
 
   afterAll(async () => {
     consumer?.kill();
     await t?.destroy();
   });
-
-  const get = (path: string, token?: string) =>
-    fetch(`${consumerUrl}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('loads none of the server-side packages', async () => {
     const res = await get('/loaded');
@@ -79,7 +106,7 @@ describe('another Nest service guarded by the client module', () => {
     const blocked = await createUser(t);
     const blockedToken = await loginToken(t, blocked.email, blocked.password);
     expect((await get('/me', blockedToken)).status).toBe(200);
-    await t.db.getRepository(User).update({ id: blocked.id }, { isActive: false });
+    await t.app.get(UsersRepository).update(blocked.id, { isActive: false });
     expect((await get('/me', blockedToken)).status).toBe(401);
   });
 
@@ -108,11 +135,11 @@ describe('another Nest service guarded by the client module', () => {
     });
     expect(withHeader.status).toBe(201);
     // A bearer token is not a cookie: no CSRF header needed.
-    const bearer = await fetch(`${consumerUrl}/notes`, {
+    const withBearer = await fetch(`${consumerUrl}/notes`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(bearer.status).toBe(201);
+    expect(withBearer.status).toBe(201);
     // Read as the server reads it: the scheme in any case; another scheme never falls back to the cookie.
     const lower = await fetch(`${consumerUrl}/me`, {
       headers: { authorization: `bearer ${token}` },
@@ -132,4 +159,103 @@ describe('another Nest service guarded by the client module', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ statusCode: 503, code: 'auth_unavailable' });
   });
+});
+
+describe('a consumer with a service key: cached while its event stream is up', () => {
+  let t: TestApp;
+  let authPort: number;
+  let consumer: Awaited<ReturnType<typeof startConsumer>>;
+  // Long enough that only an event (or a dropped stream) can explain a token stopping to pass.
+  const CACHE_TTL_MS = '300000';
+
+  const live = async () =>
+    ((await (await consumer.get('/cache')).json()) as { live: boolean }).live;
+  /** Ends a session behind the server's back (no event), to see whether the consumer still caches. */
+  const revokeSilently = (token: string) =>
+    t.http
+      .get('/validate_token')
+      .set(bearer(token))
+      .then((r) =>
+        t.db
+          .getRepository(Session)
+          .update({ id: r.body.session.id as string }, { revokedAt: new Date() }),
+      );
+
+  beforeAll(async () => {
+    buildOnce();
+    t = await startApp({ SERVICE_KEYS: SERVICE_KEY });
+    authPort = await freePort();
+    await t.app.listen(authPort, '127.0.0.1');
+    consumer = await startConsumer(authPort, { SERVICE_KEY, CACHE_TTL_MS });
+    await eventually(live);
+  }, 240_000);
+
+  afterAll(async () => {
+    consumer?.kill();
+    await t?.destroy();
+  });
+
+  it('serves a checked token from its cache, and sees a logout through the stream', async () => {
+    const u = await createUser(t);
+    const cached = await loginToken(t, u.email);
+    expect((await consumer.get('/me', cached)).status).toBe(200);
+    await revokeSilently(cached);
+    // Revoked in the database without an event: the cache still answers (proof it is used).
+    expect((await consumer.get('/me', cached)).status).toBe(200);
+
+    const other = await loginToken(t, u.email);
+    expect((await consumer.get('/me', other)).status).toBe(200);
+    await t.http.post('/logout').set(bearer(other)).expect(204);
+    await eventually(async () => (await consumer.get('/me', other)).status === 401);
+    // A block evicts every entry of the user at once: also the silently revoked one.
+    const admin = await createUser(t, { role: 'root' });
+    await t.http
+      .put('/users/status/change')
+      .set(bearer(await loginToken(t, admin.email)))
+      .send({ user_id: Number(u.id), is_active: false })
+      .expect(200);
+    await eventually(async () => (await consumer.get('/me', cached)).status === 401);
+  });
+
+  it('answers 503, never a cached 200, while the auth server is gone, and recovers by itself', async () => {
+    const u = await createUser(t);
+    const token = await loginToken(t, u.email);
+    const revoked = await loginToken(t, u.email);
+    expect((await consumer.get('/me', token)).status).toBe(200);
+    expect((await consumer.get('/me', revoked)).status).toBe(200);
+    await revokeSilently(revoked);
+
+    const { database, mail } = t;
+    await t.close();
+    await eventually(async () => !(await live()));
+    const down = await consumer.get('/me', token);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ code: 'auth_unavailable' });
+
+    // Back on the same port and database: the consumer reconnects with backoff by itself.
+    t = await startApp({ SERVICE_KEYS: SERVICE_KEY }, { database, mail });
+    await t.app.listen(authPort, '127.0.0.1');
+    await eventually(live);
+    expect((await consumer.get('/me', token)).status).toBe(200);
+    // The cache was emptied when the stream dropped: the silent revocation is seen now.
+    expect((await consumer.get('/me', revoked)).status).toBe(401);
+  });
+
+  (onPostgres ? it : it.skip)(
+    'empties and disables its cache when the stream is cut, and turns it on again',
+    async () => {
+      const u = await createUser(t);
+      const token = await loginToken(t, u.email);
+      expect((await consumer.get('/me', token)).status).toBe(200);
+      await revokeSilently(token);
+      expect((await consumer.get('/me', token)).status).toBe(200);
+      // The server loses LISTEN: it ends its streams, and the consumer must stop trusting its cache.
+      await t.db.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
+      );
+      await eventually(async () => (await consumer.get('/me', token)).status === 401);
+      await eventually(live);
+    },
+  );
 });

@@ -6,6 +6,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -23,6 +24,18 @@ import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginDto, LoginResponseDto } from './dto/login.dto';
 import { TokenInfoDto } from './dto/token-info.dto';
 import { SessionCookie } from './session-cookie';
+
+/** What a gateway gets for a valid session: the caller, in headers it passes upstream. */
+const FORWARD_OK = {
+  description: 'Valid session; the caller in the X-Auth-* headers',
+  headers: {
+    'X-Auth-User-Id': { schema: { type: 'string' } },
+    'X-Auth-User-Email': { schema: { type: 'string' } },
+    'X-Auth-User-Role': { schema: { type: 'string', enum: ['root', 'admin', 'user'] } },
+    'X-Auth-Session-Id': { schema: { type: 'string' } },
+    'X-Auth-Aal': { schema: { type: 'string', enum: ['1', '2'] } },
+  },
+};
 
 @ApiTags('auth')
 @ApiBearerAuth()
@@ -66,6 +79,31 @@ export class AuthController {
   @ApiOkResponse({ type: TokenInfoDto })
   validateToken(@Req() req: Request): TokenInfoDto {
     return this.auth.describeSession(req.authSession!);
+  }
+
+  @Get('auth/forward')
+  @ApiOperation({
+    summary: 'Gateway check (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)',
+    description:
+      `${NEEDS_SESSION} Reads the token as GET /validate_token does. 200 with an empty body and ` +
+      'X-Auth-User-Id, X-Auth-User-Email, X-Auth-User-Role, X-Auth-Session-Id and X-Auth-Aal ' +
+      'for the gateway to pass upstream; 401 invalid_token otherwise. Never cached.',
+  })
+  @ApiOkResponse(FORWARD_OK)
+  forward(@Req() req: Request, @Res() res: Response): void {
+    res.set(this.auth.forwardHeaders(req.authSession!)).status(200).end();
+  }
+
+  // Envoy's ext_authz puts the original path after its path_prefix.
+  @Get('auth/forward/*path')
+  @ApiOperation({
+    summary: 'Gateway check with the original path appended (Envoy ext_authz path_prefix)',
+    description: `${NEEDS_SESSION} The same answer as GET /auth/forward; the path is not read.`,
+  })
+  @ApiParam({ name: 'path', description: 'The original request path (ignored)', type: String })
+  @ApiOkResponse(FORWARD_OK)
+  forwardBelow(@Req() req: Request, @Res() res: Response): void {
+    this.forward(req, res);
   }
 
   @Post('logout')

@@ -171,6 +171,18 @@ export class AuthService {
     };
   }
 
+  /** What GET /auth/forward hands a gateway, for it to pass to the upstream service. */
+  forwardHeaders(row: LiveSessionRow): Record<string, string> {
+    return {
+      'X-Auth-User-Id': String(row.id),
+      'X-Auth-User-Email': row.email,
+      'X-Auth-User-Role': row.role,
+      'X-Auth-Session-Id': row.session_id,
+      // Every session is single-factor until the second factor (aal 2) exists.
+      'X-Auth-Aal': String((row as { aal?: number }).aal ?? 1),
+    };
+  }
+
   async logout(user: AuthUser, meta: RequestMeta): Promise<void> {
     await this.sessions.revoke(user.id, user.sessionId);
     await this.audit.recordQuietly({

@@ -1,11 +1,4 @@
-// The client entry (`nest-email-auth/client`): what another Nest service imports to guard its
-// routes with this auth server. It depends only on @nestjs/common, @nestjs/core and Node's fetch.
-export { AuthClientModule } from './auth-client.module';
-export { AuthClientGuard } from './auth-client.guard';
-export { AuthClientService } from './auth-client.service';
-export type { AuthClientOptions, AuthClientAsyncOptions } from './auth-client.options';
-export { AUTH_CLIENT_OPTIONS } from './auth-client.options';
-export { AdminOnly } from './admin-only.decorator';
-export { Public } from '../common/decorators/public.decorator';
-export { CurrentUser } from '../common/decorators/current-user.decorator';
-export type { AuthUser, Role } from '../common/auth-user';
+// The server's client entry (`nest-email-auth/client`), kept so that existing imports keep
+// working: the client is its own package now, `nest-email-auth-client` (packages/client), which
+// installs without TypeORM, pg, bcrypt or the mailer.
+export * from 'nest-email-auth-client';

@@ -1,21 +1,9 @@
-export type Role = 'root' | 'admin' | 'user';
-export const ADMIN_ROLES: readonly Role[] = ['root', 'admin'];
+// Who is calling, as both guards put it on `request.user`: one type (and one augmentation of
+// Express's Request), owned by the client package so the two cannot drift apart.
+export { ADMIN_ROLES } from 'nest-email-auth-client';
+export type { AuthUser, Role } from 'nest-email-auth-client';
 
 /** The OpenAPI description of a route that needs a session. */
 export const NEEDS_SESSION =
   'Needs `Authorization: Bearer <token>` (or, with AUTH_COOKIE=true, the session cookie; then ' +
   'a POST, PUT or DELETE must also send `X-CSRF-Protection: 1`).';
-
-/** Who is calling: put on `request.user` by the global AuthGuard. */
-export interface AuthUser {
-  id: string;
-  email: string;
-  role: Role;
-  sessionId: string;
-}
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    user?: AuthUser;
-  }
-}

@@ -12,6 +12,7 @@ export const otpConfig = registerAs('otp', () => loadSettings().otp);
 export const throttleConfig = registerAs('throttle', () => loadSettings().throttle);
 export const auditConfig = registerAs('audit', () => loadSettings().audit);
 export const adminConfig = registerAs('admin', () => loadSettings().admin);
+export const servicesConfig = registerAs('services', () => loadSettings().services);
 export const cryptoConfig = registerAs('crypto', () => loadSettings().crypto);
 
 export const allConfigs = [
@@ -24,6 +25,7 @@ export const allConfigs = [
   throttleConfig,
   auditConfig,
   adminConfig,
+  servicesConfig,
   cryptoConfig,
 ];
 
@@ -36,4 +38,5 @@ export type OtpConfig = ConfigType<typeof otpConfig>;
 export type ThrottleConfig = ConfigType<typeof throttleConfig>;
 export type AuditConfig = ConfigType<typeof auditConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;
+export type ServicesConfig = ConfigType<typeof servicesConfig>;
 export type CryptoConfig = ConfigType<typeof cryptoConfig>;

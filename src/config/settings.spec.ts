@@ -113,6 +113,15 @@ describe('settings', () => {
     expect(() => loadSettings({ OTP_TTL: '1h' })).toThrow(/OTP_TTL/);
   });
 
+  it('refuses a service key shorter than 32 characters, naming SERVICE_KEYS', () => {
+    const long = 'k'.repeat(32);
+    expect(loadSettings({ SERVICE_KEYS: `${long}, ${long}x` }).services.keys).toEqual([
+      long,
+      `${long}x`,
+    ]);
+    expect(() => loadSettings({ SERVICE_KEYS: `${long},short` })).toThrow(/SERVICE_KEYS/);
+  });
+
   it('logs JSON unless on a terminal outside production, or told LOG_FORMAT', () => {
     const tty = process.stdout.isTTY;
     try {

@@ -73,6 +73,10 @@ export interface Settings {
     email?: string;
     password?: string;
   };
+  services: {
+    /** Secrets other services present on service routes (GET /events/sessions). */
+    keys: string[];
+  };
   crypto: {
     /** ENCRYPTION_KEY; unset only outside production (a key file under DATA_DIR is used then). */
     key?: Buffer;
@@ -319,8 +323,12 @@ export function loadSettings(env: Env = process.env): Settings {
       retentionMs: r.optionalDuration('AUDIT_RETENTION', 86_400_000),
     },
     admin: { email: adminEmail?.toLowerCase(), password: adminPassword },
+    services: { keys: r.list('SERVICE_KEYS') },
     crypto: { key: encryptionKey, previousKeys },
   };
+  if (settings.services.keys.some((k) => k.length < 32)) {
+    r.problems.push('SERVICE_KEYS: each key must be at least 32 characters (openssl rand -hex 32)');
+  }
 
   if (settings.ops.metricsToken !== undefined && settings.ops.metricsToken.length < 16) {
     r.problems.push('METRICS_TOKEN: at least 16 characters (it guards /metrics)');

@@ -5,6 +5,7 @@ import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Role } from '../common/auth-user';
 import { authConfig, AuthConfig, databaseConfig, DatabaseConfig } from '../config/config';
 import { msInterval } from '../database/sql';
+import { ChangeEvents } from '../events/change-events.service';
 import { blockedSql } from '../users/user-status';
 import { LookupBatcher } from './lookup-batcher';
 import { Session } from './session.entity';
@@ -65,6 +66,7 @@ export class SessionsRepository {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(databaseConfig.KEY) dbCfg: DatabaseConfig,
     @Inject(authConfig.KEY) authCfg: AuthConfig,
+    private readonly events: ChangeEvents,
   ) {
     const master: unknown = (db.driver as unknown as { master?: unknown }).master;
     if (master instanceof Pool) this.pgPool = master;
@@ -137,36 +139,61 @@ export class SessionsRepository {
     return qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id').getMany();
   }
 
-  /** Revokes one live session of this user; false when there is none (unknown, other user's, over). */
-  async revokeForUser(
-    userId: string,
-    sessionId: string,
-    manager?: EntityManager,
-  ): Promise<boolean> {
-    const r = await this.on(manager)
-      .createQueryBuilder()
-      .update(Session)
-      .set({ revokedAt: () => 'now()' })
-      .where('id = :sessionId AND user_id = :userId', { sessionId, userId })
-      .andWhere('revoked_at IS NULL AND expires_at > now()')
-      .execute();
-    return (r.affected ?? 0) > 0;
+  /**
+   * Revokes one live session of this user; false when there is none (unknown, other user's, over).
+   * Every revocation is published (after commit) by this one path, so no caller can forget it.
+   */
+  revokeForUser(userId: string, sessionId: string, manager?: EntityManager): Promise<boolean> {
+    return this.inTransaction(manager, async (m) => {
+      const ended = await this.revokeWhere(m, 'id = :sessionId AND user_id = :userId', {
+        sessionId,
+        userId,
+      });
+      await this.events.sessionEnded(m, ended);
+      return ended.length > 0;
+    });
   }
 
   /** Revokes every live session of the user, but `exceptSessionId`; returns how many. */
-  async revokeAllForUser(
+  revokeAllForUser(
     userId: string,
     exceptSessionId: string | undefined,
     manager?: EntityManager,
   ): Promise<number> {
-    const qb = this.on(manager)
+    return this.inTransaction(manager, async (m) => {
+      const ended = await this.revokeWhere(
+        m,
+        exceptSessionId ? 'user_id = :userId AND id <> :exceptSessionId' : 'user_id = :userId',
+        { userId, exceptSessionId },
+      );
+      await this.events.sessionEnded(m, ended);
+      return ended.length;
+    });
+  }
+
+  private async revokeWhere(
+    m: EntityManager,
+    where: string,
+    params: Record<string, unknown>,
+  ): Promise<{ sessionId: string; userId: string }[]> {
+    const r = await m
       .createQueryBuilder()
       .update(Session)
       .set({ revokedAt: () => 'now()' })
-      .where('user_id = :userId AND revoked_at IS NULL AND expires_at > now()', { userId });
-    if (exceptSessionId) qb.andWhere('id <> :exceptSessionId', { exceptSessionId });
-    const r = await qb.execute();
-    return r.affected ?? 0;
+      .where(where, params)
+      .andWhere('revoked_at IS NULL AND expires_at > now()')
+      .returning('id, user_id')
+      .execute();
+    const rows = (r.raw ?? []) as { id: string; user_id: string | number }[];
+    return rows.map((row) => ({ sessionId: row.id, userId: String(row.user_id) }));
+  }
+
+  /** The caller's transaction, or one of its own, so that the write and its event commit together. */
+  private inTransaction<T>(
+    manager: EntityManager | undefined,
+    fn: (m: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return manager?.queryRunner?.isTransactionActive ? fn(manager) : this.db.transaction(fn);
   }
 
   /** Deletes sessions that expired or were revoked longer than `graceMs` ago; returns how many. */

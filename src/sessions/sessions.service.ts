@@ -1,11 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
 import { NotFoundError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
 import { authConfig, AuthConfig } from '../config/config';
+import { ChangeEvents } from '../events/change-events.service';
 import type { SessionListDto } from './dto/session.dto';
+import { LiveSessionCache } from './live-session-cache';
 import { Session } from './session.entity';
 import {
   hashSessionToken,
@@ -33,18 +35,31 @@ export interface ClientInfo {
 
 /** Sessions: create at login, validate on every request, revoke one or all. */
 @Injectable()
-export class SessionsService {
+export class SessionsService implements OnModuleDestroy {
   private readonly logger = new Logger(SessionsService.name);
   private readonly touchAfterMs: number;
   /** When this process last wrote `last_seen_at` per session, so a burst of requests writes once. */
   private readonly touchedAt = new Map<string, number>();
+  /** Only on the embedded database, where this process is the only writer (see the class). */
+  private readonly memory?: LiveSessionCache;
+  private readonly unsubscribe?: () => void;
 
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditService,
     @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
+    events: ChangeEvents,
   ) {
     this.touchAfterMs = touchIntervalMs(cfg.sessionIdleTimeoutMs);
+    if (events.bus.kind === 'in-process') {
+      const memory = new LiveSessionCache(cfg.sessionIdleTimeoutMs);
+      this.memory = memory;
+      this.unsubscribe = events.subscribe((s) => memory.onChange(s));
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
   }
 
   /**
@@ -71,11 +86,21 @@ export class SessionsService {
 
   /**
    * The live session of a token with its user, or undefined (malformed, unknown, expired, idle,
-   * revoked, or the user blocked or unconfirmed). No cache: a change counts on the next request.
+   * revoked, or the user blocked or unconfirmed). A change counts on the next request: on
+   * PostgreSQL every check asks the database; on the embedded one, memory kept exact by the
+   * change events answers (LiveSessionCache).
    */
   async validate(token: string): Promise<LiveSessionRow | undefined> {
     if (!looksLikeSessionToken(token)) return undefined;
-    const row = await this.sessions.findLiveByTokenHash(hashSessionToken(token));
+    const hash = hashSessionToken(token);
+    const remembered = this.memory?.get(hash);
+    if (remembered) {
+      this.touchInBackground(remembered.session_id);
+      return remembered;
+    }
+    const mark = this.memory?.mark() ?? 0;
+    const row = await this.sessions.findLiveByTokenHash(hash);
+    if (row) this.memory?.set(hash, row, mark);
     if (row?.needs_touch) this.touchInBackground(row.session_id);
     return row;
   }

@@ -1,8 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, OrderByCondition, Repository, SelectQueryBuilder } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import {
+  Brackets,
+  DataSource,
+  EntityManager,
+  OrderByCondition,
+  Repository,
+  SelectQueryBuilder,
+} from 'typeorm';
 import { countUpToSql } from '../database/count-up-to';
 import type { Role } from '../common/auth-user';
+import { ChangeEvents } from '../events/change-events.service';
 import type { UserSort } from './dto/list-users.query.dto';
 import { User } from './user.entity';
 import { blockedSql } from './user-status';
@@ -37,10 +45,32 @@ export function escapeLike(s: string): string {
 /** Queries on users behind names that say what they are for. */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(User) private readonly repo: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly repo: Repository<User>,
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly events: ChangeEvents,
+  ) {}
 
   private on(manager?: EntityManager): Repository<User> {
     return manager ? manager.getRepository(User) : this.repo;
+  }
+
+  /**
+   * A write to a user row that a token check reads: in the caller's transaction (or one of its
+   * own), with the `user` change event published once it commits. Every such write goes through
+   * here, so no caller can forget the event.
+   */
+  private async changeUser(
+    id: string,
+    manager: EntityManager | undefined,
+    write: (repo: Repository<User>) => Promise<unknown>,
+  ): Promise<void> {
+    const run = async (m: EntityManager) => {
+      await write(m.getRepository(User));
+      await this.events.userChanged(m, id);
+    };
+    if (manager?.queryRunner?.isTransactionActive) await run(manager);
+    else await this.db.transaction(run);
   }
 
   findById(id: string, manager?: EntityManager): Promise<User | null> {
@@ -92,20 +122,30 @@ export class UsersRepository {
         RETURNING u.id`,
       [id, checkedHash, rehash ?? null],
     );
-    return rows.length === 1;
+    if (rows.length !== 1) return false;
+    // last_login_at is part of the token check's answer.
+    await this.events.userChanged(manager, id);
+    return true;
   }
 
   async updatePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
-    await this.on(manager).update({ id }, { passwordHash, updatedAt: () => 'now()' });
+    await this.changeUser(id, manager, (repo) =>
+      repo.update({ id }, { passwordHash, updatedAt: () => 'now()' }),
+    );
   }
 
-  create(fields: Partial<User>, manager?: EntityManager): Promise<User> {
+  /** Inserts a user; given an existing user's id (createRoot promotes one), it is a change. */
+  async create(fields: Partial<User>, manager?: EntityManager): Promise<User> {
     const repo = this.on(manager);
-    return repo.save(repo.create({ ...fields, email: fields.email?.toLowerCase() }));
+    const saved = await repo.save(repo.create({ ...fields, email: fields.email?.toLowerCase() }));
+    if (fields.id) await this.events.userChanged(manager, saved.id);
+    return saved;
   }
 
   async update(id: string, fields: Partial<User>, manager?: EntityManager): Promise<void> {
-    await this.on(manager).update({ id }, { ...fields, updatedAt: () => 'now()' });
+    await this.changeUser(id, manager, (repo) =>
+      repo.update({ id }, { ...fields, updatedAt: () => 'now()' }),
+    );
   }
 
   /** One page of users, filtered and sorted on allow-listed orders. */
@@ -162,12 +202,15 @@ export class UsersRepository {
         WHERE is_active = false AND blocked_until IS NOT NULL AND blocked_until <= now()
         RETURNING id, email`,
     );
+    for (const r of rows) await this.events.userChanged(undefined, String(r.id));
     return rows.map((r) => ({ id: String(r.id), email: r.email }));
   }
 
   /** The address was proven: a code or link sent to it came back. */
   async markConfirmed(id: string, manager?: EntityManager): Promise<void> {
-    await this.on(manager).update({ id }, { isConfirmed: true, updatedAt: () => 'now()' });
+    await this.changeUser(id, manager, (repo) =>
+      repo.update({ id }, { isConfirmed: true, updatedAt: () => 'now()' }),
+    );
   }
 
   /** A new password hash (reset or first password); using a mailed code also confirms the address. */
@@ -176,9 +219,8 @@ export class UsersRepository {
     passwordHash: string,
     manager?: EntityManager,
   ): Promise<void> {
-    await this.on(manager).update(
-      { id },
-      { passwordHash, isConfirmed: true, updatedAt: () => 'now()' },
+    await this.changeUser(id, manager, (repo) =>
+      repo.update({ id }, { passwordHash, isConfirmed: true, updatedAt: () => 'now()' }),
     );
   }
 }

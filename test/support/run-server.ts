@@ -30,6 +30,8 @@ export function runEntry(
     until?: RegExp;
     timeoutMs?: number;
     cwd?: string;
+    /** tsconfig whose `paths` decide how package names resolve (default: the root one). */
+    project?: string;
     /** Modules of this project (paths from its root) to load before the entry, after ts-node. */
     preload?: string[];
   } = {},
@@ -39,13 +41,20 @@ export function runEntry(
     [
       '-r',
       require.resolve('ts-node/register/transpile-only'),
+      // The root tsconfig maps nest-email-auth-client to its sources, so no build is needed.
+      '-r',
+      require.resolve('tsconfig-paths/register'),
       ...(opts.preload ?? []).flatMap((p) => ['-r', join(ROOT, p)]),
       join(ROOT, entry),
       ...(opts.args ?? []),
     ],
     {
       cwd: opts.cwd ?? ROOT,
-      env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        TS_NODE_PROJECT: opts.project ?? join(ROOT, 'tsconfig.json'),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -1,15 +1,10 @@
-import { CanActivate, ExecutionContext, HttpException, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { IS_PUBLIC } from '../common/decorators/public.decorator';
-import {
-  passesCsrfCheck,
-  readBearer,
-  readCookie,
-  SESSION_COOKIE,
-} from '../common/session-cookie.rules';
 import { AUTH_CLIENT_OPTIONS, AuthClientOptions } from './auth-client.options';
 import { AuthClientService } from './auth-client.service';
+import { authError, IS_PUBLIC } from './decorators';
+import { passesCsrfCheck, readBearer, readCookie, SESSION_COOKIE } from './session-cookie.rules';
 
 /**
  * Lets a request through when the auth server accepts its token (bearer header, or the cookie in
@@ -41,27 +36,13 @@ export class AuthClientGuard implements CanActivate {
     const fromCookie = auth === undefined;
     const token = fromCookie ? readCookie(req, this.cookieName) : readBearer(auth);
     if (fromCookie && token && !passesCsrfCheck(req)) {
-      throw new HttpException(
-        {
-          statusCode: 403,
-          error: 'Forbidden',
-          code: 'csrf_header_missing',
-          message: 'A request authenticated by the session cookie must send X-CSRF-Protection: 1.',
-        },
+      throw authError(
         403,
+        'csrf_header_missing',
+        'A request authenticated by the session cookie must send X-CSRF-Protection: 1.',
       );
     }
-    if (!token) {
-      throw new HttpException(
-        {
-          statusCode: 401,
-          error: 'Unauthorized',
-          code: 'invalid_token',
-          message: 'A bearer token is required.',
-        },
-        401,
-      );
-    }
+    if (!token) throw authError(401, 'invalid_token', 'A bearer token is required.');
     req.user = await this.client.validate(token);
     return true;
   }

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AdminGuard } from '../common/guards/admin.guard';
+import { AdminGuard } from './decorators';
 import {
   AUTH_CLIENT_OPTIONS,
   AuthClientAsyncOptions,

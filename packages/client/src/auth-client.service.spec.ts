@@ -86,6 +86,27 @@ describe('AuthClientService', () => {
     expect(await statusOf(client.validate('tok'))).toBe(401);
   });
 
+  it('sends one request for concurrent checks of one token', async () => {
+    const client = new AuthClientService({ baseUrl: server.url });
+    server.delayMs = 50;
+    const users = await Promise.all([1, 2, 3, 4, 5].map(() => client.validate('tok')));
+    expect(server.requests).toBe(1);
+    expect(new Set(users.map((u) => u.sessionId))).toEqual(new Set(['s-1']));
+    await client.validate('other');
+    expect(server.requests).toBe(2);
+    client.onModuleDestroy();
+  });
+
+  it('keeps the answers the same over fetch and over the kept-alive agent', async () => {
+    const viaFetch = new AuthClientService({ baseUrl: server.url, transport: 'fetch' });
+    const viaAgent = new AuthClientService({ baseUrl: server.url });
+    expect(await viaFetch.validate('tok')).toEqual(await viaAgent.validate('tok'));
+    server.status = 401;
+    expect(await statusOf(viaFetch.validate('tok'))).toBe(401);
+    expect(await statusOf(viaAgent.validate('tok'))).toBe(401);
+    viaAgent.onModuleDestroy();
+  });
+
   it('answers 503 when the server errs, is too slow or is gone', async () => {
     const client = new AuthClientService({ baseUrl: server.url, timeoutMs: 200 });
     server.status = 500;
@@ -107,10 +128,18 @@ describe('AuthClientService', () => {
     server.rawBody = undefined;
   });
 
-  it('refuses a bad base URL and a cache longer than ten seconds', () => {
+  it('refuses a bad base URL, a cache over ten seconds, over five minutes with a service key', () => {
     expect(() => new AuthClientService({ baseUrl: 'auth.example.com' })).toThrow(/baseUrl/);
     expect(() => new AuthClientService({ baseUrl: server.url, cacheTtlMs: 60_000 })).toThrow(
       /cacheTtlMs/,
     );
+    const key = 'k'.repeat(32);
+    expect(
+      () => new AuthClientService({ baseUrl: server.url, serviceKey: key, cacheTtlMs: 301_000 }),
+    ).toThrow(/cacheTtlMs/);
+    expect(
+      new AuthClientService({ baseUrl: server.url, serviceKey: key, cacheTtlMs: 300_000 })
+        .cacheLive,
+    ).toBe(false); // not before its stream is up
   });
 });

@@ -1,0 +1,199 @@
+// `npm run bench` (second part): the figures of issue 15, each beside its baseline in one run.
+//  - a consuming Nest service (bench/consumer.js): guarded route vs its public route, without a
+//    cache (kept-alive agent, and Node's fetch), and with serviceKey + the event-driven cache;
+//  - revocation: POST /logout on instance B, until a consumer attached to instance A answers 401;
+//  - GET /validate_token on the embedded database vs PostgreSQL vs a Nest+express hello world.
+// Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432) and the build.
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir, cpus, loadavg } = require('node:os');
+const { join } = require('node:path');
+const { Client } = require('pg');
+const {
+  CONNECTIONS,
+  DURATION,
+  EMAIL,
+  PASSWORD,
+  start: startCmd,
+  stop,
+  cannon,
+  login,
+  fmt,
+} = require('./support');
+
+const start = (args, env, ready) => startCmd(process.execPath, args, env, ready);
+
+const PG = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 40);
+const KEY = 'bench-service-key-0123456789abcdef0123456789';
+const P = {
+  a: 3911,
+  b: 3912,
+  embedded: 3913,
+  baseline: 3914,
+  plain: 3915,
+  fetch: 3916,
+  cached: 3917,
+};
+
+const url = (port, path) => `http://127.0.0.1:${port}${path}`;
+const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+
+async function main() {
+  const dbName = `bench_services_${process.pid}`;
+  const admin = new Client({ connectionString: `${PG}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const dirs = [0, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'auth-bench-')));
+  const children = [];
+  const server = (port, env, dir) =>
+    start(
+      ['dist/src/main.js'],
+      {
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dir,
+        LOG_LEVEL: 'warn',
+        BCRYPT_COST: '10',
+        IP_RATE_LIMIT: '1000000',
+        ADMIN_EMAIL: EMAIL,
+        ADMIN_PASSWORD: PASSWORD,
+        SERVICE_KEYS: KEY,
+        ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        ...env,
+      },
+      /Listening on/,
+    ).then((c) => (children.push(c), c));
+  const consumer = (port, env) =>
+    start(
+      ['bench/consumer.js'],
+      { PORT: String(port), AUTH_URL: url(P.a, ''), ...env },
+      /consumer listening/,
+    ).then((c) => (children.push(c), c));
+  try {
+    const load = loadavg()[0];
+    const pgUrl = `${PG}/${dbName}`;
+    await server(P.a, { DATABASE_URL: pgUrl }, dirs[0]);
+    await server(P.b, { DATABASE_URL: pgUrl }, dirs[1]);
+    await server(P.embedded, {}, dirs[2]);
+    children.push(
+      await start(['bench/baseline.js'], { PORT: String(P.baseline) }, /baseline listening/),
+    );
+    await consumer(P.plain, {});
+    await consumer(P.fetch, { TRANSPORT: 'fetch' });
+    await consumer(P.cached, { SERVICE_KEY: KEY, CACHE_TTL_MS: '300000' });
+
+    const tokenA = await login(url(P.a, ''));
+    const tokenE = await login(url(P.embedded, ''));
+    const auth = (t) => ({ authorization: `Bearer ${t}` });
+    const run = async (u, t) => {
+      await cannon({ url: u, headers: t ? auth(t) : {}, duration: 2 }); // warm-up
+      return cannon({ url: u, headers: t ? auth(t) : {} });
+    };
+
+    const r = {};
+    r.basePing = await run(url(P.baseline, '/ping'));
+    r.pgValidate = await run(url(P.a, '/validate_token'), tokenA);
+    r.embValidate = await run(url(P.embedded, '/validate_token'), tokenE);
+    r.public = await run(url(P.plain, '/public'));
+    r.plain = await run(url(P.plain, '/guarded'), tokenA);
+    r.fetch = await run(url(P.fetch, '/guarded'), tokenA);
+    r.cachedPublic = await run(url(P.cached, '/public'));
+    r.cached = await run(url(P.cached, '/guarded'), tokenA);
+
+    // Revocation: the consumer follows instance A's stream; the logout goes to instance B.
+    const lat = [];
+    for (let i = 0; i < TRIALS; i++) {
+      const token = await login(url(P.b, ''));
+      for (let k = 0; k < 2; k++) {
+        const res = await fetch(url(P.cached, '/guarded'), { headers: auth(token) });
+        if (res.status !== 200) throw new Error(`warm-up: ${res.status}`);
+      }
+      const out = await fetch(url(P.b, '/logout'), { method: 'POST', headers: auth(token) });
+      const t0 = performance.now();
+      if (out.status !== 204) throw new Error(`logout: ${out.status}`);
+      for (;;) {
+        const res = await fetch(url(P.cached, '/guarded'), { headers: auth(token) });
+        await res.arrayBuffer();
+        if (res.status === 401) break;
+        if (performance.now() - t0 > 5000) throw new Error('revocation not seen within 5 s');
+      }
+      lat.push(performance.now() - t0);
+    }
+    lat.sort((x, y) => x - y);
+
+    const rate = (x) => x.requests.average;
+    const row = (what, x, ratio, goal) => [
+      what,
+      fmt(rate(x)),
+      `${x.latency.p50}`,
+      `${x.latency.p99}`,
+      ratio,
+      goal,
+    ];
+    const ratio = (x, y) => rate(x) / rate(y);
+    const met = (ok) => (ok ? 'met' : 'NOT met');
+    const rows = [
+      row('consumer GET /public (baseline)', r.public, '', ''),
+      row(
+        'consumer guarded, no cache (agent)',
+        r.plain,
+        `${fmt(ratio(r.plain, r.public), 2)}× public`,
+        `≥0.35×: ${met(ratio(r.plain, r.public) >= 0.35)}`,
+      ),
+      row(
+        'consumer guarded, no cache (fetch)',
+        r.fetch,
+        `${fmt(ratio(r.fetch, r.public), 2)}× public; agent ${fmt(ratio(r.plain, r.fetch), 2)}× fetch`,
+        '',
+      ),
+      row('consumer (serviceKey) GET /public', r.cachedPublic, '', ''),
+      row(
+        'consumer guarded, serviceKey + cache',
+        r.cached,
+        `${fmt(ratio(r.cached, r.cachedPublic), 2)}× public`,
+        `≥0.9×: ${met(ratio(r.cached, r.cachedPublic) >= 0.9)}`,
+      ),
+      row('Nest+express hello world GET /ping', r.basePing, '', ''),
+      row(
+        'GET /validate_token, PostgreSQL',
+        r.pgValidate,
+        `${fmt(ratio(r.pgValidate, r.basePing), 2)}× hello world`,
+        `≥0.8×: ${met(ratio(r.pgValidate, r.basePing) >= 0.8)}`,
+      ),
+      row(
+        'GET /validate_token, embedded',
+        r.embValidate,
+        `${fmt(ratio(r.embValidate, r.pgValidate), 2)}× PostgreSQL mode; p99 ${fmt(r.embValidate.latency.p99 / r.basePing.latency.p99, 1)}× hello world`,
+        `≥1× and p99 ≤2×: ${met(ratio(r.embValidate, r.pgValidate) >= 1 && r.embValidate.latency.p99 <= 2 * r.basePing.latency.p99)}`,
+      ),
+    ];
+    const errors = Object.values(r).reduce((n, x) => n + x.errors + x.non2xx, 0);
+    const head = ['what', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'goal'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
+    const line = (x) => `| ${x.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+    console.log(
+      `\n${cpus().length} cores (${cpus()[0].model}), load average before the run ${load.toFixed(2)}; ` +
+        `${CONNECTIONS} connections, ${DURATION} s each, node ${process.version}\n`,
+    );
+    console.log(line(head));
+    console.log(line(widths.map((w) => '-'.repeat(w))));
+    for (const x of rows) console.log(line(x));
+    console.log(
+      `\nrevocation, POST /logout on instance B until the consumer of instance A answers 401, ` +
+        `${TRIALS} trials: p50 ${fmt(pct(lat, 50), 1)} ms, p99 ${fmt(pct(lat, 99), 1)} ms, ` +
+        `max ${fmt(lat[lat.length - 1], 1)} ms (goal p99 < 100 ms: ${met(pct(lat, 99) < 100)})`,
+    );
+    console.log(`errors or non-2xx answers: ${errors}`);
+  } finally {
+    for (const c of children.reverse()) await stop(c);
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import type { ModuleMetadata } from '@nestjs/common';
+
+export interface AuthClientOptions {
+  /** Base URL of the auth server, e.g. `https://auth.example.com`. */
+  baseUrl: string;
+  /** Give up on the auth server after this long and answer 503 (default 3000 ms). */
+  timeoutMs?: number;
+  /**
+   * One of the server's SERVICE_KEYS. With it, the client listens to the server's change events
+   * (`GET /events/sessions`) and caches positive answers only while it hears them: a logout, block
+   * or revocation evicts at once, and a dropped stream turns the cache off until it is back.
+   */
+  serviceKey?: string;
+  /**
+   * How long a positive answer is kept. With `serviceKey`: default 60 000, at most 300 000, and
+   * only while the event stream is up. Without it: default 0 (off), at most 10 000, and a logout,
+   * block or revocation is NOT seen by this service until the entry expires.
+   */
+  cacheTtlMs?: number;
+  /** Cookie that holds the token when the auth server runs in cookie mode (default `__Host-session`, the server's). */
+  cookieName?: string;
+  /** Register the guard for every route of the app, with `@Public()` as the opt-out (default true). */
+  global?: boolean;
+  /**
+   * `agent` (default): Node's http(s) module over a kept-alive Agent. `fetch`: Node's fetch
+   * (undici), kept for comparison (bench/consumer.js measures both).
+   */
+  transport?: 'agent' | 'fetch';
+}
+
+export interface AuthClientAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  inject?: any[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  useFactory: (...args: any[]) => AuthClientOptions | Promise<AuthClientOptions>;
+  global?: boolean;
+}
+
+export const AUTH_CLIENT_OPTIONS = Symbol('AUTH_CLIENT_OPTIONS');
+
+/** Without the event stream a cached answer can be stale, so it may live only briefly. */
+export const MAX_CACHE_TTL_MS = 10_000;
+/** With the event stream: evicted on change, so it may live longer (API.md: at most 5 minutes). */
+export const MAX_STREAM_CACHE_TTL_MS = 300_000;
+export const DEFAULT_STREAM_CACHE_TTL_MS = 60_000;

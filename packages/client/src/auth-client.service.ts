@@ -1,0 +1,190 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { AuthUser, Role } from './auth-user';
+import {
+  AUTH_CLIENT_OPTIONS,
+  AuthClientOptions,
+  DEFAULT_STREAM_CACHE_TTL_MS,
+  MAX_CACHE_TTL_MS,
+  MAX_STREAM_CACHE_TTL_MS,
+} from './auth-client.options';
+import { ChangeStream, StreamEvent } from './change-stream';
+import { authError } from './decorators';
+import { TokenCache } from './token-cache';
+import { agentTransport, fetchTransport, Transport, TransportAnswer } from './transport';
+
+/** What GET /validate_token answers, as far as this client needs it. */
+interface ValidateTokenBody {
+  id: number | string;
+  email: string;
+  role: Role;
+  session: { id: string; expires_at: string };
+}
+
+/** Recent events, so an answer fetched while one of them arrived is not cached. */
+const RECENT_EVENTS = 1024;
+
+const unavailable = (message: string) => authError(503, 'auth_unavailable', message);
+
+/**
+ * Asks the auth server whether a token is valid. 401 for a token the server refuses; 503 when the
+ * server cannot answer, so callers can tell "you are not signed in" from "we cannot check right
+ * now". Concurrent checks of one token share one request.
+ */
+@Injectable()
+export class AuthClientService implements OnModuleInit, OnModuleDestroy {
+  private readonly url: string;
+  private readonly timeoutMs: number;
+  private readonly cacheTtlMs: number;
+  private readonly transport: { send: Transport; close: () => void };
+  private readonly stream?: ChangeStream;
+  private readonly cache = new TokenCache<AuthUser>();
+  private streamUp = false;
+  /** Counts every event; `recent` holds the last ones, `gapAt` the count at the last reset or drop. */
+  private seq = 0;
+  private gapAt = 0;
+  private readonly recent: { seq: number; sessionId?: string; userId?: string }[] = [];
+  private readonly inFlight = new Map<string, { seq: number; answer: Promise<AuthUser> }>();
+
+  constructor(@Inject(AUTH_CLIENT_OPTIONS) options: AuthClientOptions) {
+    if (!/^https?:\/\//.test(options.baseUrl ?? '')) {
+      throw new Error('AuthClientModule: baseUrl must be an http(s) URL of the auth server');
+    }
+    const max = options.serviceKey ? MAX_STREAM_CACHE_TTL_MS : MAX_CACHE_TTL_MS;
+    const ttl = options.cacheTtlMs ?? (options.serviceKey ? DEFAULT_STREAM_CACHE_TTL_MS : 0);
+    if (ttl < 0 || ttl > max) {
+      throw new Error(
+        `AuthClientModule: cacheTtlMs must be between 0 and ${max} ms` +
+          (options.serviceKey ? '' : ` (up to ${MAX_STREAM_CACHE_TTL_MS} with serviceKey)`),
+      );
+    }
+    const base = options.baseUrl.replace(/\/+$/, '');
+    this.url = `${base}/validate_token`;
+    this.timeoutMs = options.timeoutMs ?? 3000;
+    this.cacheTtlMs = ttl;
+    this.transport =
+      options.transport === 'fetch' ? fetchTransport() : agentTransport(new URL(base));
+    if (options.serviceKey && ttl > 0) {
+      this.stream = new ChangeStream(new URL(`${base}/events/sessions`), options.serviceKey, {
+        event: (e) => this.onEvent(e),
+        down: () => this.onDown(),
+      });
+    }
+  }
+
+  onModuleInit(): void {
+    this.stream?.start();
+  }
+
+  onModuleDestroy(): void {
+    this.stream?.close();
+    this.transport.close();
+    this.cache.clear();
+  }
+
+  /**
+   * Whether answers are being cached now: with `serviceKey`, only while the event stream is up
+   * (useful in a readiness probe); without it, whenever `cacheTtlMs` is set.
+   */
+  get cacheLive(): boolean {
+    return this.cacheTtlMs > 0 && (!this.stream || this.streamUp);
+  }
+
+  /** The session's user, or throws 401 (invalid token) / 503 (auth server unreachable). */
+  validate(token: string): Promise<AuthUser> {
+    const key = createHash('sha256').update(token).digest('base64');
+    if (this.cacheLive) {
+      const hit = this.cache.get(key);
+      if (hit) return Promise.resolve(hit);
+    }
+    // Join a check of the same token only if no event arrived since it was sent.
+    const running = this.inFlight.get(key);
+    if (running && running.seq === this.seq) return running.answer;
+    const seq = this.seq;
+    const answer = this.ask(token).then(({ user, expiresAt }) => {
+      if (this.cacheLive && !this.changedSince(seq, user)) {
+        this.cache.set(
+          key,
+          user,
+          { sessionId: user.sessionId, userId: user.id },
+          Math.min(Date.now() + this.cacheTtlMs, expiresAt),
+        );
+      }
+      return user;
+    });
+    const entry = { seq, answer };
+    this.inFlight.set(key, entry);
+    const done = () => {
+      if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+    };
+    answer.then(done, done);
+    return answer;
+  }
+
+  private async ask(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
+    let res: TransportAnswer;
+    try {
+      res = await this.transport.send(
+        this.url,
+        { authorization: `Bearer ${token}`, accept: 'application/json' },
+        this.timeoutMs,
+      );
+    } catch {
+      throw unavailable('The auth server cannot be reached; try again shortly.');
+    }
+    if (res.status === 401) {
+      throw authError(401, 'invalid_token', 'The token is missing, invalid, expired or revoked.');
+    }
+    if (res.status !== 200) throw unavailable('The auth server cannot check the token right now.');
+    try {
+      // The answer may not be the one we know: then the server is not usable.
+      const body = JSON.parse(res.body) as ValidateTokenBody;
+      const user: AuthUser = {
+        id: String(body.id),
+        email: body.email,
+        role: body.role,
+        sessionId: body.session.id,
+      };
+      if (typeof user.email !== 'string' || typeof user.sessionId !== 'string') throw new Error();
+      return { user, expiresAt: Date.parse(body.session.expires_at) };
+    } catch {
+      throw unavailable('The auth server gave an answer that cannot be read.');
+    }
+  }
+
+  /** Whether an event since `seq` may concern this answer (or too many came to tell). */
+  private changedSince(seq: number, user: AuthUser): boolean {
+    if (this.gapAt > seq) return true;
+    if (this.seq === seq) return false;
+    const oldest = this.recent[0]?.seq ?? this.seq;
+    if (oldest > seq + 1) return true;
+    return this.recent.some(
+      (e) => e.seq > seq && (e.sessionId === user.sessionId || e.userId === user.id),
+    );
+  }
+
+  private onEvent(e: StreamEvent): void {
+    this.seq++;
+    if (e.type === 'reset') {
+      this.gapAt = this.seq;
+      this.cache.clear();
+      this.streamUp = true;
+      return;
+    }
+    this.recent.push({
+      seq: this.seq,
+      sessionId: e.type === 'revoke' ? e.sessionId : undefined,
+      userId: e.type === 'user' ? e.userId : undefined,
+    });
+    if (this.recent.length > RECENT_EVENTS) this.recent.shift();
+    if (e.type === 'revoke') this.cache.evictSession(e.sessionId);
+    else this.cache.evictUser(e.userId);
+  }
+
+  private onDown(): void {
+    this.seq++;
+    this.gapAt = this.seq;
+    this.streamUp = false;
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError } from '../common/errors';
+import { ChangeEvent, ChangeSignal } from './change-event';
+import { ChangeEvents } from './change-events.service';
+
+/** Below the 15 s the contract promises, with room for a busy event loop. */
+export const HEARTBEAT_MS = 10_000;
+
+export class EventsUnavailableError extends AppError {
+  constructor() {
+    super(503, 'events_unavailable', 'Change events are interrupted; try again shortly.', {
+      'Retry-After': '1',
+    });
+  }
+}
+
+function frame(e: ChangeEvent): string {
+  const { type, ...data } = e;
+  return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * The open `GET /events/sessions` streams. Each starts with `reset` (it cannot vouch for what
+ * came before it); when this instance stops hearing changes, every stream is ended, so that no
+ * service keeps a cache that nobody evicts.
+ */
+@Injectable()
+export class ChangeStreamService implements OnModuleInit, OnModuleDestroy {
+  private readonly streams = new Set<Response>();
+  private unsubscribe?: () => void;
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(private readonly events: ChangeEvents) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.events.subscribe((s) => this.onSignal(s));
+    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+    clearInterval(this.heartbeat);
+    for (const res of this.streams) res.end();
+    this.streams.clear();
+  }
+
+  open(res: Response): void {
+    if (!this.events.isLive) throw new EventsUnavailableError();
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Connection', 'keep-alive');
+    // nginx (and proxies that honour it) would otherwise hold events back in a buffer.
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    res.write(`retry: 1000\n${frame({ type: 'reset' })}`);
+    this.streams.add(res);
+    res.on('close', () => this.streams.delete(res));
+  }
+
+  private onSignal(s: ChangeSignal): void {
+    if (s.type === 'down') {
+      for (const res of this.streams) res.end();
+      this.streams.clear();
+      return;
+    }
+    this.write(frame(s));
+  }
+
+  private write(chunk: string): void {
+    for (const res of this.streams) res.write(chunk);
+  }
+}

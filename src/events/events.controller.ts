@@ -1,0 +1,46 @@
+import { Controller, Get, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../common/decorators/public.decorator';
+import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { ChangeStreamService } from './change-stream.service';
+import { ServiceKeyGuard } from './service-key.guard';
+
+@ApiTags('services')
+@Controller('events')
+export class EventsController {
+  constructor(private readonly streams: ChangeStreamService) {}
+
+  // Public to the session guard: services authenticate with a service key instead.
+  @Public()
+  @UseGuards(ServiceKeyGuard)
+  @Get('sessions')
+  @ApiBearerAuth('service-key')
+  @ApiOperation({
+    summary: 'Server-Sent Events: sessions that ended and users that changed',
+    description:
+      'For services holding one of SERVICE_KEYS (`Authorization: Bearer <key>`). Events: ' +
+      '`revoke` `{"session_id","user_id"}` when a session ends; `user` `{"user_id"}` when anything ' +
+      'a token check answers changes for that user (drop all its entries); `reset` at the start ' +
+      'and whenever events may have been missed (drop everything). A comment line at least every ' +
+      '15 s. Events of every instance reach every stream.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'The event stream (`text/event-stream`)' })
+  @ApiUnauthorizedResponse({ description: 'invalid_service_key', type: ErrorResponseDto })
+  @ApiServiceUnavailableResponse({
+    description: 'events_unavailable: this instance does not hear changes right now',
+    type: ErrorResponseDto,
+  })
+  sessions(@Res() res: Response): void {
+    this.streams.open(res);
+  }
+}

@@ -1,0 +1,40 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../common/errors';
+import { readBearer } from '../common/session-cookie.rules';
+import { servicesConfig, ServicesConfig } from '../config/config';
+
+export class InvalidServiceKeyError extends AppError {
+  constructor() {
+    super(401, 'invalid_service_key', 'A service key (SERVICE_KEYS) is required.', {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Service routes: `Authorization: Bearer <one of SERVICE_KEYS>`. Keys are compared as digests in
+ * constant time, so neither a key's length nor its prefix leaks. A session token is never a key.
+ */
+@Injectable()
+export class ServiceKeyGuard implements CanActivate {
+  private readonly keys: Buffer[];
+
+  constructor(@Inject(servicesConfig.KEY) cfg: ServicesConfig) {
+    this.keys = cfg.keys.map(digest);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    const given = readBearer(req.headers.authorization ?? '');
+    if (!given) throw new InvalidServiceKeyError();
+    const d = digest(given);
+    let ok = false;
+    for (const k of this.keys) ok = timingSafeEqual(k, d) || ok;
+    if (!ok) throw new InvalidServiceKeyError();
+    return true;
+  }
+}
