@@ -6,6 +6,8 @@ import { UserLocale1764618000000 } from './1764618000000-UserLocale';
 import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLoginOrder';
 import { MailOutboxAdminAndDevices1796156012245 } from './1796156012245-MailOutboxAdminAndDevices';
 import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
+import { AuditClientRequestId1796166142797 } from './1796166142797-AuditClientRequestId';
+import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -17,4 +19,6 @@ export const migrations = [
   UsersLastLoginOrder1796155500529,
   MailOutboxAdminAndDevices1796156012245,
   UsersStateIndex1796157483478,
+  AuditClientRequestId1796166142797,
+  AuditHashChain1796167000000,
 ];

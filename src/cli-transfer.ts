@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { createWriteStream, readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { AuditChain } from './audit/audit-chain';
 import { ImportPlan, UsersTransferService } from './users/users-transfer.service';
 
 export interface CliIo {
@@ -16,7 +17,10 @@ export const TRANSFER_USAGE = `  npm run cli -- import-users <file.ndjson | -> [
       Imports the users (hashes, roles, blocks) and LOGGED_IN history of the original FastAPI
       server from its PostgreSQL database.
   npm run cli -- export-users [--with-hashes] [--out <file>]
-      Writes every user as NDJSON (the import-users shape) to the file or to stdout.`;
+      Writes every user as NDJSON (the import-users shape) to the file or to stdout.
+  npm run cli -- audit-verify
+      Walks the audit log's hash chain; names the first record that was changed or removed
+      behind the append-only trigger (exit code 1), or says how many records verified.`;
 
 export function argValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -33,6 +37,22 @@ export async function runTransferCommand(
   args: string[],
   io: CliIo,
 ): Promise<number> {
+  if (command === 'audit-verify') {
+    const chain = app.get(AuditChain);
+    const report = await chain.verify();
+    if (report.ok) {
+      // What was just verified is sealed, so a later rewrite of it shows.
+      await chain.anchor();
+      await write(
+        io.out,
+        `The audit chain holds: ${report.records} records, ${report.checkpoints} checkpoints, ` +
+          `${report.anchors} anchors.\n`,
+      );
+      return 0;
+    }
+    await write(io.err, `The audit chain is broken: ${report.problem}.\n`);
+    return 1;
+  }
   const transfer = app.get(UsersTransferService);
   if (command === 'export-users') {
     const file = argValue(args, '--out');

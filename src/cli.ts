@@ -13,7 +13,7 @@ const USAGE = `Usage:
 ${TRANSFER_USAGE}
 With the embedded database, stop the server first (one process at a time per DATA_DIR).`;
 
-const TRANSFER_COMMANDS = ['import-users', 'import-fastapi', 'export-users'];
+const TRANSFER_COMMANDS = ['import-users', 'import-fastapi', 'export-users', 'audit-verify'];
 
 /** Asks for a secret without echoing it. */
 async function promptHidden(question: string): Promise<string> {

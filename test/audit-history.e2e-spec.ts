@@ -50,11 +50,11 @@ describe('the action history', () => {
     const values = SEED.map((s) => {
       params.push(s.at.toISOString(), s.action, s.outcome, s.actor_id, s.target_id);
       const n = params.length;
-      return `($${n - 4}::timestamptz, $${n - 3}, $${n - 2}, $${n - 1}, 'actor@example.com', $${n}, 'target@example.com', '10.0.0.1', 'seed-agent', 'seed-req', '{"k": 1}'::jsonb)`;
+      return `($${n - 4}::timestamptz, $${n - 3}, $${n - 2}, $${n - 1}, 'actor@example.com', $${n}, 'target@example.com', '10.0.0.1', 'seed-agent', 'seed-req', 'seed-client-req', '{"k": 1}'::jsonb)`;
     });
     const rows: { id: string }[] = await t.db.query(
       `INSERT INTO audit_log (at, action, outcome, actor_id, actor_email, target_id, target_email,
-         ip, user_agent, request_id, details) VALUES ${values.join(', ')} RETURNING id`,
+         ip, user_agent, request_id, client_request_id, details) VALUES ${values.join(', ')} RETURNING id`,
       params,
     );
     ids = rows.map((r) => Number(r.id));
@@ -80,6 +80,7 @@ describe('the action history', () => {
         ip: '10.0.0.1',
         user_agent: 'seed-agent',
         request_id: 'seed-req',
+        client_request_id: 'seed-client-req',
         details: { k: 1 },
       },
     ]);
@@ -238,6 +239,7 @@ describe('the action history', () => {
         'ip',
         'user_agent',
         'request_id',
+        'client_request_id',
         'details',
       ]);
       expect(rows).toHaveLength(BULK);
@@ -249,7 +251,7 @@ describe('the action history', () => {
       const even = rows.find((r) => Number(r[4]) % 2 === 0)!;
       expect(even[5]).toBe("'=cmd|' /C calc'!A0");
       expect(even[9]).toBe('agent, "quoted"\nsecond line');
-      expect(JSON.parse(even[11])).toEqual({ n: Number(even[4]) });
+      expect(JSON.parse(even[12])).toEqual({ n: Number(even[4]) });
     });
 
     it('streams the same records as NDJSON', async () => {
@@ -280,9 +282,9 @@ describe('the action history', () => {
         .set('X-Request-Id', 'export-req')
         .expect(200);
       expect(res.body).toBe(
-        'id,at,action,outcome,actor_id,actor_email,target_id,target_email,ip,user_agent,request_id,details\r\n',
+        'id,at,action,outcome,actor_id,actor_email,target_id,target_email,ip,user_agent,request_id,client_request_id,details\r\n',
       );
-      const [rec] = await t.db.query(`SELECT * FROM audit_log WHERE request_id = 'export-req'`);
+      const [rec] = await t.db.query(`SELECT * FROM audit_log WHERE client_request_id = 'export-req'`);
       expect(rec).toMatchObject({
         action: 'audit_export',
         outcome: 'success',

@@ -66,12 +66,13 @@ type Row = Omit<AuditRow, 'at' | 'cursor_at'> & { at: Date };
 const ROOT: Record<string, string> = {};
 const ADMIN: Record<string, string> = {};
 const PLAIN: Record<string, string> = {};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ROOT_ENV = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'audit test root password' };
 
 describe('the audit log', () => {
   let t: TestApp;
   const byRequest = async (requestId: string): Promise<Row[]> =>
-    t.db.query('SELECT * FROM audit_log WHERE request_id = $1 ORDER BY id', [requestId]);
+    t.db.query('SELECT * FROM audit_log WHERE client_request_id = $1 ORDER BY id', [requestId]);
 
   beforeAll(async () => {
     t = await startApp(ROOT_ENV, undefined, [AuditProbeModule]);
@@ -87,6 +88,35 @@ describe('the audit log', () => {
   afterAll(() => t.destroy());
 
   describe('the AuditInterceptor', () => {
+    it("keeps the client's X-Request-Id beside an id of its own, so a client cannot reuse one", async () => {
+      const send = () =>
+        t.http
+          .put('/test-audit/users/42')
+          .set(ADMIN)
+          .set('X-Request-Id', 'reused-id')
+          .send({ name: 'Ada' })
+          .expect(200);
+      const answers = [await send(), await send()];
+      const recs = await byRequest('reused-id');
+      expect(recs).toHaveLength(2);
+      const ours = answers.map((a) => a.headers['x-request-id']);
+      expect(ours[0]).toMatch(UUID);
+      expect(ours[1]).toMatch(UUID);
+      expect(ours[0]).not.toBe(ours[1]);
+      expect(recs.map((r) => r.request_id)).toEqual(ours);
+      // An unsafe value is not kept at all; the request still gets its own id.
+      const bad = await t.http
+        .put('/test-audit/users/42')
+        .set(ADMIN)
+        .set('X-Request-Id', 'has spaces; and more')
+        .send({ name: 'Ada' })
+        .expect(200);
+      const [rec] = await t.db.query('SELECT * FROM audit_log WHERE request_id = $1', [
+        bad.headers['x-request-id'],
+      ]);
+      expect(rec).toMatchObject({ action: 'probe_update', client_request_id: null });
+    });
+
     it('records a success with every field, naming changed fields but no secret', async () => {
       await t.http
         .put('/test-audit/users/42')
@@ -105,7 +135,8 @@ describe('the audit log', () => {
         target_id: '42',
         target_email: 'user42@example.com',
         user_agent: 'probe-agent/1.0',
-        request_id: 'audit-ok-1',
+        client_request_id: 'audit-ok-1',
+        request_id: expect.stringMatching(UUID),
         details: { changed: ['name'], password: '[redacted]', reason: 'probe' },
       });
       expect(rec.ip).toMatch(/127\.0\.0\.1|::1/);
@@ -234,7 +265,7 @@ describe('the audit log', () => {
         t.db.transaction(async (m) => {
           await m.query(`SELECT set_config('audit.allow_purge', 'on', true)`);
           await m.query(`SELECT set_config('audit.purge_before', (${cutoffSql})::text, true)`);
-          await m.query(`DELETE FROM audit_log WHERE request_id = 'young'`);
+          await m.query(`DELETE FROM audit_log WHERE client_request_id = 'young'`);
         });
       await expect(attempt(`now() + interval '1 hour'`)).rejects.toThrow(/append-only/);
       await expect(attempt(`now() - interval '2 days'`)).rejects.toThrow(/append-only/);

@@ -78,11 +78,12 @@ describe('the foundation', () => {
     expect(ui.text).toContain('swagger-ui');
   });
 
-  it('gives every request an id, and keeps a safe one from the client', async () => {
+  it("gives every request an id of its own, never the client's (kept beside it in the audit log)", async () => {
     const fresh = await t.http.get('/health');
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const kept = await t.http.get('/health').set('X-Request-Id', 'abc-123');
-    expect(kept.headers['x-request-id']).toBe('abc-123');
+    const given = await t.http.get('/health').set('X-Request-Id', 'abc-123');
+    expect(given.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(given.headers['x-request-id']).not.toBe(fresh.headers['x-request-id']);
     const replaced = await t.http.get('/health').set('X-Request-Id', 'bad id\twith spaces');
     expect(replaced.headers['x-request-id']).not.toContain('bad');
   });
@@ -165,15 +166,17 @@ describe('the foundation', () => {
   it('answers an unexpected error 500 with a request id and nothing else, and logs it', async () => {
     const logged = jest.spyOn(t.app.get(PinoLoggerService), 'error');
     const res = await t.http.get('/test-only/boom').set('X-Request-Id', 'req-500').expect(500);
-    const line = logged.mock.calls.find(([entry]) => JSON.stringify(entry).includes('req-500'));
+    const id = res.headers['x-request-id'];
+    const line = logged.mock.calls.find(([entry]) => JSON.stringify(entry).includes(id));
     logged.mockRestore();
-    expect(line?.[0]).toMatchObject({ request_id: 'req-500', err: expect.any(Error) });
+    expect(line?.[0]).toMatchObject({ request_id: id, err: expect.any(Error) });
+    expect(id).not.toBe('req-500');
     expect(res.body).toEqual({
       statusCode: 500,
       error: 'Internal Server Error',
       code: 'internal_error',
       message: 'Internal server error',
-      request_id: 'req-500',
+      request_id: id,
     });
   });
 

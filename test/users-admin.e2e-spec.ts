@@ -56,7 +56,7 @@ describe('admin user management', () => {
       );
       expect(asUser.status).toBe(403);
       expect(asUser.body).toMatchObject({ statusCode: 403, code: 'forbidden' });
-      const [rec] = await t.db.query('SELECT * FROM audit_log WHERE request_id = $1', [rid]);
+      const [rec] = await t.db.query('SELECT * FROM audit_log WHERE client_request_id = $1', [rid]);
       expect(rec).toMatchObject({
         action: 'access_denied',
         outcome: 'forbidden',
@@ -409,7 +409,7 @@ describe('admin user management', () => {
 
   describe('the history of admin actions', () => {
     const records = async (requestId: string) =>
-      t.db.query('SELECT * FROM audit_log WHERE request_id = $1 ORDER BY id', [requestId]);
+      t.db.query('SELECT * FROM audit_log WHERE client_request_id = $1 ORDER BY id', [requestId]);
 
     it('records add, update, block and unblock with actor, target, fields and request data', async () => {
       const add = await as(adminToken)
@@ -427,7 +427,7 @@ describe('admin user management', () => {
         target_id: id,
         target_email: 'audited@example.com',
         user_agent: 'admin-console/2',
-        request_id: 'hist-add',
+        client_request_id: 'hist-add',
       });
       expect(added.ip).toBeTruthy();
 

@@ -26,6 +26,7 @@ const FIELDS = [
   'ip',
   'user_agent',
   'request_id',
+  'client_request_id',
   'details',
 ] as const;
 
@@ -44,6 +45,7 @@ function toDto(r: AuditRow): AuditRecordDto {
     ip: r.ip,
     user_agent: r.user_agent,
     request_id: r.request_id,
+    client_request_id: r.client_request_id,
     details: r.details,
   };
 }

@@ -37,6 +37,9 @@ export class AuditRecord {
   @Column({ name: 'request_id', type: 'varchar', length: 64, nullable: true })
   requestId: string | null;
 
+  @Column({ name: 'client_request_id', type: 'varchar', length: 64, nullable: true })
+  clientRequestId: string | null;
+
   @Column({ type: 'jsonb', default: {} })
   details: Record<string, unknown>;
 }

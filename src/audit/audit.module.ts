@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessDenialRecorder } from '../common/filters/access-denial-recorder';
+import { CryptoModule } from '../crypto/crypto.module';
+import { AuditChain } from './audit-chain';
 import { AuditDenialRecorder } from './audit-denial.recorder';
 import { AuditHistoryService } from './audit-history.service';
 import { AuditRecord } from './audit-record.entity';
@@ -18,17 +20,18 @@ import { AuditService } from './audit.service';
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditRecord])],
+  imports: [TypeOrmModule.forFeature([AuditRecord]), CryptoModule],
   controllers: [AuditController],
   providers: [
     AuditService,
     AuditRepository,
+    AuditChain,
     AuditHistoryService,
     AuditRetentionService,
     AuditInterceptor,
     { provide: AccessDenialRecorder, useClass: AuditDenialRecorder },
     AuditedRouteGuard,
   ],
-  exports: [AuditService, AuditInterceptor, AccessDenialRecorder, AuditedRouteGuard],
+  exports: [AuditChain, AuditService, AuditInterceptor, AccessDenialRecorder, AuditedRouteGuard],
 })
 export class AuditModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { countUpToSql } from '../database/count-up-to';
+import { AuditChain } from './audit-chain';
 
 /** Which records: every given condition must hold. Times are ISO-8601 strings, both bounds inclusive. */
 export interface AuditFilter {
@@ -28,6 +29,7 @@ export interface AuditRow {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
+  client_request_id: string | null;
   details: Record<string, unknown>;
 }
 
@@ -42,7 +44,8 @@ export interface AuditCursor {
 const COLUMNS = `id,
   to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at,
   to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
-  action, outcome, actor_id, actor_email, target_id, target_email, ip, user_agent, request_id, details`;
+  action, outcome, actor_id, actor_email, target_id, target_email, ip, user_agent, request_id,
+  client_request_id, details`;
 
 /** Arbitrary constant naming the retention purge's advisory lock. */
 const PURGE_LOCK_KEY = 73_246_301;
@@ -69,7 +72,10 @@ function whereOf(f: AuditFilter, params: unknown[]): string {
 
 @Injectable()
 export class AuditRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly chain: AuditChain,
+  ) {}
 
   /** One page, newest first; ties on `at` broken by id so pages never overlap. */
   async findPage(filter: AuditFilter, offset: number, limit: number): Promise<AuditRow[]> {
@@ -131,12 +137,15 @@ export class AuditRepository {
       if (!locked) return null;
       await m.query(`SELECT set_config('audit.allow_purge', 'on', true)`);
       await m.query(`SELECT set_config('audit.purge_before', $1, true)`, [cutoff.toISOString()]);
-      const [, deleted]: [unknown, number] = await m.query(
+      // TypeORM answers a DELETE with [rows, count].
+      const [gone]: [{ id: string; hash: Uint8Array | null }[], number] = await m.query(
         `DELETE FROM audit_log WHERE id IN (
-           SELECT id FROM audit_log WHERE at < $1::timestamptz ORDER BY at LIMIT $2)`,
+           SELECT id FROM audit_log WHERE at < $1::timestamptz ORDER BY at LIMIT $2)
+         RETURNING id::text AS id, hash`,
         [cutoff.toISOString(), limit],
       );
-      return deleted;
+      await this.chain.checkpointRuns(m, gone);
+      return gone.length;
     });
   }
 }

@@ -60,6 +60,7 @@ export class AuditService {
         ip: meta?.ip?.slice(0, 64) ?? null,
         userAgent: meta?.userAgent?.slice(0, 512) ?? null,
         requestId: meta?.requestId ?? null,
+        clientRequestId: meta?.clientRequestId ?? null,
         details: redactSecrets(entry.details ?? {}) as Record<string, unknown>,
       }),
     );

@@ -8,8 +8,10 @@ export interface RequestMeta {
   /** `req.ip`: X-Forwarded-For counts only as far as TRUST_PROXY allows. */
   ip: string | null;
   userAgent: string | null;
-  /** The X-Request-Id the request-id middleware accepted or made. */
+  /** The server's own id of the request, made by the request-id middleware. */
   requestId: string | null;
+  /** The X-Request-Id the client sent, when it looked safe; never trusted as an id. */
+  clientRequestId: string | null;
 }
 
 export function requestMetaOf(req: Request): RequestMeta {
@@ -17,5 +19,6 @@ export function requestMetaOf(req: Request): RequestMeta {
     ip: req.ip ?? null,
     userAgent: req.headers['user-agent'] ?? null,
     requestId: req.id ?? null,
+    clientRequestId: req.clientRequestId ?? null,
   };
 }

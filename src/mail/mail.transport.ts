@@ -9,7 +9,8 @@ import type { RenderedMail } from './mail.renderer';
 /**
  * Hands a rendered mail to nodemailer (through the mailer module). With SMTP_URL it goes to that
  * server; without, nodemailer builds the raw message in memory and it is written to
- * `DATA_DIR/mail/*.eml` and to the log, so a developer can read codes and links with no mail server.
+ * `DATA_DIR/mail/*.eml`, so a developer can read codes and links with no mail server. The log line
+ * names the file but holds no part of the mail's body: no log line may hold a code or a link.
  */
 @Injectable()
 export class MailTransport {
@@ -57,13 +58,11 @@ export class MailTransport {
     // Written aside and renamed, so whoever watches the folder never reads half a mail.
     await writeFile(`${file}.part`, info.message ?? '', { mode: 0o600 });
     await rename(`${file}.part`, file);
-    // On purpose with the text (code and link): this mode exists so a developer can read them.
     this.logger.log({
       msg: 'mail not sent (no SMTP_URL); written to file',
       to,
       subject: mail.subject,
       file,
-      text: mail.text,
     });
   }
 }

@@ -32,8 +32,20 @@ export class AuditRecordDto {
   @ApiProperty({ type: String, nullable: true })
   user_agent: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The server's id of the request (the X-Request-Id of its answer)",
+  })
   request_id: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The X-Request-Id the client sent, if it was safe to keep (up to 64 of A-Z a-z 0-9 . _ : -)',
+  })
+  client_request_id: string | null;
 
   @ApiProperty({
     type: 'object',

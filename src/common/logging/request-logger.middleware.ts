@@ -15,6 +15,7 @@ export function requestLogger(logger: Logger) {
       if (!logger.isLevelEnabled(level)) return;
       logger[level]({
         request_id: req.id,
+        client_request_id: req.clientRequestId,
         method: req.method,
         path: req.path,
         status,

@@ -1,0 +1,169 @@
+import { PassThrough } from 'node:stream';
+import { CHAIN_EXISTING_RECORDS } from '../migrations/1796167000000-AuditHashChain';
+import { AuditChain } from '../src/audit/audit-chain';
+import { AuditRepository } from '../src/audit/audit.repository';
+import { AuditRetentionService } from '../src/audit/audit-retention.service';
+import { runTransferCommand } from '../src/cli-transfer';
+import { createUser, loginToken, uniqueEmail } from './support/factories';
+import { startApp, TestApp } from './support/test-app';
+
+/** `npm run cli -- audit-verify`, in process on the test app. */
+async function auditVerify(t: TestApp) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await runTransferCommand(t.app, 'audit-verify', [], { out, err });
+  return { code, stdout, stderr };
+}
+
+describe('the audit hash chain and audit-verify', () => {
+  let t: TestApp;
+
+  /** What a superuser can do behind the append-only trigger. */
+  const behindTheTrigger = (sql: string, params: unknown[] = []) =>
+    t.db.transaction(async (m) => {
+      await m.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
+      await m.query(sql, params);
+      await m.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
+    });
+  const ids = async (): Promise<string[]> =>
+    (await t.db.query('SELECT a.id::text AS id FROM audit_log a ORDER BY a.id')).map(
+      (r: { id: string }) => r.id,
+    );
+  /** Computes every hash again, as the migration does for records that predate the chain. */
+  const rechain = () => behindTheTrigger(CHAIN_EXISTING_RECORDS);
+  /** The verification alone; the CLI command also anchors the head after a success. */
+  const check = () => t.app.get(AuditChain).verify();
+
+  beforeAll(async () => {
+    t = await startApp();
+    const u = await createUser(t);
+    await loginToken(t, u.email);
+    await t.http.post('/login').send({ email: u.email, password: 'a wrong password' }).expect(401);
+    await t.http.get('/users/list').expect(401);
+  });
+  afterAll(() => t.destroy());
+
+  it('holds for records written by the server, also when written in parallel', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.http.post('/login').send({ email: uniqueEmail(`par${i}`), password: 'wrong password' }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 401)).toBe(true);
+    const rows = await t.db.query('SELECT hash FROM audit_log');
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    expect(rows.every((r: { hash: Buffer | null }) => r.hash?.length === 32)).toBe(true);
+    const report = await auditVerify(t);
+    expect(report).toMatchObject({ code: 0, stderr: '' });
+    expect(report.stdout).toContain(`holds: ${rows.length} records, 0 checkpoints, 0 anchors`);
+    expect(await t.db.query('SELECT count(*)::int AS n FROM audit_anchors')).toEqual([{ n: 1 }]);
+    await t.db.query('DELETE FROM audit_anchors'); // anchors are a later test's subject
+  });
+
+  it('names a record changed behind the trigger, and holds again once it is put back', async () => {
+    const [, second, third] = await ids();
+    const [before] = await t.db.query('SELECT outcome FROM audit_log WHERE id = $1', [second]);
+    await behindTheTrigger(`UPDATE audit_log SET outcome = 'success' WHERE id = $1`, [second]);
+    const broken = await auditVerify(t);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(`audit record ${second} does not match the chain`);
+    expect(await t.db.query('SELECT * FROM audit_anchors')).toEqual([]);
+    await behindTheTrigger(`UPDATE audit_log SET outcome = $2 WHERE id = $1`, [
+      second,
+      before.outcome,
+    ]);
+    expect(await check()).toMatchObject({ ok: true });
+
+    await behindTheTrigger(`UPDATE audit_log SET details = '{"x": 1}' WHERE id = $1`, [third]);
+    expect(await check()).toMatchObject({ ok: false, recordId: third });
+    await rechain(); // the migration's code: with no anchor yet, a full rewrite holds
+    expect(await check()).toMatchObject({ ok: true });
+  });
+
+  it('names the record after one that was removed, and notices removed newest records', async () => {
+    const all = await ids();
+    await behindTheTrigger('DELETE FROM audit_log WHERE id = $1', [all[3]]);
+    expect(await check()).toMatchObject({ ok: false, recordId: all[4] });
+    await rechain();
+
+    const newest = (await ids()).at(-1)!;
+    await behindTheTrigger('DELETE FROM audit_log WHERE id = $1', [newest]);
+    const tail = await check();
+    expect(tail.ok).toBe(false);
+    expect(!tail.ok && tail.problem).toContain(`head is at ${newest}: newest records were removed`);
+    await rechain();
+    expect(await check()).toMatchObject({ ok: true });
+  });
+
+  it('keeps holding when addresses are pseudonymised (they are outside the chain)', async () => {
+    const [first] = await ids();
+    await behindTheTrigger(
+      `UPDATE audit_log SET actor_email = 'deleted-user-1', target_email = 'deleted-user-1'
+        WHERE id = $1`,
+      [first],
+    );
+    expect(await check()).toMatchObject({ ok: true });
+  });
+
+  it('passes through every sealed anchor, so rewriting all hashes after a change shows', async () => {
+    expect((await auditVerify(t)).code).toBe(0); // anchors the head
+    const [anchor] = await t.db.query('SELECT id::text AS id FROM audit_anchors');
+    const [, second] = await ids();
+    const [before] = await t.db.query('SELECT action FROM audit_log WHERE id = $1', [second]);
+    await behindTheTrigger(`UPDATE audit_log SET action = 'nothing' WHERE id = $1`, [second]);
+    await rechain(); // every hash made to fit the change
+    expect(await check()).toMatchObject({ ok: false, recordId: anchor.id });
+    const cli = await auditVerify(t);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(`audit record ${anchor.id} is not the one sealed in its anchor`);
+
+    await behindTheTrigger(`UPDATE audit_log SET action = $2 WHERE id = $1`, [
+      second,
+      before.action,
+    ]);
+    await rechain();
+    expect(await check()).toMatchObject({ ok: true, anchors: 1 });
+    await t.db.query(`UPDATE audit_anchors SET hash = sha256('forged')`);
+    expect(await check()).toMatchObject({ ok: false, problem: expect.stringContaining('anchor') });
+    await t.db.query('DELETE FROM audit_anchors');
+  });
+
+  it('still holds after a retention purge, through sealed checkpoints that cannot be forged', async () => {
+    // Old records between young ones, so the purge leaves several runs.
+    const aged = (action: string) =>
+      t.db.query(
+        `INSERT INTO audit_log (at, action, outcome) SELECT now() - interval '3 days', $1, 'success'
+           FROM generate_series(1, 3)`,
+        [action],
+      );
+    await aged('chain_old_a');
+    await t.http.get('/users/list').expect(401);
+    await aged('chain_old_b');
+    await t.http.get('/users/list').expect(401);
+    await aged('chain_old_tail');
+    const retention = new AuditRetentionService(
+      { retentionMs: 2 * 86_400_000 },
+      t.app.get(AuditRepository),
+    );
+    expect(await retention.purgeExpired()).toBe(9);
+    const checkpoints = await t.db.query('SELECT id::text AS id FROM audit_checkpoints');
+    expect(checkpoints).toHaveLength(3);
+    expect(await check()).toMatchObject({ ok: true, checkpoints: 3 });
+
+    // A record written after the purged tail chains on from it.
+    await t.http.get('/users/list').expect(401);
+    expect(await check()).toMatchObject({ ok: true });
+
+    await t.db.query(`UPDATE audit_checkpoints SET hash = sha256('forged') WHERE id = $1`, [
+      checkpoints[1].id,
+    ]);
+    expect(await check()).toMatchObject({
+      ok: false,
+      problem: `checkpoint ${checkpoints[1].id} is not sealed by this server's key (forged or changed)`,
+    });
+  });
+});
