@@ -6,6 +6,8 @@ import { UserLocale1764618000000 } from './1764618000000-UserLocale';
 import { UsersLastLoginOrder1796155500529 } from './1796155500529-UsersLastLoginOrder';
 import { MailOutboxAdminAndDevices1796156012245 } from './1796156012245-MailOutboxAdminAndDevices';
 import { UsersStateIndex1796157483478 } from './1796157483478-UsersStateIndex';
+import { AuditPseudonymise1796157602809 } from './1796157602809-AuditPseudonymise';
+import { LoginReservations1796165741748 } from './1796165741748-LoginReservations';
 import { AuditClientRequestId1796166142797 } from './1796166142797-AuditClientRequestId';
 import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
 
@@ -19,6 +21,8 @@ export const migrations = [
   UsersLastLoginOrder1796155500529,
   MailOutboxAdminAndDevices1796156012245,
   UsersStateIndex1796157483478,
+  AuditPseudonymise1796157602809,
+  LoginReservations1796165741748,
   AuditClientRequestId1796166142797,
   AuditHashChain1796167000000,
 ];

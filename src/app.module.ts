@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD, Reflector } from '@nestjs/core';
+import { AccountModule } from './account/account.module';
 import { AuditModule } from './audit/audit.module';
 import { AuditedRouteGuard } from './audit/audited-route.guard';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
+import { ConsoleModule } from './console/console.module';
 import { ContentTypeGuard } from './common/guards/content-type.guard';
 import { RoutePipelineGuard } from './common/guards/route-pipeline.guard';
 import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
@@ -41,6 +43,8 @@ import { UsersModule } from './users/users.module';
     OtpModule,
     SessionsModule,
     AuthModule,
+    AccountModule,
+    ConsoleModule,
     TelemetryModule,
   ],
   providers: [

@@ -5,11 +5,14 @@ import { IS_PUBLIC } from './common/decorators/public.decorator';
 
 /** Tags of the document, in this order; a route with another tag fails `npm run check`. */
 const TAGS: Record<string, string> = {
-  auth: 'Log in and out, check a session token, list and end sessions, change the password',
+  auth: 'Log in (password or emailed code) and out, check a session token, list and end sessions, change the password',
   registration: 'Sign-up, email confirmation and password reset (public, throttled)',
+  account: "The signed-in user's own account: profile, email change, deletion and the data export",
   admin: 'User management and the audit history (root and admin only)',
   operations: 'Health probes, metrics and the API documents',
   mail: 'Mail templates, previews, test mails and the outbox (root and admin only)',
+  console:
+    'The admin console (GET /admin) signs in here; its cookie then authenticates the admin routes',
   services: 'For other services: the change events stream (service key)',
 };
 
@@ -40,6 +43,15 @@ export function buildOpenApiDocument(app: INestApplication, title: string): Open
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics' },
       'metrics',
+    )
+    .addCookieAuth(
+      '__Host-console',
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description: 'The admin console session from POST /admin/session (admin routes only)',
+      },
+      'console',
     )
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', description: 'One of SERVICE_KEYS (service routes)' },

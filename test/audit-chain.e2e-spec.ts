@@ -1,23 +1,13 @@
-import { PassThrough } from 'node:stream';
 import { CHAIN_EXISTING_RECORDS } from '../migrations/1796167000000-AuditHashChain';
 import { AuditChain } from '../src/audit/audit-chain';
 import { AuditRepository } from '../src/audit/audit.repository';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
-import { runTransferCommand } from '../src/cli-transfer';
+import { cli } from './support/cli';
 import { createUser, loginToken, uniqueEmail } from './support/factories';
 import { startApp, TestApp } from './support/test-app';
 
 /** `npm run cli -- audit-verify`, in process on the test app. */
-async function auditVerify(t: TestApp) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await runTransferCommand(t.app, 'audit-verify', [], { out, err });
-  return { code, stdout, stderr };
-}
+const auditVerify = (t: TestApp) => cli(t, 'audit-verify');
 
 describe('the audit hash chain and audit-verify', () => {
   let t: TestApp;

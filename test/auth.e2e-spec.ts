@@ -456,6 +456,59 @@ describe('login, sessions and token validation', () => {
       expect(denied.n).toBe(7);
     });
 
+    it('lets sixteen parallel logins with the right password all in', async () => {
+      const u = await createUser(t);
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, () => attempt(u.email, GOOD_PASSWORD)),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
+      expect(new Set(answers.map((a) => a.body.token)).size).toBe(16);
+      const [row] = await t.db.query(
+        'SELECT hits, locked_until, in_flight FROM rate_limits WHERE key = $1',
+        [`login:${u.email}`],
+      );
+      expect(row).toMatchObject({ hits: 0, locked_until: null, in_flight: 0 });
+    });
+
+    it('after four failures, still lets parallel right passwords in (no failure is invented)', async () => {
+      const u = await createUser(t);
+      for (let i = 0; i < 4; i++) expect((await attempt(u.email)).status).toBe(401);
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, () => attempt(u.email, GOOD_PASSWORD)),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(16).fill(200));
+    });
+
+    it('gives twenty parallel wrong guesses exactly five checks, then 429 for the failures that happened', async () => {
+      const u = await createUser(t);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => attempt(u.email)));
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+      for (const a of answers.filter((x) => x.status === 429)) {
+        expect(a.body.code).toBe('too_many_attempts');
+        expect(Number(a.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      const [failed] = await t.db.query(
+        `SELECT count(*)::int AS n FROM audit_log WHERE action = 'login'
+           AND outcome = 'invalid_credentials' AND target_email = $1`,
+        [u.email],
+      );
+      expect(failed.n).toBe(5);
+    });
+
+    it('with right and wrong passwords mixed in parallel, never answers 429 before five failures', async () => {
+      const u = await createUser(t);
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          attempt(u.email, i % 3 === 0 ? 'a wrong password' : GOOD_PASSWORD),
+        ),
+      );
+      // Four wrong guesses among twelve: never five failures, so never a 429.
+      expect(answers.filter((a) => a.status === 429)).toHaveLength(0);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(8);
+    });
+
     it('keeps the wait growing to 15 minutes for a patient guesser, and forgets after a quiet window', async () => {
       const u = await createUser(t);
       const key = `login:${u.email}`;

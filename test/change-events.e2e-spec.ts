@@ -145,6 +145,31 @@ describe('change events: GET /events/sessions', () => {
     await stream.waitFor(userEventOf(userId), { from });
   });
 
+  it('sends revoke for every session and user for a deletion (DELETE /me)', async () => {
+    const u = await createUser(t);
+    const tokens = [await loginToken(t, u.email), await loginToken(t, u.email)];
+    const sids = await Promise.all(tokens.map((x) => sessionIdOf(t, x)));
+    const from = stream.events.length;
+    await t.http.delete('/me').set(bearer(tokens[0])).send({ password: GOOD_PASSWORD }).expect(204);
+    for (const sid of sids) await stream.waitFor(revokeOf(sid), { from });
+    await stream.waitFor(userEventOf(u.id), { from });
+  });
+
+  it('sends user when the user confirms their new address (PUT /me/email)', async () => {
+    const u = await createUser(t);
+    const token = await loginToken(t, u.email);
+    const newEmail = uniqueEmail('moved-self');
+    await t.http
+      .put('/me/email')
+      .set(bearer(token))
+      .send({ email: newEmail, password: GOOD_PASSWORD })
+      .expect(202);
+    const code = codeOf(await nthMailTo(t.mail, newEmail));
+    const from = stream.events.length;
+    await t.http.post('/me/email/confirm').set(bearer(token)).send({ code }).expect(200);
+    await stream.waitFor(userEventOf(u.id), { from });
+  });
+
   it('publishes nothing when nothing ended', async () => {
     const u = await createUser(t);
     const token = await loginToken(t, u.email);

@@ -2,29 +2,16 @@ import * as bcrypt from 'bcrypt';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { runTransferCommand } from '../src/cli-transfer';
 import { User } from '../src/users/user.entity';
+import { cli } from './support/cli';
 import { createUser, uniqueEmail } from './support/factories';
 import { runEntry } from './support/run-server';
 import { startApp, TestApp } from './support/test-app';
 
 const onPostgres = !!process.env.DATABASE_URL;
 const PASSWORD = 'an imported password of decent length';
-
-/** Runs a transfer command in-process on the test app; answers the exit code and output. */
-async function cli(t: TestApp, ...argv: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await runTransferCommand(t.app, argv[0], argv.slice(1), { out, err });
-  return { code, stdout, stderr };
-}
 
 describe('CLI: import-users and export-users', () => {
   let t: TestApp;

@@ -6,6 +6,7 @@ import { UsersRepository } from '../src/users/users.repository';
 import { bearer, createUser, loginToken } from './support/factories';
 import { runEntry } from './support/run-server';
 import { freePort } from './support/free-port';
+import { SseReader } from './support/sse';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
@@ -180,6 +181,20 @@ describe('a consumer with a service key: cached while its event stream is up', (
           .getRepository(Session)
           .update({ id: r.body.session.id as string }, { revokedAt: new Date() }),
       );
+  /**
+   * Logs in and waits until the login's own `user` event (last_login_at changed) has gone by on the
+   * stream, so that it cannot arrive late and evict what the test caches next.
+   */
+  const loginAndSettle = async (u: { id: string | number; email: string }) => {
+    const sse = await SseReader.open(`http://127.0.0.1:${authPort}/events/sessions`, SERVICE_KEY);
+    try {
+      const token = await loginToken(t, u.email);
+      await sse.waitFor((e) => e.event === 'user' && String(e.data.user_id) === String(u.id));
+      return token;
+    } finally {
+      sse.close();
+    }
+  };
 
   beforeAll(async () => {
     buildOnce();
@@ -197,7 +212,7 @@ describe('a consumer with a service key: cached while its event stream is up', (
 
   it('serves a checked token from its cache, and sees a logout through the stream', async () => {
     const u = await createUser(t);
-    const cached = await loginToken(t, u.email);
+    const cached = await loginAndSettle(u);
     expect((await consumer.get('/me', cached)).status).toBe(200);
     await revokeSilently(cached);
     // Revoked in the database without an event: the cache still answers (proof it is used).
@@ -245,7 +260,7 @@ describe('a consumer with a service key: cached while its event stream is up', (
     'empties and disables its cache when the stream is cut, and turns it on again',
     async () => {
       const u = await createUser(t);
-      const token = await loginToken(t, u.email);
+      const token = await loginAndSettle(u);
       expect((await consumer.get('/me', token)).status).toBe(200);
       await revokeSilently(token);
       expect((await consumer.get('/me', token)).status).toBe(200);

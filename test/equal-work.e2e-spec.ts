@@ -3,7 +3,7 @@ import { createUser, uniqueEmail } from './support/factories';
 import { startApp, TestApp } from './support/test-app';
 
 /**
- * Forgot-password and resend must not take longer for an address with an account: the same
+ * Forgot-password, resend and the sign-in code must not take longer for an address with an account: the same
  * statements run for both (the mail's are rehearsed and undone for the unknown address). Timing
  * itself is measured by bench, never asserted; here the work is compared statement by statement.
  */
@@ -50,6 +50,18 @@ describe('the same work for known and unknown addresses', () => {
     );
     expect(forKnown.some((q) => /INSERT INTO "mail_outbox"/.test(q))).toBe(true);
     expect(forUnknown).toEqual(forKnown);
+  });
+
+  it('runs the same statements for POST /login/code, known, unknown or blocked', async () => {
+    const known = await createUser(t);
+    const blocked = await createUser(t, { isActive: false });
+    const ask = (email: string) => () => t.http.post('/login/code').send({ email }).expect(202);
+    const forKnown = await statementsOf(ask(known.email));
+    const forUnknown = await statementsOf(ask(uniqueEmail('nobody')));
+    const forBlocked = await statementsOf(ask(blocked.email));
+    expect(forKnown.some((q) => /INSERT INTO "mail_outbox"/.test(q))).toBe(true);
+    expect(forUnknown).toEqual(forKnown);
+    expect(forBlocked).toEqual(forKnown);
   });
 
   it('runs the same statements for POST /register/resend', async () => {

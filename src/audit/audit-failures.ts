@@ -9,7 +9,7 @@ import { AppError } from '../common/errors';
  */
 export async function auditFailures<T>(
   audit: AuditService,
-  entry: { action: string; email?: string; meta: RequestMeta },
+  entry: { action: string; email?: string; meta: RequestMeta; details?: Record<string, unknown> },
   fn: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -20,6 +20,7 @@ export async function auditFailures<T>(
         action: entry.action,
         outcome: e.code,
         target: entry.email ? { email: entry.email } : null,
+        details: entry.details,
         meta: entry.meta,
       });
     }

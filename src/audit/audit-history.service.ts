@@ -2,7 +2,7 @@ import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AuditContext } from './audit-context';
 import { ValidationFailedError } from '../common/errors';
-import { readPage } from '../common/paging';
+import { OverCapMemory, readPage } from '../common/paging';
 import { appConfig, AppConfig } from '../config/config';
 import { csvLine } from './csv';
 import { AuditExportQueryDto, AuditFilterDto, AuditQueryDto } from './dto/audit-query.dto';
@@ -58,7 +58,12 @@ export class AuditHistoryService {
   constructor(
     private readonly repo: AuditRepository,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
-  ) {}
+  ) {
+    this.overCap = new OverCapMemory(app.listOverCapMs);
+  }
+
+  /** Broad filters of the history, counted once per LIST_OVER_CAP_MS instead of once per page. */
+  private readonly overCap: OverCapMemory;
 
   async list(q: AuditQueryDto): Promise<AuditPageDto> {
     const filter = this.filterOf(q);
@@ -66,7 +71,8 @@ export class AuditHistoryService {
       q,
       this.app.listCountLimit,
       (offset, limit) => this.repo.findPage(filter, offset, limit),
-      (atMost) => this.repo.count(filter, atMost),
+      (atMost) =>
+        this.overCap.count(JSON.stringify(filter), atMost, (n) => this.repo.count(filter, n)),
     );
     return { records: items.map(toDto), ...info };
   }
@@ -102,6 +108,20 @@ export class AuditHistoryService {
       type: csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       disposition: `attachment; filename="audit-log-${stamp}.${q.format}"`,
     });
+  }
+
+  /** Every record the user acted in or was the target of, newest first (for their data export). */
+  async allOfUser(userId: string): Promise<AuditRecordDto[]> {
+    const filter: AuditFilter = { userIds: [userId] };
+    const all: AuditRecordDto[] = [];
+    let chunk = await this.repo.findChunk(filter, null, EXPORT_CHUNK);
+    while (chunk.length) {
+      all.push(...chunk.map(toDto));
+      if (chunk.length < EXPORT_CHUNK) break;
+      const last = chunk[chunk.length - 1];
+      chunk = await this.repo.findChunk(filter, { at: last.cursor_at, id: last.id }, EXPORT_CHUNK);
+    }
+    return all;
   }
 
   private filterOf(q: AuditFilterDto): AuditFilter {

@@ -32,6 +32,13 @@ import { AuditService } from './audit.service';
     { provide: AccessDenialRecorder, useClass: AuditDenialRecorder },
     AuditedRouteGuard,
   ],
-  exports: [AuditChain, AuditService, AuditInterceptor, AccessDenialRecorder, AuditedRouteGuard],
+  exports: [
+    AuditChain,
+    AuditService,
+    AuditHistoryService,
+    AuditInterceptor,
+    AccessDenialRecorder,
+    AuditedRouteGuard,
+  ],
 })
 export class AuditModule {}

@@ -31,6 +31,9 @@ function redactSecrets(value: unknown, depth = 0): unknown {
   );
 }
 
+/** What a deleted user's address becomes in the audit records. */
+export const pseudonymOf = (userId: string | number) => `deleted-user-${userId}`;
+
 /** Writes the history of who did what. Every module records through here. */
 @Injectable()
 export class AuditService {
@@ -65,6 +68,39 @@ export class AuditService {
       }),
     );
     for (const observer of this.observers) observer(entry.action, entry.outcome);
+  }
+
+  /**
+   * After a user row was deleted, in the same transaction: replaces the user's addresses by
+   * `deleted-user-<id>` in the audit records (actor_email, target_email), keeping the ids and
+   * everything else. The one UPDATE the append-only trigger allows (AuditPseudonymise migration).
+   * Returns how many records changed.
+   */
+  async pseudonymiseUser(manager: EntityManager, userId: string, email: string): Promise<number> {
+    // Every address the user ever had in the records, not only the current one.
+    const known: { email: string }[] = await manager.query(
+      `SELECT actor_email AS email FROM audit_log WHERE actor_id = $1 AND actor_email IS NOT NULL
+       UNION SELECT target_email FROM audit_log WHERE target_id = $1 AND target_email IS NOT NULL`,
+      [userId],
+    );
+    const emails = JSON.stringify([...new Set([email, ...known.map((k) => k.email)])]);
+    const alias = pseudonymOf(userId);
+    await manager.query(`SELECT set_config('audit.pseudonymise_user', $1, true)`, [userId]);
+    await manager.query(`SELECT set_config('audit.pseudonymise_emails', $1, true)`, [emails]);
+    const mine = (col: 'actor' | 'target') =>
+      `${col}_email IS NOT NULL AND ${col}_email <> $3 AND (${col}_id = $1
+         OR ${col}_email IN (SELECT jsonb_array_elements_text($2::jsonb)))`;
+    // TypeORM answers an UPDATE with [rows, count].
+    const [, count]: [unknown, number] = await manager.query(
+      `UPDATE audit_log SET
+         actor_email = CASE WHEN ${mine('actor')} THEN $3 ELSE actor_email END,
+         target_email = CASE WHEN ${mine('target')} THEN $3 ELSE target_email END
+       WHERE (${mine('actor')}) OR (${mine('target')})`,
+      [userId, emails, alias],
+    );
+    await manager.query(`SELECT set_config('audit.pseudonymise_user', '', true)`);
+    await manager.query(`SELECT set_config('audit.pseudonymise_emails', '', true)`);
+    return count;
   }
 
   /** Like `record`, but a failure to write is logged instead of failing the request it is about. */

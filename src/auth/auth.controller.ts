@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -20,9 +21,12 @@ import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import type { RequestMeta } from '../common/request-meta';
 import { AuthService } from './auth.service';
+import { MessageResponseDto } from '../registration/dto/responses.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
+import { LoginCodeRequestDto, LoginCodeVerifyDto } from './dto/login-code.dto';
 import { LoginDto, LoginResponseDto } from './dto/login.dto';
 import { TokenInfoDto } from './dto/token-info.dto';
+import { LoginCodeService } from './login-code.service';
 import { SessionCookie } from './session-cookie';
 
 /** What a gateway gets for a valid session: the caller, in headers it passes upstream. */
@@ -44,6 +48,7 @@ const FORWARD_OK = {
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly loginCode: LoginCodeService,
     private readonly cookie: SessionCookie,
   ) {}
 
@@ -67,6 +72,59 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<LoginResponseDto> {
     const result = await this.auth.login(dto, meta);
+    this.cookie.set(res, result.token, result.expiresAt);
+    return result.body;
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('login/code')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Mail a sign-in code to the address (passwordless)',
+    description:
+      'The same 202, cooldown (RESEND_COOLDOWN, at most 10 an hour) and work for known and unknown ' +
+      'addresses; a blocked user gets no mail. The 6-digit code lives OTP_TTL. Off with ' +
+      'LOGIN_CODE_ENABLED=false (403 login_code_disabled).',
+  })
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
+  @ApiForbiddenResponse({ description: 'login_code_disabled', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({
+    description: 'too_many_requests (a mail was sent recently); see Retry-After',
+    type: ErrorResponseDto,
+  })
+  requestLoginCode(
+    @Body() dto: LoginCodeRequestDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<MessageResponseDto> {
+    return this.loginCode.requestCode(dto.email, meta);
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('login/code/verify')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Sign in with the mailed code; answers as POST /login',
+    description:
+      'Five tries per code; 20 wrong codes for an address lock it for an hour (429). A right code ' +
+      'also confirms an unconfirmed address. Audit `login` with details.method = "code".',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiBadRequestResponse({
+    description: 'invalid_code (wrong, expired, used, unknown), validation_failed',
+    type: ErrorResponseDto,
+  })
+  @ApiForbiddenResponse({ description: 'login_code_disabled', type: ErrorResponseDto })
+  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  async verifyLoginCode(
+    @Body() dto: LoginCodeVerifyDto,
+    @ReqMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<LoginResponseDto> {
+    const result = await this.loginCode.verify(dto, meta);
     this.cookie.set(res, result.token, result.expiresAt);
     return result.body;
   }

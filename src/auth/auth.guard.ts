@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { ADMIN_ONLY } from '../common/decorators/admin-only.decorator';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import { AppError } from '../common/errors';
 import type { RouteMetadata, RouteStep } from '../common/guards/route-pipeline.guard';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
-import { passesCsrfCheck, readBearer } from '../common/session-cookie.rules';
+import {
+  CONSOLE_COOKIE,
+  passesCsrfCheck,
+  readBearer,
+  readCookie,
+} from '../common/session-cookie.rules';
 import { SessionCookie } from './session-cookie';
 
 declare module 'express-serve-static-core' {
@@ -36,12 +42,13 @@ export class CsrfHeaderMissingError extends AppError {
 /**
  * Global authentication: every route needs a live session unless it is marked `@Public()`. The
  * token comes from `Authorization: Bearer` or, in cookie mode, the session cookie; never from the
- * query string. Authorization (admin routes) is declared on the route with `@AdminOnly()`. A step
- * of the global RoutePipelineGuard (AppModule).
+ * query string. The admin console's cookie counts only on `@AdminOnly()` routes. Authorization
+ * (admin routes) is declared on the route with `@AdminOnly()`. A step of the global
+ * RoutePipelineGuard (AppModule).
  */
 @Injectable()
 export class AuthGuard implements RouteStep {
-  readonly metadataKeys = [IS_PUBLIC];
+  readonly metadataKeys = [IS_PUBLIC, ADMIN_ONLY];
 
   constructor(
     private readonly sessions: SessionsService,
@@ -58,6 +65,7 @@ export class AuthGuard implements RouteStep {
       token = readBearer(authorization);
     } else {
       token = this.cookie.read(req);
+      if (!token && route.get(ADMIN_ONLY)) token = readCookie(req, CONSOLE_COOKIE);
       if (token && !passesCsrfCheck(req)) {
         throw new CsrfHeaderMissingError();
       }

@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { MailModule } from '../mail/mail.module';
 import { NoticesModule } from '../notices/notices.module';
+import { OtpModule } from '../otp/otp.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { LoginCodeService } from './login-code.service';
 import { LoginThrottle } from './login-throttle';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCookie } from './session-cookie';
@@ -15,9 +18,17 @@ import { SessionCookie } from './session-cookie';
  * clears it) and SessionsModule (password reset and blocking revoke sessions).
  */
 @Module({
-  imports: [UsersModule, PasswordsModule, SessionsModule, RateLimitModule, NoticesModule],
+  imports: [
+    UsersModule,
+    PasswordsModule,
+    SessionsModule,
+    RateLimitModule,
+    NoticesModule,
+    OtpModule,
+    MailModule,
+  ],
   controllers: [AuthController],
-  providers: [AuthService, LoginThrottle, SessionCookie, AuthGuard],
-  exports: [LoginThrottle, SessionsModule, AuthGuard],
+  providers: [AuthService, LoginCodeService, LoginThrottle, SessionCookie, AuthGuard],
+  exports: [AuthService, LoginThrottle, SessionCookie, SessionsModule, AuthGuard],
 })
 export class AuthModule {}

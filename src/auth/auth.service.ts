@@ -10,11 +10,11 @@ import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { isBlocked } from '../users/user-status';
-import { UsersService } from '../users/users.service';
+import { PasswordCheck, UsersService } from '../users/users.service';
 import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto, LoginResponseDto } from './dto/login.dto';
 import type { TokenInfoDto } from './dto/token-info.dto';
-import { LoginThrottle } from './login-throttle';
+import { LoginAttempt, LoginThrottle } from './login-throttle';
 import { PasswordPolicy } from '../passwords/password-policy';
 import { PasswordService } from '../passwords/password.service';
 
@@ -59,34 +59,35 @@ export class AuthService {
 
   async login(dto: LoginDto, meta: RequestMeta): Promise<LoginResult> {
     const email = dto.email;
+    const attempt = await this.beginAttempt(email, 'login', { email }, meta);
     try {
-      await this.throttle.begin(email);
-    } catch (e) {
-      if (e instanceof AppError) {
-        const target = { email };
-        await this.audit.recordQuietly({ action: 'login', outcome: e.code, target, meta });
+      // A second round only when the user changed between the check and the session: a parallel
+      // login's rehash (same password, so it passes again), or a reset or block (so it fails).
+      for (let round = 1; ; round++) {
+        const result = await this.tryLogin(dto, meta, attempt);
+        if (result !== 'changed') return result;
+        if (round === 2) {
+          await this.audit.recordQuietly({
+            action: 'login',
+            outcome: 'invalid_credentials',
+            target: { email },
+            details: { method: 'password', reason: 'changed_during_login' },
+            meta,
+          });
+          throw new InvalidCredentialsError();
+        }
       }
-      throw e;
-    }
-    // A second round only when the user changed between the check and the session: a parallel
-    // login's rehash (same password, so it passes again), or a reset or block (so it fails).
-    for (let round = 1; ; round++) {
-      const result = await this.tryLogin(dto, meta);
-      if (result !== 'changed') return result;
-      if (round === 2) {
-        await this.audit.recordQuietly({
-          action: 'login',
-          outcome: 'invalid_credentials',
-          target: { email },
-          details: { reason: 'changed_during_login' },
-          meta,
-        });
-        throw new InvalidCredentialsError();
-      }
+    } finally {
+      // Settled above when the check ran to an answer; an error gives the place back uncounted.
+      await attempt.abandon();
     }
   }
 
-  private async tryLogin(dto: LoginDto, meta: RequestMeta): Promise<LoginResult | 'changed'> {
+  private async tryLogin(
+    dto: LoginDto,
+    meta: RequestMeta,
+    attempt: LoginAttempt,
+  ): Promise<LoginResult | 'changed'> {
     const email = dto.email;
     // Exactly one bcrypt comparison whatever the address: a real hash or the dummy one.
     const check = await this.users.checkPassword(email, dto.password);
@@ -96,21 +97,23 @@ export class AuthService {
     // A blocked user with the right password is answered (and counted) like a wrong password, so
     // neither the answer nor the throttle's later answers tell that the password was right.
     if (!user || !passwordOk || isBlocked(user)) {
+      await attempt.failed();
       await this.audit.recordQuietly({
         action: 'login',
         outcome: 'invalid_credentials',
         target,
-        details: user && passwordOk ? { reason: 'blocked' } : {},
+        details: { method: 'password', ...(user && passwordOk ? { reason: 'blocked' } : {}) },
         meta,
       });
       throw new InvalidCredentialsError();
     }
     if (!user.isConfirmed) {
-      await this.throttle.succeeded(email);
+      await attempt.succeeded();
       await this.audit.recordQuietly({
         action: 'login',
         outcome: 'email_not_confirmed',
         target,
+        details: { method: 'password' },
         meta,
       });
       throw new EmailNotConfirmedError();
@@ -118,6 +121,23 @@ export class AuthService {
 
     // bcrypt outside the transaction: it must not hold a connection (or the embedded database).
     const rehash = needsRehash ? await this.passwords.hash(dto.password) : undefined;
+    const result = await this.completeFirstFactor(check, { method: 'password', rehash, meta });
+    if (result !== 'changed') await attempt.succeeded();
+    return result;
+  }
+
+  /**
+   * Where every first factor (password, emailed code) ends: the one place that opens a login
+   * session. The session exists only if the user is still the one `check` saw (issue 10's race
+   * guard: same password hash, confirmed, not blocked), else 'changed' and no session.
+   */
+  async completeFirstFactor(
+    check: PasswordCheck,
+    opts: { method: 'password' | 'code'; rehash?: string; meta: RequestMeta; details?: object },
+  ): Promise<LoginResult | 'changed'> {
+    const user = check.user!;
+    const target = { id: user.id, email: user.email };
+    const { meta, rehash } = opts;
     const created = await this.db.transaction(async (m) => {
       // First, so that the session exists only if the user is still the one checked above.
       if (!(await this.users.recordLoginIfUnchanged(check, rehash, m))) return null;
@@ -127,9 +147,14 @@ export class AuthService {
         {
           action: 'login',
           outcome: 'success',
-          actor: { id: user.id, email: user.email },
+          actor: target,
           target,
-          details: { session_id: opened.session.id, ...(rehash ? { rehashed: true } : {}) },
+          details: {
+            method: opts.method,
+            session_id: opened.session.id,
+            ...(rehash ? { rehashed: true } : {}),
+            ...opts.details,
+          },
           meta,
         },
         m,
@@ -138,7 +163,6 @@ export class AuthService {
     });
     if (!created) return 'changed';
     const { token, session } = created;
-    await this.throttle.succeeded(email);
     return {
       token,
       expiresAt: session.expiresAt,
@@ -149,6 +173,59 @@ export class AuthService {
         session_id: session.id,
       },
     };
+  }
+
+  /**
+   * Admits a password check under the per-address login throttle; a refusal (429) is audited as
+   * `action` for `target`.
+   */
+  private async beginAttempt(
+    email: string,
+    action: string,
+    target: { id?: string; email: string },
+    meta: RequestMeta,
+    actor?: AuthUser,
+  ): Promise<LoginAttempt> {
+    try {
+      return await this.throttle.begin(email);
+    } catch (e) {
+      if (e instanceof AppError) {
+        await this.audit.recordQuietly({ action, outcome: e.code, actor, target, meta });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Checks the signed-in user's current password before a sensitive change (password, address,
+   * deletion): one throttled attempt like a login, so wrong tries count toward the address's
+   * throttle. A wrong one (or none stored) is 400 `invalid_current_password`, audited as `action`.
+   */
+  async verifyCurrentPassword(
+    user: AuthUser,
+    password: string,
+    action: string,
+    meta: RequestMeta,
+  ): Promise<PasswordCheck> {
+    const attempt = await this.beginAttempt(user.email, action, user, meta, user);
+    try {
+      const check = await this.users.checkPasswordOf(user.id, password);
+      if (!check.passwordOk) {
+        await attempt.failed();
+        await this.audit.recordQuietly({
+          action,
+          outcome: 'invalid_current_password',
+          actor: user,
+          target: user,
+          meta,
+        });
+        throw new InvalidCurrentPasswordError();
+      }
+      await attempt.succeeded();
+      return check;
+    } finally {
+      await attempt.abandon();
+    }
   }
 
   /** The answer of GET /validate_token, from the row the AuthGuard already read. */
@@ -222,13 +299,12 @@ export class AuthService {
       });
       throw e;
     };
-    await this.throttle.begin(user.email);
-    const { passwordOk, user: account } = await this.users.checkPasswordOf(
-      user.id,
+    const { user: account } = await this.verifyCurrentPassword(
+      user,
       dto.current_password,
+      'password_change',
+      meta,
     );
-    if (!passwordOk) return fail(new InvalidCurrentPasswordError());
-    await this.throttle.succeeded(user.email);
     try {
       this.policy.check(dto.new_password, user.email);
     } catch (e) {

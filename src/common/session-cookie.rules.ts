@@ -7,3 +7,10 @@ export {
   readCookie,
   SESSION_COOKIE,
 } from 'nest-email-auth-client';
+
+/**
+ * The admin console's session (GET /admin), the server's own: its own name, so that it works
+ * whether or not AUTH_COOKIE is on, and the AuthGuard accepts it only on admin routes, so a
+ * console cookie never acts as a session for the self-service API.
+ */
+export const CONSOLE_COOKIE = '__Host-console';

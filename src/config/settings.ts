@@ -20,6 +20,8 @@ export interface Settings {
     logFormat: 'json' | 'pretty';
     /** Admin lists count their matches exactly up to this many, and their pages start within them. */
     listCountLimit: number;
+    /** How long a list remembers that a filter matches more than `listCountLimit` (0: never). */
+    listOverCapMs: number;
   };
   ops: {
     /** Bearer token for GET /metrics; unset: the route answers 404. */
@@ -45,6 +47,7 @@ export interface Settings {
   };
   auth: {
     signupEnabled: boolean;
+    loginCodeEnabled: boolean;
     passwordMinLength: number;
     passwordMaxLength: number;
     passwordPepper?: string;
@@ -272,6 +275,7 @@ export function loadSettings(env: Env = process.env): Settings {
         'info',
       ),
       listCountLimit: r.int('LIST_COUNT_LIMIT', 10_000, 1, 1_000_000),
+      listOverCapMs: r.int('LIST_OVER_CAP_MS', 30_000, 0, 600_000),
       logFormat: r.oneOf(
         'LOG_FORMAT',
         ['json', 'pretty'] as const,
@@ -299,6 +303,7 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     auth: {
       signupEnabled: r.bool('SIGNUP_ENABLED', true),
+      loginCodeEnabled: r.bool('LOGIN_CODE_ENABLED', true),
       passwordMinLength: r.int('PASSWORD_MIN_LENGTH', 15, 8, 256),
       passwordMaxLength: r.int('PASSWORD_MAX_LENGTH', 256, 256, 4096),
       passwordPepper: r.string('PASSWORD_PEPPER'),

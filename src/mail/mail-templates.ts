@@ -17,10 +17,19 @@ export interface MailTemplates {
   /** Someone signed up with an address that already has an account. */
   'account-exists': Record<string, never>;
   'password-reset': { code: string; link: string; codeMinutes: number; linkMinutes: number };
-  /** Notice to the old address when the account's email changes. */
-  'email-changed': NoticeVars & { newEmail: string };
-  /** A code and link to confirm a new address of an existing account. */
-  'email-change-confirm': { code: string; link: string; codeMinutes: number; linkHours: number };
+  /**
+   * Notice to the old address when the account's email changes; `confirmed`: the new address is
+   * already proven (the user's own change), not waiting for its confirmation (an admin's change).
+   */
+  'email-changed': NoticeVars & { newEmail: string; confirmed: boolean };
+  /** A code and a link to confirm the new address the user asked for; the link lives as the code. */
+  'email-change-confirm': { code: string; link: string; codeMinutes: number };
+  /** Notice to the old address when the user asks to change it (nothing changed yet). */
+  'notice-email-change-requested': NoticeVars & { newEmail: string };
+  /** To the owner of an address another account asked to move to; nothing changed. */
+  'email-in-use': Record<string, never>;
+  /** The code that confirms DELETE /me for an account without a password. */
+  'account-delete-code': { code: string; codeMinutes: number };
   /** Sign-in by emailed code. */
   'login-code': { code: string; codeMinutes: number };
   'notice-new-device': NoticeVars & { device: string; ip: string };
@@ -59,8 +68,23 @@ export const SAMPLE_VARS: { [T in MailTemplate]: MailTemplates[T] } = {
     link: 'https://auth.example.com/password/reset?token=SAMPLE_TOKEN_NOT_VALID',
     linkMinutes: 60,
   },
-  'email-changed': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE, newEmail: 'new@example.com' },
-  'email-change-confirm': { ...SAMPLE_CODE, link: SAMPLE_LINK, linkHours: 24 },
+  'email-changed': {
+    at: SAMPLE_AT,
+    secureLink: SAMPLE_SECURE,
+    newEmail: 'new@example.com',
+    confirmed: false,
+  },
+  'email-change-confirm': {
+    ...SAMPLE_CODE,
+    link: 'https://auth.example.com/me/email/verify?token=SAMPLE_TOKEN_NOT_VALID',
+  },
+  'notice-email-change-requested': {
+    at: SAMPLE_AT,
+    secureLink: SAMPLE_SECURE,
+    newEmail: 'new@example.com',
+  },
+  'email-in-use': {},
+  'account-delete-code': SAMPLE_CODE,
   'login-code': SAMPLE_CODE,
   'notice-new-device': {
     at: SAMPLE_AT,

@@ -67,9 +67,26 @@ export class SecurityNotices {
     return this.send(m, user, 'notice-password-reset', {});
   }
 
-  /** To the old address; its link can bring the account back to it (SecureAccountService). */
-  emailChanged(m: EntityManager, user: MailUser, oldEmail: string): Promise<boolean> {
-    return this.send(m, { ...user, email: oldEmail }, 'email-changed', { newEmail: user.email });
+  /**
+   * To the old address; its link can bring the account back to it (SecureAccountService).
+   * `confirmed`: the new address is already proven (the user's own change), else it waits for
+   * its confirmation (an admin's change).
+   */
+  emailChanged(
+    m: EntityManager,
+    user: MailUser,
+    oldEmail: string,
+    opts: { confirmed: boolean } = { confirmed: false },
+  ): Promise<boolean> {
+    return this.send(m, { ...user, email: oldEmail }, 'email-changed', {
+      newEmail: user.email,
+      confirmed: opts.confirmed,
+    });
+  }
+
+  /** The user asked to move to `newEmail` (PUT /me/email): to the current address, before anything changes. */
+  emailChangeRequested(m: EntityManager, user: MailUser, newEmail: string): Promise<boolean> {
+    return this.send(m, user, 'notice-email-change-requested', { newEmail });
   }
 
   accountBlocked(m: EntityManager, user: MailUser, blockedUntil: Date | null): Promise<boolean> {

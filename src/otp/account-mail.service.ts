@@ -130,6 +130,82 @@ export class AccountMailService {
     else await this.sendInvitation(manager, user, { setPassword: true });
   }
 
+  /**
+   * A sign-in code for the address. Issued for every address, with or without an account, so the
+   * request does the same work; `user` null (unknown or blocked) gets the same work rehearsed and
+   * undone (no code, no mail), as `rehearse` says.
+   */
+  async sendLoginCode(manager: EntityManager, user: MailUser): Promise<void> {
+    await this.sendCodeOnly(manager, user, 'login', 'login-code');
+  }
+
+  /** The code that confirms deleting an account that has no password. */
+  async sendDeleteCode(manager: EntityManager, user: MailUser): Promise<void> {
+    await this.sendCodeOnly(manager, user, 'account_delete', 'account-delete-code');
+  }
+
+  /**
+   * The user asked to move to `newEmail`: a code and a link to it, both living OTP_TTL (the
+   * pending change lives as long). An earlier pending change of the user ends here: its codes are
+   * locked by user, in id order, before the new address's (lockOutstanding) are.
+   */
+  async sendEmailChangeConfirmation(
+    manager: EntityManager,
+    user: MailUser & { id: string },
+    newEmail: string,
+  ): Promise<void> {
+    await this.otp.cancelForUser(manager, user.id, ['email_change']);
+    const issued = await this.otp.issue(manager, {
+      email: newEmail,
+      purpose: 'email_change',
+      userId: user.id,
+      linkTtlMs: this.cfg.otpTtlMs,
+    });
+    await this.mail.enqueue(manager, {
+      to: newEmail,
+      template: 'email-change-confirm',
+      locale: user.locale,
+      expiresAt: issued.linkExpiresAt,
+      context: {
+        code: issued.code,
+        link: `${this.app.publicUrl}/me/email/verify?token=${issued.token}`,
+        codeMinutes: this.minutes(this.cfg.otpTtlMs),
+      },
+    });
+  }
+
+  /** Another account asked to move to this address: its owner hears of it, nothing else happens. */
+  async sendEmailInUse(manager: EntityManager, owner: MailUser): Promise<void> {
+    await this.mail.enqueue(manager, {
+      to: owner.email,
+      template: 'email-in-use',
+      locale: owner.locale,
+      context: {},
+    });
+  }
+
+  /** A code without a link. */
+  private async sendCodeOnly(
+    manager: EntityManager,
+    user: MailUser,
+    purpose: 'login' | 'account_delete',
+    template: 'login-code' | 'account-delete-code',
+  ): Promise<void> {
+    const issued = await this.otp.issue(manager, {
+      email: user.email,
+      purpose,
+      userId: user.id,
+      link: false,
+    });
+    await this.mail.enqueue(manager, {
+      to: user.email,
+      template,
+      locale: user.locale,
+      expiresAt: issued.codeExpiresAt,
+      context: { code: issued.code, codeMinutes: this.minutes(this.cfg.otpTtlMs) },
+    });
+  }
+
   /** Sign-up with an address that has an account: a notice instead of a code. */
   async sendAccountExists(manager: EntityManager, user: MailUser): Promise<void> {
     await this.mail.enqueue(manager, {

@@ -47,6 +47,46 @@ export class OneTimeTokenRepository {
     );
   }
 
+  /**
+   * Burns every live code and link of a user (of these purposes, or all), locking them first in id
+   * order, as `lockOutstanding` does: callers take these before the user's row, like every code
+   * check (which locks its codes, then changes the user).
+   */
+  async consumeOutstandingOfUser(
+    manager: EntityManager,
+    userId: string,
+    purposes?: string[],
+  ): Promise<void> {
+    const live = await this.on(manager)
+      .createQueryBuilder('t')
+      .where('t.user_id = :userId AND t.consumed_at IS NULL', { userId })
+      .andWhere(purposes ? 't.purpose IN (:...purposes)' : 'TRUE', { purposes })
+      .orderBy('t.id', 'ASC')
+      .setLock('pessimistic_write')
+      .getMany();
+    if (!live.length) return;
+    await this.on(manager).update(
+      live.map((t) => t.id),
+      { consumedAt: () => 'now()' },
+    );
+  }
+
+  /** The newest live code of a user and purpose (whatever its address); not locked. */
+  findLatestLiveCodeOfUser(
+    manager: EntityManager,
+    userId: string,
+    purpose: string,
+  ): Promise<OneTimeToken | null> {
+    return this.on(manager)
+      .createQueryBuilder('t')
+      .where('t.user_id = :userId AND t.purpose = :purpose', { userId, purpose })
+      .andWhere(`t.kind = 'code' AND t.consumed_at IS NULL`)
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
   /** The newest live code of an address and purpose, locked (with its link) for the transaction. */
   async findLatestLiveCode(
     manager: EntityManager,

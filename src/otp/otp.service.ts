@@ -13,8 +13,17 @@ import {
   TooManyAttemptsError,
 } from './otp.errors';
 
-/** `secure_account`: the "this wasn't me" link of a security notice (a link, no code). */
-export type OtpPurpose = 'email_confirm' | 'password_reset' | 'secure_account';
+export type OtpPurpose =
+  | 'email_confirm'
+  | 'password_reset'
+  /** The "this wasn't me" link of a security notice (a link, no code). */
+  | 'secure_account'
+  /** Sign-in by emailed code; a code only, no link. */
+  | 'login'
+  /** A user's change of address, sent to the new address; the change waits for it. */
+  | 'email_change'
+  /** Confirms DELETE /me for a user without a password; a code only. */
+  | 'account_delete';
 
 /** The rules' numbers (SECURITY.md, "Codes and links"). */
 export const OTP_RULES = {
@@ -79,6 +88,8 @@ export class OtpService {
       userId?: string | null;
       payload?: Record<string, unknown>;
       linkTtlMs?: number;
+      /** false: a code only (nothing for a link to open). */
+      link?: boolean;
     },
   ): Promise<IssuedOtp> {
     const email = opts.email.toLowerCase();
@@ -102,12 +113,14 @@ export class OtpService {
       tokenHash: this.codeHash(email, opts.purpose, salt, code),
       expiresAt: codeExpiresAt,
     });
-    await this.tokens.add(manager, {
-      ...common,
-      kind: 'link',
-      tokenHash: this.linkHash(token),
-      expiresAt: linkExpiresAt,
-    });
+    if (opts.link !== false) {
+      await this.tokens.add(manager, {
+        ...common,
+        kind: 'link',
+        tokenHash: this.linkHash(token),
+        expiresAt: linkExpiresAt,
+      });
+    }
     return { code, token, codeExpiresAt, linkExpiresAt };
   }
 
@@ -168,6 +181,28 @@ export class OtpService {
     await this.tokens.consumeOutstanding(manager, email, opts.purpose);
     await this.limits.reset(failureKey(email), manager);
     return { ok: true, otp: toVerified(row) };
+  }
+
+  /**
+   * The address of the user's live code of that purpose (e.g. the new address of a pending email
+   * change), or null: the pending change ends with its code.
+   */
+  async pendingAddress(
+    manager: EntityManager,
+    userId: string,
+    purpose: OtpPurpose,
+  ): Promise<string | null> {
+    const row = await this.tokens.findLatestLiveCodeOfUser(manager, userId, purpose);
+    return row && row.expiresAt.getTime() > this.now() ? row.email : null;
+  }
+
+  /** Ends every live code and link of the user (of `purposes`, or all), e.g. when its address changes. */
+  async cancelForUser(
+    manager: EntityManager,
+    userId: string,
+    purposes?: OtpPurpose[],
+  ): Promise<void> {
+    await this.tokens.consumeOutstandingOfUser(manager, userId, purposes);
   }
 
   /** A live link of that purpose, without using it (for the page that asks to confirm). */

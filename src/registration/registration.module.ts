@@ -18,5 +18,6 @@ import { SecureAccountService } from './secure-account.service';
   imports: [UsersModule, PasswordsModule, OtpModule, AuthModule, MailModule, NoticesModule],
   controllers: [RegistrationController, PasswordResetController, SecureAccountController],
   providers: [RegistrationService, PasswordResetService, SecureAccountService, AccountPages],
+  exports: [AccountPages],
 })
 export class RegistrationModule {}

@@ -129,6 +129,12 @@ export class SessionsService implements OnModuleDestroy {
     return { sessions: sessions.map((s) => toSessionDto(s, user.sessionId)) };
   }
 
+  /** GET /users/:id/sessions: a user's live sessions for an admin (`current`: the admin's own). */
+  async listOfUser(userId: string, viewer: AuthUser): Promise<SessionListDto> {
+    const sessions = await this.listForUser(userId);
+    return { sessions: sessions.map((s) => toSessionDto(s, viewer.sessionId)) };
+  }
+
   /** Ends one of the caller's own sessions; another user's session is "not found", like an unknown one. */
   async revokeOwn(user: AuthUser, sessionId: string, meta: RequestMeta): Promise<void> {
     const revoked = UUID.test(sessionId) && (await this.revoke(user.id, sessionId));

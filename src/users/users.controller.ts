@@ -14,6 +14,7 @@ import { AdminOnly } from '../common/decorators/admin-only.decorator';
 import { Audit, AuditCtx } from '../audit/audit.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { SessionListDto } from '../sessions/dto/session.dto';
 import { AddUserDto } from './dto/add-user.dto';
 import { ChangeStatusDto } from './dto/change-status.dto';
 import { ListUsersQueryDto } from './dto/list-users.query.dto';
@@ -22,6 +23,7 @@ import { UserListDto } from './dto/user-list.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import { AddUser } from './use-cases/add-user';
 import { ChangeUserStatus } from './use-cases/change-user-status';
+import { ListUserSessions } from './use-cases/list-user-sessions';
 import { UpdateUser } from './use-cases/update-user';
 import { UsersService } from './users.service';
 
@@ -35,6 +37,7 @@ export class UsersController {
     private readonly addUser: AddUser,
     private readonly updateUser: UpdateUser,
     private readonly changeUserStatus: ChangeUserStatus,
+    private readonly userSessions: ListUserSessions,
   ) {}
 
   @Get('list')
@@ -101,6 +104,18 @@ export class UsersController {
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
   get(@Param('id') id: string): Promise<UserResponseDto> {
     return this.users.get(id);
+  }
+
+  @Get(':id/sessions')
+  @ApiOperation({
+    summary: "A user's live sessions, newest first",
+    description:
+      "For the admin console; `current` marks the caller's own session. 404 user_not_found.",
+  })
+  @ApiOkResponse({ type: SessionListDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
+  sessions(@CurrentUser() actor: AuthUser, @Param('id') id: string): Promise<SessionListDto> {
+    return this.userSessions.execute(actor, id);
   }
 
   @Put(':id')

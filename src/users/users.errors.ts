@@ -25,8 +25,8 @@ export class CannotBlockSelfError extends AppError {
 }
 
 export class LastRootError extends AppError {
-  constructor() {
-    super(409, 'last_root', 'The last active root can be neither demoted nor blocked.');
+  constructor(message = 'The last active root can be neither demoted nor blocked.') {
+    super(409, 'last_root', message);
   }
 }
 

@@ -9,6 +9,7 @@ import { BlockExpiryService } from './block-expiry.service';
 import { RootAccountService } from './root-account.service';
 import { AddUser } from './use-cases/add-user';
 import { ChangeUserStatus } from './use-cases/change-user-status';
+import { ListUserSessions } from './use-cases/list-user-sessions';
 import { UpdateUser } from './use-cases/update-user';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
@@ -37,6 +38,7 @@ import { UsersTransferService } from './users-transfer.service';
     AddUser,
     UpdateUser,
     ChangeUserStatus,
+    ListUserSessions,
     RootAccountService,
     BlockExpiryService,
     UsersTransferRepository,

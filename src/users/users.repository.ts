@@ -128,6 +128,30 @@ export class UsersRepository {
     return true;
   }
 
+  /**
+   * The race guard of a sign-in by emailed code: stamps the login, and confirms the address the
+   * code reached, only if the user still has `email`, the same password hash (or still none) and
+   * is not blocked. The row stays locked until `manager`'s transaction commits, as above.
+   */
+  async recordCodeLoginIfUnchanged(
+    id: string,
+    email: string,
+    checkedHash: string | null,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    const [rows]: [unknown[], number] = await manager.query(
+      `UPDATE users u SET last_login_at = now(), is_confirmed = true
+        WHERE u.id = $1 AND u.email = $2 AND u.password_hash IS NOT DISTINCT FROM $3
+          AND NOT ${blockedSql('u')}
+        RETURNING u.id`,
+      [id, email, checkedHash],
+    );
+    if (rows.length !== 1) return false;
+    // last_login_at and is_confirmed are part of the token check's answer.
+    await this.events.userChanged(manager, id);
+    return true;
+  }
+
   async updatePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
     await this.changeUser(id, manager, (repo) =>
       repo.update({ id }, { passwordHash, updatedAt: () => 'now()' }),
@@ -204,6 +228,32 @@ export class UsersRepository {
     );
     for (const r of rows) await this.events.userChanged(undefined, String(r.id));
     return rows.map((r) => ({ id: String(r.id), email: r.email }));
+  }
+
+  /**
+   * Locks the user's row and every root's, in id order (one lock order, so two roots deleting
+   * themselves at once cannot deadlock), and answers whether another active root remains.
+   */
+  async lockForDeletion(
+    id: string,
+    manager: EntityManager,
+  ): Promise<{ user: User | null; otherActiveRoots: number }> {
+    const rows: { id: string; blocked: boolean }[] = await manager.query(
+      `SELECT u.id, ${blockedSql('u')} AS blocked FROM users u
+        WHERE u.id = $1 OR u.role = 'root' ORDER BY u.id FOR UPDATE`,
+      [id],
+    );
+    const others = rows.filter((r) => String(r.id) !== String(id) && !r.blocked);
+    return { user: await this.findById(id, manager), otherActiveRoots: others.length };
+  }
+
+  /**
+   * Deletes the row; its codes and devices go with it (ON DELETE CASCADE). Its sessions are the
+   * caller's to end first, through SessionsService, so that their `revoke` events go out; the
+   * `user` event here tells every cache to drop what it holds of this user.
+   */
+  async deleteById(id: string, manager: EntityManager): Promise<void> {
+    await this.changeUser(id, manager, (repo) => repo.delete({ id }));
   }
 
   /** The address was proven: a code or link sent to it came back. */

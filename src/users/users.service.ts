@@ -1,14 +1,15 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
-import { readPage } from '../common/paging';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { OverCapMemory, readPage } from '../common/paging';
 import { appConfig, AppConfig } from '../config/config';
 import { PasswordService } from '../passwords/password.service';
 import { ListUsersQueryDto } from './dto/list-users.query.dto';
 import { UserListDto } from './dto/user-list.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import type { User } from './user.entity';
-import { UserNotFoundError } from './users.errors';
+import { LastRootError, UserNotFoundError } from './users.errors';
 import { UsersRepository } from './users.repository';
 
 /** The outcome of a password check: the account (if any) and whether the password is its own. */
@@ -20,6 +21,14 @@ export interface PasswordCheck {
   needsRehash: boolean;
 }
 
+/** What a good first-factor check saw, kept here so that hashes never leave this module. */
+interface CheckedState {
+  /** The password hash the check compared against (null: a code sign-in of a user without one). */
+  hash: string | null;
+  /** The check was an emailed code to `user.email`, not a password. */
+  byCode: boolean;
+}
+
 /**
  * The users table's only owner: other modules read and change users through these methods, never
  * through the repository, and password hashes never leave this module (they are compared here).
@@ -28,14 +37,20 @@ export interface PasswordCheck {
 export class UsersService implements OnModuleInit {
   /** Compared against when the address has no account (or no password), so timing tells nothing. */
   private dummyHash = '';
-  /** The hash each good check compared against, so that hashes never leave this module. */
-  private readonly checkedHashes = new WeakMap<PasswordCheck, string>();
+  /** What each good check saw, so that hashes never leave this module. */
+  private readonly checked = new WeakMap<PasswordCheck, CheckedState>();
 
   constructor(
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
-  ) {}
+    @InjectDataSource() private readonly db: DataSource,
+  ) {
+    this.overCap = new OverCapMemory(app.listOverCapMs);
+  }
+
+  /** Broad filters of the users list, counted once per LIST_OVER_CAP_MS instead of once per page. */
+  private readonly overCap: OverCapMemory;
 
   async onModuleInit(): Promise<void> {
     this.dummyHash = await this.passwords.hash(randomBytes(24).toString('base64'));
@@ -74,7 +89,28 @@ export class UsersService implements OnModuleInit {
     const needsRehash = ok && this.passwords.needsRehash(hash);
     if (user) user.passwordHash = null;
     const check: PasswordCheck = { user, passwordOk: ok, needsRehash };
-    if (ok) this.checkedHashes.set(check, hash);
+    if (ok) this.checked.set(check, { hash, byCode: false });
+    return check;
+  }
+
+  /**
+   * A code mailed to `email` came back for user `id` (sign-in by code): the check as a password
+   * check would have answered it, for `recordLoginIfUnchanged`. No account, or one that no longer
+   * has that address, is a failed check.
+   */
+  async checkCodeSignIn(
+    id: string,
+    email: string,
+    manager?: EntityManager,
+  ): Promise<PasswordCheck> {
+    const user = await this.users.findWithPasswordById(id, manager);
+    if (!user || user.email !== email.toLowerCase()) {
+      return { user: null, passwordOk: false, needsRehash: false };
+    }
+    const hash = user.passwordHash;
+    user.passwordHash = null;
+    const check: PasswordCheck = { user, passwordOk: true, needsRehash: false };
+    this.checked.set(check, { hash, byCode: true });
     return check;
   }
 
@@ -110,9 +146,19 @@ export class UsersService implements OnModuleInit {
     rehash: string | undefined,
     manager: EntityManager,
   ): Promise<boolean> {
-    const hash = this.checkedHashes.get(check);
-    if (!check.user || !hash) return Promise.resolve(false);
-    return this.users.recordLoginIfUnchanged(check.user.id, hash, rehash, manager);
+    const seen = this.checked.get(check);
+    if (!check.user || !seen) return Promise.resolve(false);
+    if (seen.byCode) {
+      // The code proved the mailbox, so the address becomes confirmed in the same statement.
+      return this.users.recordCodeLoginIfUnchanged(
+        check.user.id,
+        check.user.email,
+        seen.hash,
+        manager,
+      );
+    }
+    if (!seen.hash) return Promise.resolve(false);
+    return this.users.recordLoginIfUnchanged(check.user.id, seen.hash, rehash, manager);
   }
 
   changePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
@@ -134,6 +180,53 @@ export class UsersService implements OnModuleInit {
     return this.users.markConfirmed(id, manager);
   }
 
+  // The signed-in user's own account (account/): the rules live there, the table's writes here.
+
+  /** Changes the profile fields the user may set; returns the names of those that changed. */
+  async updateProfile(
+    id: string,
+    fields: Partial<Pick<User, 'name' | 'surname' | 'locale'>>,
+  ): Promise<{ user: User; changed: string[] }> {
+    return this.db.transaction(async (m) => {
+      const user = await this.mustFind(id, m);
+      const changed = (['name', 'surname', 'locale'] as const).filter(
+        (k) => fields[k] !== undefined && fields[k] !== user[k],
+      );
+      if (changed.length) {
+        await this.users.update(id, Object.fromEntries(changed.map((k) => [k, fields[k]])), m);
+      }
+      return { user: await this.mustFind(id, m), changed };
+    });
+  }
+
+  /**
+   * Moves the user to an address just proven (a code or link sent to it came back): confirmed.
+   * A unique violation (the address was taken meanwhile) is the caller's to answer.
+   */
+  async moveToConfirmedEmail(id: string, email: string, m: EntityManager): Promise<User> {
+    await this.users.update(id, { email: email.toLowerCase(), isConfirmed: true }, m);
+    return this.mustFind(id, m);
+  }
+
+  /**
+   * Locks the user's row (and every root's, in id order) for its deletion, in the caller's
+   * transaction: from here no login can stamp the row or open a session until the transaction
+   * ends. The last active root cannot go (409 last_root).
+   */
+  async lockForDeletion(id: string, m: EntityManager): Promise<User> {
+    const { user, otherActiveRoots } = await this.users.lockForDeletion(id, m);
+    if (!user) throw new UserNotFoundError();
+    if (user.role === 'root' && otherActiveRoots === 0) {
+      throw new LastRootError('The last active root cannot delete itself.');
+    }
+    return user;
+  }
+
+  /** Deletes a row locked by `lockForDeletion`; its codes and devices go with it (ON DELETE CASCADE). */
+  deleteLocked(id: string, m: EntityManager): Promise<void> {
+    return this.users.deleteById(id, m);
+  }
+
   async list(q: ListUsersQueryDto): Promise<UserListDto> {
     const filter = {
       search: q.search,
@@ -145,7 +238,8 @@ export class UsersService implements OnModuleInit {
       q,
       this.app.listCountLimit,
       (offset, limit) => this.users.listPage(filter, q.sort, offset, limit),
-      (atMost) => this.users.count(filter, atMost),
+      (atMost) =>
+        this.overCap.count(JSON.stringify(filter), atMost, (n) => this.users.count(filter, n)),
     );
     return { users: items.map((u) => UserResponseDto.from(u)), ...info };
   }

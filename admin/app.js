@@ -1,0 +1,210 @@
+// The admin console: a hash-routed page over the admin API. No framework and no build step: these
+// files are served as they are from GET /admin/assets/<name>.
+import { api, whenSignedOut } from './api.js';
+import { fill, h, inputField } from './dom.js';
+import { historyPage } from './history.js';
+import { t } from './i18n.js';
+import { outboxPage, templatesPage } from './mail.js';
+import { invitePage, userPage, usersPage } from './users.js';
+
+const root = document.getElementById('app');
+
+const NAV = [
+  ['users', 'nav.users'],
+  ['invite', 'nav.invite'],
+  ['history', 'nav.history'],
+  ['outbox', 'nav.outbox'],
+  ['templates', 'nav.templates'],
+];
+
+let me = null;
+let main = null;
+let flash = null;
+
+/** Navigates to `#/<path>?<params>` (empty params left out). */
+export function go(path, params = {}) {
+  const q = new URLSearchParams(
+    Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== ''),
+  ).toString();
+  const hash = `#/${path}${q ? `?${q}` : ''}`;
+  if (location.hash === hash) void route();
+  else location.hash = hash;
+}
+
+/** A message shown at the top of the next page (after a write that navigates). */
+export function setFlash(text) {
+  flash = text;
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, query = ''] = raw.split('?');
+  return {
+    parts: path.split('/').filter(Boolean).map(decodeURIComponent),
+    params: Object.fromEntries(new URLSearchParams(query)),
+  };
+}
+
+function setTitle(text) {
+  document.title = `${text} · ${t('app.title')}`;
+}
+
+function layout() {
+  main = h('main', { id: 'main', tabindex: '-1' });
+  const nav = h(
+    'nav',
+    { 'aria-label': t('nav.label') },
+    h(
+      'ul',
+      {},
+      NAV.map(([path, key]) =>
+        h('li', {}, h('a', { href: `#/${path}`, 'data-nav': path }, t(key))),
+      ),
+    ),
+  );
+  const header = h(
+    'header',
+    { class: 'top' },
+    h('span', { class: 'brand' }, t('app.title')),
+    nav,
+    h(
+      'div',
+      { class: 'who' },
+      h('span', {}, `${me.email} (${t(`role.${me.role}`)})`),
+      h('button', { type: 'button', class: 'secondary', onclick: signOut }, t('signout')),
+    ),
+  );
+  fill(root, header, main);
+}
+
+async function route() {
+  if (!me) return;
+  const { parts, params } = parseHash();
+  const [section = 'users', id] = parts;
+  for (const a of root.querySelectorAll('[data-nav]')) {
+    if (a.dataset.nav === section) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const ctx = { me, params, main, setTitle, go, setFlash };
+  fill(main, h('p', { role: 'status' }, t('loading')));
+  try {
+    const page =
+      section === 'users' && id
+        ? () => userPage(ctx, id)
+        : section === 'templates' && id
+          ? () => templatesPage(ctx, id)
+          : {
+              users: usersPage,
+              invite: invitePage,
+              history: historyPage,
+              outbox: outboxPage,
+              templates: templatesPage,
+            }[section];
+    if (!page) {
+      setTitle(t('notFound'));
+      fill(main, h('h1', {}, t('notFound')));
+      return;
+    }
+    await page(ctx);
+    if (flash) {
+      main.prepend(h('p', { class: 'flash', role: 'status' }, flash));
+      flash = null;
+    }
+  } catch (e) {
+    if (e.status === 401) return;
+    fill(main, h('h1', {}, t('error.title')), h('p', { role: 'alert', class: 'error' }, e.message));
+  }
+}
+
+async function signOut() {
+  try {
+    await api('DELETE', '/admin/session');
+  } catch {
+    // Already gone: the sign-in below is what matters.
+  }
+  showSignIn();
+}
+
+function showSignIn(message) {
+  me = null;
+  setTitle(t('signin.title'));
+  const error = h('p', { role: 'alert', class: 'error', hidden: !message }, message ?? '');
+  const form = h(
+    'form',
+    { class: 'signin', novalidate: true },
+    inputField(t('field.email'), 'email', {
+      type: 'email',
+      autocomplete: 'username',
+      required: true,
+    }),
+    inputField(t('field.password'), 'password', {
+      type: 'password',
+      autocomplete: 'current-password',
+      required: true,
+    }),
+    error,
+    h('button', { type: 'submit' }, t('signin.submit')),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(form);
+    try {
+      me = await api('POST', '/admin/session', {
+        email: String(data.get('email') ?? ''),
+        password: String(data.get('password') ?? ''),
+      });
+      start();
+    } catch (e) {
+      const known = {
+        invalid_credentials: 'signin.invalid',
+        not_an_admin: 'signin.notAdmin',
+        too_many_attempts: 'signin.throttled',
+        email_not_confirmed: 'signin.unconfirmed',
+        validation_failed: 'signin.invalid',
+      }[e.code];
+      error.textContent = known ? t(known) : e.message;
+      error.hidden = false;
+    }
+  });
+  fill(
+    root,
+    h(
+      'main',
+      { id: 'main', tabindex: '-1', class: 'narrow' },
+      h('h1', {}, t('signin.title')),
+      form,
+    ),
+  );
+  form.querySelector('input')?.focus();
+}
+
+function start() {
+  layout();
+  if (!location.hash || location.hash === '#' || location.hash === '#/') {
+    history.replaceState(null, '', '#/users');
+  }
+  void route();
+}
+
+// The skip link must not change the hash (the router reads it): it moves the focus instead.
+document.querySelector('.skip')?.addEventListener('click', (ev) => {
+  ev.preventDefault();
+  document.getElementById('main')?.focus();
+});
+whenSignedOut(() => showSignIn(t('signin.expired')));
+window.addEventListener('hashchange', () => {
+  void route().then(() => main?.focus());
+});
+
+// The server says whether the request carried a console cookie (it cannot be read here: HttpOnly),
+// so a signed-out visit asks nothing (and leaves no access_denied record in the history).
+if (document.documentElement.dataset.session === 'cookie') {
+  api('GET', '/admin/session')
+    .then((session) => {
+      me = session;
+      start();
+    })
+    .catch(() => showSignIn());
+} else {
+  showSignIn();
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { NoticesModule } from '../notices/notices.module';
+import { OtpModule } from '../otp/otp.module';
+import { RegistrationModule } from '../registration/registration.module';
+import { UsersModule } from '../users/users.module';
+import { AccountDeletionService } from './account-deletion.service';
+import { AccountController } from './account.controller';
+import { AccountService } from './account.service';
+import { EmailChangeService } from './email-change.service';
+
+/** The signed-in user's own account: /me, the email change, deletion and the data export. */
+@Module({
+  imports: [UsersModule, AuthModule, OtpModule, RegistrationModule, NoticesModule],
+  controllers: [AccountController],
+  providers: [AccountService, EmailChangeService, AccountDeletionService],
+})
+export class AccountModule {}

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import type { AuditContext } from '../audit/audit-context';
+import { AuditHistoryService } from '../audit/audit-history.service';
+import type { AuthUser } from '../common/auth-user';
+import { SessionsService } from '../sessions/sessions.service';
+import { UserNotFoundError } from '../users/users.errors';
+import { UsersService } from '../users/users.service';
+import { AccountExportDto, MeDto, UpdateMeDto } from './dto/me.dto';
+
+/** The caller's own profile and the copy of their data. */
+@Injectable()
+export class AccountService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly history: AuditHistoryService,
+  ) {}
+
+  async me(user: AuthUser): Promise<MeDto> {
+    const found = await this.users.findById(user.id);
+    if (!found) throw new UserNotFoundError();
+    return MeDto.fromUser(found);
+  }
+
+  /** Changes name, surname or locale; the audit record names the fields that changed. */
+  async update(user: AuthUser, dto: UpdateMeDto, audit: AuditContext): Promise<MeDto> {
+    audit.setTarget(user);
+    const { user: updated, changed } = await this.users.updateProfile(user.id, dto);
+    audit.changed(changed);
+    return MeDto.fromUser(updated);
+  }
+
+  /**
+   * Everything held about the caller (GDPR art. 15 and 20): profile, live sessions, and the audit
+   * records they acted in or were the target of. No hash, code or token: the DTOs carry none.
+   */
+  async export(user: AuthUser, audit: AuditContext): Promise<AccountExportDto> {
+    audit.setTarget(user);
+    const [profile, { sessions }, records] = await Promise.all([
+      this.me(user),
+      this.sessions.listOwn(user),
+      this.history.allOfUser(user.id),
+    ]);
+    audit.addDetails({ sessions: sessions.length, audit_records: records.length });
+    return {
+      exported_at: new Date().toISOString(),
+      profile,
+      sessions,
+      audit_records: records,
+    };
+  }
+}

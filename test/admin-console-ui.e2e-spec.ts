@@ -1,0 +1,410 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { MailWorker } from '../src/mail/mail.worker';
+import { haveChromium, launchChromium } from './support/browser';
+import { eventually } from './support/eventually';
+import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
+import { freePort } from './support/free-port';
+import { startApp, TestApp } from './support/test-app';
+
+const haveBrowser = haveChromium('the admin console test');
+const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'console root password 2026' };
+const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Watched {
+  page: Page;
+  context: BrowserContext;
+  /** Requests to anywhere but the server under test. */
+  foreign: string[];
+  /** Script errors and CSP violations in the page. */
+  problems: string[];
+}
+
+(haveBrowser ? describe : describe.skip)('the admin console in Chromium', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  const opened: Watched[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await startApp({ ...ROOT, AUTH_COOKIE: 'false' });
+    const port = await freePort();
+    await t.app.listen(port, '127.0.0.1');
+    base = `http://127.0.0.1:${port}`;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t.destroy();
+  });
+  afterEach(async () => {
+    for (const w of opened.splice(0)) {
+      expect({ foreign: w.foreign, problems: w.problems }).toEqual({ foreign: [], problems: [] });
+      await w.context.close();
+    }
+  });
+
+  /** A fresh browser profile in a language, watched for foreign requests, errors and CSP reports. */
+  async function open(locale = 'en-US'): Promise<Watched> {
+    const context = await browser.newContext({ locale, acceptDownloads: true });
+    const page = await context.newPage();
+    const w: Watched = { page, context, foreign: [], problems: [] };
+    page.on('request', (r) => {
+      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) w.foreign.push(r.url());
+    });
+    page.on('pageerror', (e) => w.problems.push(`error: ${e.message}`));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) w.problems.push(`csp: ${m.text()}`);
+    });
+    // Runs before the page's scripts (through the DevTools protocol, so the CSP allows it).
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) =>
+        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    opened.push(w);
+    return w;
+  }
+
+  /** No critical or serious axe-core violation, and a screenshot for people to look at. */
+  async function check(page: Page, name: string): Promise<void> {
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (c: Document) => Promise<AxeResults> } }).axe;
+      const result = await axe.run(document);
+      return result.violations
+        .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    expect({ page: name, violations }).toEqual({ page: name, violations: [] });
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  async function signIn(page: Page, email: string, password: string): Promise<void> {
+    await page.goto(`${base}/admin`);
+    await page.getByLabel(/^(Email|Эл\. почта)$/).fill(email);
+    await page.getByLabel(/^(Password|Пароль)$/).fill(password);
+    await page.getByRole('button', { name: /^(Sign in|Войти)$/ }).click();
+    await page.getByRole('navigation', { name: /Sections|Разделы/ }).waitFor();
+  }
+
+  const h1 = (page: Page) => page.getByRole('heading', { level: 1 });
+
+  it('signs in with the keyboard alone; the session is an HttpOnly cookie the page cannot read', async () => {
+    const { page, context } = await open();
+    await page.goto(`${base}/admin`);
+    await expect(h1(page).textContent()).resolves.toBe('Sign in to the admin console');
+    await check(page, 'sign-in');
+    // The email field has the focus; Tab to the password, Enter submits.
+    await page.keyboard.type(ROOT.ADMIN_EMAIL);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('a wrong password for sure');
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'The email or the password is wrong.',
+    );
+    await page.getByLabel('Password').fill(ROOT.ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    const cookies = await context.cookies();
+    const cookie = cookies.find((c) => c.name === '__Host-console');
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+    await expect(page.evaluate(() => document.cookie)).resolves.not.toContain('__Host-console');
+    await check(page, 'users');
+    // A reload keeps the session (the server tells the page there is a cookie to ask about).
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await h1(page).filter({ hasText: 'Sign in' }).waitFor();
+    await page.reload();
+    await h1(page).filter({ hasText: 'Sign in' }).waitFor();
+  });
+
+  it('searches, filters, sorts and pages users through GET /users/list', async () => {
+    const tag = `pager${Date.now().toString(36)}`;
+    for (let i = 0; i < 22; i++) {
+      await createUser(t, { email: `${tag}.${String(i).padStart(2, '0')}@example.com` });
+    }
+    await createUser(t, { email: `${tag}.admin@example.com`, role: 'admin' });
+    const { page } = await open();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/users/list')) asked.push(new URL(r.url()).search);
+    });
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.getByLabel('Search email or name').fill(tag);
+    await page.getByLabel('Sort').selectOption('email');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('Page 1 of 2 · 23 users').waitFor();
+    const emails = () => page.locator('tbody tr td:first-child').allTextContents();
+    const first = await emails();
+    expect(first).toHaveLength(20);
+    expect(first[0]).toBe(`${tag}.00@example.com`);
+    expect([...first].sort()).toEqual(first);
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await page.getByText('Page 2 of 2 · 23 users').waitFor();
+    expect(await emails()).toEqual([
+      `${tag}.20@example.com`,
+      `${tag}.21@example.com`,
+      `${tag}.admin@example.com`,
+    ]);
+    await page.getByLabel('Role').selectOption('admin');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('Page 1 of 1 · 1 users').waitFor();
+    expect(await emails()).toEqual([`${tag}.admin@example.com`]);
+    // Every list came from the API's own query, with the page's filters.
+    expect(asked.at(-1)).toContain(`search=${tag}`);
+    expect(asked.at(-1)).toContain('role=admin');
+    expect(asked.some((q) => q.includes('page=2') && q.includes('sort=email'))).toBe(true);
+    await check(page, 'users-search');
+  });
+
+  it("blocks a user with a reason and an end time: the user's token is refused, and stays refused until unblocked", async () => {
+    const user = await createUser(t, { name: 'Blocky', surname: 'McBlock' });
+    const token = await loginToken(t, user.email, user.password);
+    await t.http.get('/validate_token').set(bearer(token)).expect(200);
+    const { page } = await open();
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.getByLabel('Search email or name').fill(user.email);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('link', { name: user.email }).click();
+    await page.getByRole('heading', { level: 1, name: user.email }).waitFor();
+    // Its live session is listed.
+    await expect(
+      page.locator('section, main').getByText('127.0.0.1').count(),
+    ).resolves.toBeGreaterThan(0);
+    await check(page, 'user');
+
+    await page.getByLabel('Reason (recorded in the history)').fill('spam from this account');
+    await page.getByLabel('Blocked until (optional)').fill('2031-05-04T10:30');
+    await page.getByRole('button', { name: 'Block', exact: true }).click();
+    await page.getByText('Blocked: every session of this user has ended.').waitFor();
+    await page
+      .getByText(/blocked until May 4, 2031/)
+      .first()
+      .waitFor();
+    await page.getByRole('cell', { name: 'user_block' }).first().waitFor();
+    await check(page, 'user-blocked');
+
+    await t.http.get('/validate_token').set(bearer(token)).expect(401);
+    await t.http.post('/login').send({ email: user.email, password: user.password }).expect(401);
+    await t.http.get('/validate_token').set(bearer(token)).expect(401);
+    const [row] = await t.db.query('SELECT is_active, blocked_until FROM users WHERE id = $1', [
+      user.id,
+    ]);
+    expect(row.is_active).toBe(false);
+    expect(new Date(row.blocked_until).getUTCFullYear()).toBe(2031);
+    const rootToken = await loginToken(t, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    const history = await t.http
+      .get(`/users/actions?users=${user.id}&actions=user_block`)
+      .set(bearer(rootToken))
+      .expect(200);
+    expect(JSON.stringify(history.body.records[0].details)).toContain('spam from this account');
+
+    await page.getByRole('button', { name: 'Unblock' }).click();
+    await page.getByText('Unblocked. The user signs in again to get a session.').waitFor();
+    // Unblocking revives no session: the old token stays refused; a new sign-in works.
+    await t.http.get('/validate_token').set(bearer(token)).expect(401);
+    const fresh = await loginToken(t, user.email, user.password);
+    await t.http.get('/validate_token').set(bearer(fresh)).expect(200);
+  });
+
+  it('invites a user: the account is created unconfirmed and the invitation mail goes out', async () => {
+    const email = uniqueEmail('invited');
+    const { page } = await open();
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Invite a user' }).click();
+    await h1(page).filter({ hasText: 'Invite a user' }).waitFor();
+    await check(page, 'invite');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Name', { exact: true }).fill('Ivy');
+    await page.getByLabel('Role').selectOption('admin');
+    await page.getByRole('button', { name: 'Send the invitation' }).click();
+    await page.getByText(`Invitation sent to ${email}.`).waitFor();
+    await page.getByRole('heading', { level: 1, name: email }).waitFor();
+    const [row] = await t.db.query('SELECT role, is_confirmed, name FROM users WHERE email = $1', [
+      email,
+    ]);
+    expect(row).toEqual({ role: 'admin', is_confirmed: false, name: 'Ivy' });
+    await t.mail.waitFor(() => t.mail.to(email).length > 0);
+    // The same address again: refused, said in words.
+    await page.getByRole('link', { name: 'Invite a user' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByRole('button', { name: 'Send the invitation' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'A user with this email exists already.',
+    );
+  });
+
+  it('reads the action history with filters and pages, and exports it as CSV and NDJSON', async () => {
+    const { page } = await open();
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Action history' }).click();
+    await h1(page).filter({ hasText: 'Action history' }).waitFor();
+    await page.getByLabel('Actions').fill('user_block,user_unblock');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText(/· \d+ records$/).waitFor();
+    const actions = await page.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(['user_block', 'user_unblock']));
+    await check(page, 'history');
+
+    for (const format of ['csv', 'ndjson']) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: format.toUpperCase(), exact: true }).click(),
+      ]);
+      const text = readFileSync(await download.path(), 'utf8');
+      const lines = text.trim().split('\n');
+      if (format === 'csv') {
+        expect(lines[0]).toMatch(/^id,at,action,/);
+        expect(lines.slice(1).every((l) => /,user_(un)?block,/.test(l))).toBe(true);
+        expect(lines).toHaveLength(actions.length + 1);
+      } else {
+        const records = lines.map((l) => JSON.parse(l) as { action: string });
+        expect(new Set(records.map((r) => r.action))).toEqual(
+          new Set(['user_block', 'user_unblock']),
+        );
+        expect(records).toHaveLength(actions.length);
+      }
+    }
+  });
+
+  it('retries a failed mail from the outbox', async () => {
+    const email = uniqueEmail('outage');
+    const port = t.mail.port;
+    await t.mail.stop();
+    let id: string;
+    try {
+      await t.http.post('/register').send({ email, password: GOOD_PASSWORD }).expect(202);
+      [{ id }] = await eventually(async () => {
+        const rows = await t.db.query(
+          'SELECT id FROM mail_outbox WHERE to_address = $1 AND attempts >= 1',
+          [email],
+        );
+        return rows.length ? rows : undefined;
+      }, 'a first failed try');
+      const worker = t.app.get(MailWorker);
+      await t.db.query(
+        'UPDATE mail_outbox SET attempts = $2, next_attempt_at = now() WHERE id = $1',
+        [id, worker.options.maxAttempts - 1],
+      );
+      await eventually(async () => {
+        const [row] = await t.db.query('SELECT status FROM mail_outbox WHERE id = $1', [id]);
+        return row.status === 'failed' ? true : undefined;
+      }, 'the mail to fail');
+    } finally {
+      await t.mail.start(port);
+    }
+    const { page } = await open();
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Mail outbox' }).click();
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByLabel('To', { exact: true }).fill(email);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: `Retry the mail to ${email}` }).waitFor();
+    await check(page, 'outbox');
+    await page.getByRole('button', { name: `Retry the mail to ${email}` }).click();
+    await page.getByText(`The mail to ${email} is queued again.`).waitFor();
+    await t.mail.waitFor(() => t.mail.to(email).length > 0);
+    await eventually(async () => {
+      const [row] = await t.db.query('SELECT status FROM mail_outbox WHERE id = $1', [id]);
+      return row.status === 'sent' ? true : undefined;
+    }, 'the retried mail to be sent');
+  });
+
+  it('previews a mail template per locale', async () => {
+    const { page } = await open();
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Mail templates' }).click();
+    await page.getByRole('link', { name: 'email-confirm' }).click();
+    const frame = page.frameLocator('iframe[title="Preview of email-confirm (en)"]');
+    await frame.getByText('Confirm your email address').first().waitFor();
+    await check(page, 'templates');
+    await page.getByLabel('Language').selectOption('ru');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page
+      .frameLocator('iframe[title="Preview of email-confirm (ru)"]')
+      .getByText(/Подтвердите/)
+      .first()
+      .waitFor();
+    await page.getByLabel('Format').selectOption('text');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect(page.locator('pre.preview').textContent()).resolves.toMatch(/^Subject: /);
+  });
+
+  it('speaks Russian to a browser that asks for it', async () => {
+    const { page } = await open('ru-RU');
+    await page.goto(`${base}/admin`);
+    await expect(h1(page).textContent()).resolves.toBe('Вход в консоль администратора');
+    await check(page, 'ru-sign-in');
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.getByRole('heading', { level: 1, name: 'Пользователи' }).waitFor();
+    await expect(
+      page.getByRole('navigation', { name: 'Разделы' }).textContent(),
+    ).resolves.toContain('История действий');
+    await check(page, 'ru-users');
+    await page.getByRole('link', { name: 'История действий' }).click();
+    await h1(page).filter({ hasText: 'История действий' }).waitFor();
+    await check(page, 'ru-history');
+  });
+
+  it('offers an admin (not root) only what an admin may do', async () => {
+    const admin = await createUser(t, { role: 'admin' });
+    const otherAdmin = await createUser(t, { role: 'admin' });
+    const plain = await createUser(t);
+    const { page } = await open();
+    await signIn(page, admin.email, admin.password);
+
+    // Another admin, and the root: read-only, said why.
+    for (const target of [otherAdmin.email, ROOT.ADMIN_EMAIL]) {
+      const [{ id }] = await t.db.query('SELECT id FROM users WHERE email = $1', [target]);
+      await page.goto(`${base}/admin#/users/${id}`);
+      await page.getByRole('heading', { level: 1, name: target }).waitFor();
+      await page.getByText('Only a root may change or block an admin or root.').waitFor();
+      await expect(page.getByRole('button', { name: 'Save' }).count()).resolves.toBe(0);
+      await expect(page.getByRole('button', { name: 'Block', exact: true }).count()).resolves.toBe(
+        0,
+      );
+    }
+    await check(page, 'admin-views-root');
+
+    // A plain user: edit and block, but no role to grant.
+    await page.goto(`${base}/admin#/users/${plain.id}`);
+    await page.getByRole('heading', { level: 1, name: plain.email }).waitFor();
+    await page.getByRole('button', { name: 'Save' }).waitFor();
+    await page.getByRole('button', { name: 'Block', exact: true }).waitFor();
+    await expect(page.getByLabel('Role').count()).resolves.toBe(0);
+    await check(page, 'admin-views-user');
+
+    // Not on itself: an admin cannot block itself.
+    await page.goto(`${base}/admin#/users/${admin.id}`);
+    await page.getByRole('heading', { level: 1, name: admin.email }).waitFor();
+    await expect(page.getByRole('button', { name: 'Block', exact: true }).count()).resolves.toBe(0);
+
+    // The invitation offers no role either (a plain user is all an admin may create).
+    await page.getByRole('link', { name: 'Invite a user' }).click();
+    await page.getByRole('button', { name: 'Send the invitation' }).waitFor();
+    await expect(page.getByLabel('Role').count()).resolves.toBe(0);
+  });
+
+  it('keeps a plain user out: no console session for the role "user"', async () => {
+    const plain = await createUser(t);
+    const { page, context } = await open();
+    await page.goto(`${base}/admin`);
+    await page.getByLabel('Email').fill(plain.email);
+    await page.getByLabel('Password').fill(plain.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'This console is for admins and roots only.',
+    );
+    expect((await context.cookies()).map((c) => c.name)).not.toContain('__Host-console');
+  });
+});
+
+interface AxeResults {
+  violations: Array<{ id: string; impact?: string; nodes: Array<{ target: string[] }> }>;
+}
