@@ -4,7 +4,7 @@
 //  - revocation: POST /logout on instance B, until a consumer attached to instance A answers 401;
 //  - GET /validate_token on the embedded database vs PostgreSQL vs a Nest+express hello world.
 // Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432) and the build.
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir, cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
@@ -19,6 +19,13 @@ const {
   login,
   fmt,
 } = require('./support');
+
+/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/<pid>/stat, 100 Hz). */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 const start = (args, env, ready) => startCmd(process.execPath, args, env, ready);
 
@@ -74,9 +81,10 @@ async function main() {
   try {
     const load = loadavg()[0];
     const pgUrl = `${PG}/${dbName}`;
-    await server(P.a, { DATABASE_URL: pgUrl }, dirs[0]);
+    const pid = {};
+    pid.a = (await server(P.a, { DATABASE_URL: pgUrl }, dirs[0])).pid;
     await server(P.b, { DATABASE_URL: pgUrl }, dirs[1]);
-    await server(P.embedded, {}, dirs[2]);
+    pid.embedded = (await server(P.embedded, {}, dirs[2])).pid;
     children.push(
       await start(
         ['bench/baseline.js'],
@@ -84,16 +92,22 @@ async function main() {
         /baseline listening/,
       ),
     );
-    await consumer(P.plain, {});
-    await consumer(P.fetch, { TRANSPORT: 'fetch' });
-    await consumer(P.cached, { SERVICE_KEY: KEY, CACHE_TTL_MS: '300000' });
+    pid.baseline = children[children.length - 1].pid;
+    pid.plain = (await consumer(P.plain, {})).pid;
+    pid.fetch = (await consumer(P.fetch, { TRANSPORT: 'fetch' })).pid;
+    pid.cached = (await consumer(P.cached, { SERVICE_KEY: KEY, CACHE_TTL_MS: '300000' })).pid;
 
     const tokenA = await login(url(P.a, ''));
     const tokenE = await login(url(P.embedded, ''));
     const auth = (t) => ({ authorization: `Bearer ${t}` });
-    const run = async (u, t) => {
+    // Besides the rate, the CPU time the serving process spent per answer (Linux /proc): a cost
+    // that does not depend on whether the load generator or the server is the bottleneck.
+    const run = async (u, t, servedBy) => {
       await cannon({ url: u, headers: t ? auth(t) : {}, duration: 2 }); // warm-up
-      return cannon({ url: u, headers: t ? auth(t) : {} });
+      const cpu0 = cpuMs(servedBy);
+      const x = await cannon({ url: u, headers: t ? auth(t) : {} });
+      x.cpuUs = ((cpuMs(servedBy) - cpu0) * 1000) / x.requests.total;
+      return x;
     };
 
     // Each group is measured BENCH_ROUNDS times, its members interleaved (A B C, A B C, ...), and
@@ -103,22 +117,22 @@ async function main() {
     const group = async (members) => {
       const runs = {};
       for (let i = 0; i < ROUNDS; i++) {
-        for (const [key, u, t] of members) (runs[key] ??= []).push(await run(u, t));
+        for (const [key, u, t, by] of members) (runs[key] ??= []).push(await run(u, t, by));
       }
       for (const key of Object.keys(runs)) r[key] = runs[key].sort(byRate)[(ROUNDS - 1) >> 1];
     };
     await group([
-      ['basePing', url(P.baseline, '/ping')],
-      ['baseDb', url(P.baseline, '/ping-db')],
-      ['pgValidate', url(P.a, '/validate_token'), tokenA],
-      ['embValidate', url(P.embedded, '/validate_token'), tokenE],
+      ['basePing', url(P.baseline, '/ping'), undefined, pid.baseline],
+      ['baseDb', url(P.baseline, '/ping-db'), undefined, pid.baseline],
+      ['pgValidate', url(P.a, '/validate_token'), tokenA, pid.a],
+      ['embValidate', url(P.embedded, '/validate_token'), tokenE, pid.embedded],
     ]);
     await group([
-      ['public', url(P.plain, '/public')],
-      ['plain', url(P.plain, '/guarded'), tokenA],
-      ['fetch', url(P.fetch, '/guarded'), tokenA],
-      ['cachedPublic', url(P.cached, '/public')],
-      ['cached', url(P.cached, '/guarded'), tokenA],
+      ['public', url(P.plain, '/public'), undefined, pid.plain],
+      ['plain', url(P.plain, '/guarded'), tokenA, pid.plain],
+      ['fetch', url(P.fetch, '/guarded'), tokenA, pid.fetch],
+      ['cachedPublic', url(P.cached, '/public'), undefined, pid.cached],
+      ['cached', url(P.cached, '/guarded'), tokenA, pid.cached],
     ]);
 
     // Revocation: the consumer follows instance A's stream; the logout goes to instance B.
@@ -148,6 +162,7 @@ async function main() {
       fmt(rate(x)),
       `${x.latency.p50}`,
       `${x.latency.p99}`,
+      fmt(x.cpuUs),
       ratio,
       goal,
     ];
@@ -158,7 +173,7 @@ async function main() {
       row(
         'consumer guarded, no cache (agent)',
         r.plain,
-        `${fmt(ratio(r.plain, r.public), 2)}× public`,
+        `${fmt(ratio(r.plain, r.public), 2)}× public; by CPU ${fmt(r.public.cpuUs / r.plain.cpuUs, 2)}×`,
         `≥0.35×: ${met(ratio(r.plain, r.public) >= 0.35)}`,
       ),
       row(
@@ -171,7 +186,7 @@ async function main() {
       row(
         'consumer guarded, serviceKey + cache',
         r.cached,
-        `${fmt(ratio(r.cached, r.cachedPublic), 2)}× public`,
+        `${fmt(ratio(r.cached, r.cachedPublic), 2)}× public; by CPU ${fmt(r.cachedPublic.cpuUs / r.cached.cpuUs, 2)}×`,
         `≥0.9×: ${met(ratio(r.cached, r.cachedPublic) >= 0.9)}`,
       ),
       row('Nest+express hello world GET /ping', r.basePing, '', ''),
@@ -195,7 +210,7 @@ async function main() {
       ),
     ];
     const errors = Object.values(r).reduce((n, x) => n + x.errors + x.non2xx, 0);
-    const head = ['what', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'goal'];
+    const head = ['what', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'ratio', 'goal'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
     const line = (x) => `| ${x.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
     console.log(
