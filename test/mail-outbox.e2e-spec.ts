@@ -182,7 +182,7 @@ describe('mail without SMTP_URL', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startApp({ SMTP_URL: undefined, OTP_TTL: '1s', SIGNUP_ENABLED: 'false' });
+    t = await startApp({ SMTP_URL: undefined, OTP_TTL: '1s' });
   });
   afterAll(() => t.destroy());
 
@@ -219,11 +219,5 @@ describe('mail without SMTP_URL', () => {
       .send({ email, code, new_password: 'seven green turtles swim slowly' });
     expect(late.status).toBe(400);
     expect(late.body.code).toBe('invalid_code');
-  });
-
-  it('refuses sign-up when SIGNUP_ENABLED is false', async () => {
-    const res = await t.http.post('/register').send({ email: 'x@example.com', password: PASSWORD });
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('signup_disabled');
   });
 });

@@ -159,6 +159,22 @@ describe('admin user management', () => {
       await as(rootToken).get('/users/list?page=667').expect(200);
       await as(rootToken).get('/users/list?page=668').expect(400);
     });
+
+    it('serves substring searches from the pg_trgm indexes on both databases', async () => {
+      await t.db.query(
+        `INSERT INTO users (email, name) VALUES ('zed.trgm@example.com', 'Zebulon'), ('other@example.com', 'Ann')`,
+      );
+      const plan = await t.db.transaction(async (m) => {
+        await m.query('SET LOCAL enable_seqscan = off');
+        return m.query(`EXPLAIN SELECT id FROM users WHERE email ILIKE '%d.trg%'`);
+      });
+      expect(JSON.stringify(plan)).toContain('users_email_trgm_idx');
+      const rows = await t.db.query(
+        `SELECT email FROM users WHERE email ILIKE $1 OR name ILIKE $1 OR surname ILIKE $1`,
+        ['%ebulo%'],
+      );
+      expect(rows).toEqual([{ email: 'zed.trgm@example.com' }]);
+    });
   });
 
   describe('GET /users/{id}', () => {
