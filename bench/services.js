@@ -4,7 +4,7 @@
 //  - revocation: POST /logout on instance B, until a consumer attached to instance A answers 401;
 //  - GET /validate_token on the embedded database vs PostgreSQL vs a Nest+express hello world.
 // Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432) and the build.
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir, cpus, loadavg } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
@@ -20,10 +20,18 @@ const {
   fmt,
 } = require('./support');
 
+/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/<pid>/stat, 100 Hz). */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const start = (args, env, ready) => startCmd(process.execPath, args, env, ready);
 
 const PG = process.env.BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 40);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const KEY = 'bench-service-key-0123456789abcdef0123456789';
 const P = {
   a: 3911,
@@ -73,33 +81,59 @@ async function main() {
   try {
     const load = loadavg()[0];
     const pgUrl = `${PG}/${dbName}`;
-    await server(P.a, { DATABASE_URL: pgUrl }, dirs[0]);
+    const pid = {};
+    pid.a = (await server(P.a, { DATABASE_URL: pgUrl }, dirs[0])).pid;
     await server(P.b, { DATABASE_URL: pgUrl }, dirs[1]);
-    await server(P.embedded, {}, dirs[2]);
+    pid.embedded = (await server(P.embedded, {}, dirs[2])).pid;
     children.push(
-      await start(['bench/baseline.js'], { PORT: String(P.baseline) }, /baseline listening/),
+      await start(
+        ['bench/baseline.js'],
+        { PORT: String(P.baseline), DATABASE_URL: pgUrl },
+        /baseline listening/,
+      ),
     );
-    await consumer(P.plain, {});
-    await consumer(P.fetch, { TRANSPORT: 'fetch' });
-    await consumer(P.cached, { SERVICE_KEY: KEY, CACHE_TTL_MS: '300000' });
+    pid.baseline = children[children.length - 1].pid;
+    pid.plain = (await consumer(P.plain, {})).pid;
+    pid.fetch = (await consumer(P.fetch, { TRANSPORT: 'fetch' })).pid;
+    pid.cached = (await consumer(P.cached, { SERVICE_KEY: KEY, CACHE_TTL_MS: '300000' })).pid;
 
     const tokenA = await login(url(P.a, ''));
     const tokenE = await login(url(P.embedded, ''));
     const auth = (t) => ({ authorization: `Bearer ${t}` });
-    const run = async (u, t) => {
+    // Besides the rate, the CPU time the serving process spent per answer (Linux /proc): a cost
+    // that does not depend on whether the load generator or the server is the bottleneck.
+    const run = async (u, t, servedBy) => {
       await cannon({ url: u, headers: t ? auth(t) : {}, duration: 2 }); // warm-up
-      return cannon({ url: u, headers: t ? auth(t) : {} });
+      const cpu0 = cpuMs(servedBy);
+      const x = await cannon({ url: u, headers: t ? auth(t) : {} });
+      x.cpuUs = ((cpuMs(servedBy) - cpu0) * 1000) / x.requests.total;
+      return x;
     };
 
+    // Each group is measured BENCH_ROUNDS times, its members interleaved (A B C, A B C, ...), and
+    // each keeps its median run by rate: a drift of the machine's load reaches all members alike.
     const r = {};
-    r.basePing = await run(url(P.baseline, '/ping'));
-    r.pgValidate = await run(url(P.a, '/validate_token'), tokenA);
-    r.embValidate = await run(url(P.embedded, '/validate_token'), tokenE);
-    r.public = await run(url(P.plain, '/public'));
-    r.plain = await run(url(P.plain, '/guarded'), tokenA);
-    r.fetch = await run(url(P.fetch, '/guarded'), tokenA);
-    r.cachedPublic = await run(url(P.cached, '/public'));
-    r.cached = await run(url(P.cached, '/guarded'), tokenA);
+    const byRate = (x, y) => x.requests.average - y.requests.average;
+    const group = async (members) => {
+      const runs = {};
+      for (let i = 0; i < ROUNDS; i++) {
+        for (const [key, u, t, by] of members) (runs[key] ??= []).push(await run(u, t, by));
+      }
+      for (const key of Object.keys(runs)) r[key] = runs[key].sort(byRate)[(ROUNDS - 1) >> 1];
+    };
+    await group([
+      ['basePing', url(P.baseline, '/ping'), undefined, pid.baseline],
+      ['baseDb', url(P.baseline, '/ping-db'), undefined, pid.baseline],
+      ['pgValidate', url(P.a, '/validate_token'), tokenA, pid.a],
+      ['embValidate', url(P.embedded, '/validate_token'), tokenE, pid.embedded],
+    ]);
+    await group([
+      ['public', url(P.plain, '/public'), undefined, pid.plain],
+      ['plain', url(P.plain, '/guarded'), tokenA, pid.plain],
+      ['fetch', url(P.fetch, '/guarded'), tokenA, pid.fetch],
+      ['cachedPublic', url(P.cached, '/public'), undefined, pid.cached],
+      ['cached', url(P.cached, '/guarded'), tokenA, pid.cached],
+    ]);
 
     // Revocation: the consumer follows instance A's stream; the logout goes to instance B.
     const lat = [];
@@ -128,6 +162,7 @@ async function main() {
       fmt(rate(x)),
       `${x.latency.p50}`,
       `${x.latency.p99}`,
+      fmt(x.cpuUs),
       ratio,
       goal,
     ];
@@ -138,7 +173,7 @@ async function main() {
       row(
         'consumer guarded, no cache (agent)',
         r.plain,
-        `${fmt(ratio(r.plain, r.public), 2)}× public`,
+        `${fmt(ratio(r.plain, r.public), 2)}× public; by CPU ${fmt(r.public.cpuUs / r.plain.cpuUs, 2)}×`,
         `≥0.35×: ${met(ratio(r.plain, r.public) >= 0.35)}`,
       ),
       row(
@@ -151,14 +186,20 @@ async function main() {
       row(
         'consumer guarded, serviceKey + cache',
         r.cached,
-        `${fmt(ratio(r.cached, r.cachedPublic), 2)}× public`,
+        `${fmt(ratio(r.cached, r.cachedPublic), 2)}× public; by CPU ${fmt(r.cachedPublic.cpuUs / r.cached.cpuUs, 2)}×`,
         `≥0.9×: ${met(ratio(r.cached, r.cachedPublic) >= 0.9)}`,
       ),
       row('Nest+express hello world GET /ping', r.basePing, '', ''),
       row(
+        'hello world + one query GET /ping-db',
+        r.baseDb,
+        `${fmt(ratio(r.baseDb, r.basePing), 2)}× hello world`,
+        '',
+      ),
+      row(
         'GET /validate_token, PostgreSQL',
         r.pgValidate,
-        `${fmt(ratio(r.pgValidate, r.basePing), 2)}× hello world`,
+        `${fmt(ratio(r.pgValidate, r.basePing), 2)}× hello world; ${fmt(ratio(r.pgValidate, r.baseDb), 2)}× one query`,
         `≥0.8×: ${met(ratio(r.pgValidate, r.basePing) >= 0.8)}`,
       ),
       row(
@@ -169,12 +210,12 @@ async function main() {
       ),
     ];
     const errors = Object.values(r).reduce((n, x) => n + x.errors + x.non2xx, 0);
-    const head = ['what', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'goal'];
+    const head = ['what', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'ratio', 'goal'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
     const line = (x) => `| ${x.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
     console.log(
       `\n${cpus().length} cores (${cpus()[0].model}), load average before the run ${load.toFixed(2)}; ` +
-        `${CONNECTIONS} connections, ${DURATION} s each, node ${process.version}\n`,
+        `${CONNECTIONS} connections, ${DURATION} s each, median of ${ROUNDS} interleaved rounds, node ${process.version}\n`,
     );
     console.log(line(head));
     console.log(line(widths.map((w) => '-'.repeat(w))));

@@ -21,6 +21,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { OtpModule } from './otp/otp.module';
 import { RegistrationModule } from './registration/registration.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -44,6 +45,7 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     AccountModule,
     ConsoleModule,
+    TelemetryModule,
   ],
   providers: [
     {

@@ -80,6 +80,26 @@ describe('admin lists: counted up to LIST_COUNT_LIMIT, paged within it', () => {
     });
   });
 
+  it('counts a broad filter once per LIST_OVER_CAP_MS, a narrow one on every page', async () => {
+    // Rows removed behind the server's back: only a fresh count would see them.
+    for (let i = 0; i < 7; i++) {
+      await createUser(t, { email: `broad${i}@memory.example.com`, password: null });
+      if (i < 3) await createUser(t, { email: `narrow${i}@memory.example.com`, password: null });
+    }
+    const broad = () => users({ search: 'broad', per_page: 2 }).expect(200);
+    const narrow = () => users({ search: 'narrow', per_page: 2 }).expect(200);
+    expect((await broad()).body).toMatchObject({ total_count: LIMIT, total_count_exact: false });
+    expect((await narrow()).body).toMatchObject({ total_count: 3, total_count_exact: true });
+    await t.db.query(
+      `DELETE FROM users WHERE email LIKE 'broad%@memory.example.com' AND email NOT IN
+       ('broad0@memory.example.com', 'broad1@memory.example.com', 'broad2@memory.example.com')`,
+    );
+    await t.db.query(`DELETE FROM users WHERE email = 'narrow2@memory.example.com'`);
+    // The broad filter was remembered as "more than LIMIT" (not counted again); the narrow one was.
+    expect((await broad()).body).toMatchObject({ total_count: LIMIT, total_count_exact: false });
+    expect((await narrow()).body).toMatchObject({ total_count: 2, total_count_exact: true });
+  });
+
   describe('GET /users/actions', () => {
     it('counts exactly below the limit and at it', async () => {
       const below = await actions({ actions: 'seed_below' }).expect(200);

@@ -273,24 +273,6 @@ describe('the audit log', () => {
     });
   });
 
-  describe('the users search indexes (pg_trgm)', () => {
-    it('serve a substring search on both databases', async () => {
-      await t.db.query(
-        `INSERT INTO users (email, name) VALUES ('zed.trgm@example.com', 'Zebulon'), ('other@example.com', 'Ann')`,
-      );
-      const plan = await t.db.transaction(async (m) => {
-        await m.query('SET LOCAL enable_seqscan = off');
-        return m.query(`EXPLAIN SELECT id FROM users WHERE email ILIKE '%d.trg%'`);
-      });
-      expect(JSON.stringify(plan)).toContain('users_email_trgm_idx');
-      const rows = await t.db.query(
-        `SELECT email FROM users WHERE email ILIKE $1 OR name ILIKE $1 OR surname ILIKE $1`,
-        ['%ebulo%'],
-      );
-      expect(rows).toEqual([{ email: 'zed.trgm@example.com' }]);
-    });
-  });
-
   describe('retention', () => {
     const insertAged = (action: string, age: string) =>
       t.db.query(

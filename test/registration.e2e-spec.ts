@@ -436,3 +436,18 @@ describe('the per-IP limit on the self-service routes', () => {
     await t.http.get('/health').expect(200);
   });
 });
+
+describe('sign-up with SIGNUP_ENABLED=false', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ SIGNUP_ENABLED: 'false' });
+  });
+  afterAll(() => t.destroy());
+
+  it('refuses sign-up with 403 signup_disabled and creates no account', async () => {
+    const res = await t.http.post('/register').send({ email: 'x@example.com', password: PASSWORD });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('signup_disabled');
+    expect(await t.db.getRepository(User).countBy({ email: 'x@example.com' })).toBe(0);
+  });
+});

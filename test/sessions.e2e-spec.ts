@@ -1,11 +1,38 @@
 import { spawn, ChildProcess, execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { msInterval } from '../src/database/sql';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
 import { bearer, createUser, GOOD_PASSWORD, loginToken } from './support/factories';
+import { eventually } from './support/eventually';
 import { freePort } from './support/free-port';
 import { startApp, TestApp } from './support/test-app';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Everything but Date: the server's timers, pg's and supertest's run as usual. */
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
 const onPostgres = !!process.env.DATABASE_URL;
+
+/** true once something listens on the port, undefined until then (for `eventually`). */
+function accepts(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(undefined));
+  });
+}
 
 function hasRedis(): boolean {
   try {
@@ -23,6 +50,31 @@ describe('session lifetime', () => {
   });
   afterAll(() => t.destroy());
 
+  // The server's clock is the test's: Date is jest's, still but for `letPass` (timers stay real).
+  beforeEach(() => {
+    jest.useFakeTimers({ doNotFake: [...REAL_TIMERS] });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  /**
+   * Lets `ms` pass for the server without waiting. The process reads Date, and so does the
+   * embedded database (PGlite runs in this process); PostgreSQL keeps its own clock, so there the
+   * sessions' times move that far into the past instead.
+   */
+  async function letPass(ms: number): Promise<void> {
+    jest.setSystemTime(Date.now() + ms);
+    if (onPostgres) {
+      await t.db.query(
+        `UPDATE sessions SET created_at = created_at - ${msInterval('$1')},
+                last_seen_at = last_seen_at - ${msInterval('$1')},
+                expires_at = expires_at - ${msInterval('$1')}`,
+        [ms],
+      );
+    }
+  }
+
   const status = async (token: string) =>
     (await t.http.get('/validate_token').set(bearer(token))).status;
 
@@ -30,7 +82,7 @@ describe('session lifetime', () => {
     const u = await createUser(t);
     const token = await loginToken(t, u.email);
     expect(await status(token)).toBe(200);
-    await sleep(2300);
+    await letPass(2300);
     expect(await status(token)).toBe(401);
     const list = await t.http.get('/sessions').set(bearer(await loginToken(t, u.email)));
     expect(list.body.sessions).toHaveLength(1);
@@ -39,12 +91,13 @@ describe('session lifetime', () => {
   it('keeps a used session past the idle timeout, but never past SESSION_TTL', async () => {
     const u = await createUser(t);
     const token = await loginToken(t, u.email);
-    const started = Date.now();
-    while (Date.now() - started < 3300) {
-      expect(await status(token)).toBe(200);
-      await sleep(400);
+    // Used every 400 ms up to 2.8 s, past the 2 s idle timeout...
+    for (let elapsed = 0; elapsed <= 2800; elapsed += 400) {
+      expect({ elapsed, status: await status(token) }).toEqual({ elapsed, status: 200 });
+      if (elapsed < 2800) await letPass(400);
     }
-    await sleep(Math.max(0, 4300 - (Date.now() - started)));
+    // ...and ended at 4.3 s, past the 4 s SESSION_TTL, though used 1.5 s before.
+    await letPass(1500);
     expect(await status(token)).toBe(401);
   });
 });
@@ -172,7 +225,7 @@ describe('the per-IP limit', () => {
     redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    await sleep(300);
+    await eventually(() => accepts(port), `redis-server on port ${port}`);
     const env = {
       IP_RATE_LIMIT: '2',
       IP_RATE_WINDOW: '1m',

@@ -2,6 +2,7 @@ import { AuditRecord } from '../src/audit/audit-record.entity';
 import { AuditService } from '../src/audit/audit.service';
 import { RateLimitService } from '../src/common/rate-limit/rate-limit.service';
 import { RateLimitModule } from '../src/common/rate-limit/rate-limit.module';
+import { msInterval } from '../src/database/sql';
 import { startApp, TestApp } from './support/test-app';
 
 describe('shared services', () => {
@@ -14,6 +15,20 @@ describe('shared services', () => {
   });
   afterAll(() => t.destroy());
 
+  /**
+   * Lets `ms` pass for these counters without waiting: every time they hold moves that far into
+   * the past, as the database's clock moving on would leave them.
+   */
+  const age = (keys: string[], ms: number) =>
+    t.db.query(
+      `UPDATE rate_limits SET window_started_at = window_started_at - ${msInterval('$2')},
+              updated_at = updated_at - ${msInterval('$2')},
+              locked_until = locked_until - ${msInterval('$2')},
+              in_flight_until = in_flight_until - ${msInterval('$2')}
+        WHERE key = ANY($1::text[])`,
+      [keys, ms],
+    );
+
   it('counts concurrent hits on one key without losing any', async () => {
     const states = await Promise.all(
       Array.from({ length: 20 }, () => limits.hit('test:concurrent', 60_000)),
@@ -24,10 +39,12 @@ describe('shared services', () => {
   });
 
   it('starts a new window once the old one is over', async () => {
-    await limits.hit('test:window', 300);
-    expect((await limits.hit('test:window', 300)).hits).toBe(2);
-    await new Promise((r) => setTimeout(r, 350));
-    expect((await limits.hit('test:window', 300)).hits).toBe(1);
+    await limits.hit('test:window', 60_000);
+    expect((await limits.hit('test:window', 60_000)).hits).toBe(2);
+    await age(['test:window'], 59_000);
+    expect((await limits.hit('test:window', 60_000)).hits).toBe(3);
+    await age(['test:window'], 1_000);
+    expect((await limits.hit('test:window', 60_000)).hits).toBe(1);
   });
 
   it('locks, peeks and resets a key', async () => {
@@ -41,11 +58,11 @@ describe('shared services', () => {
 
   it('purges only stale, unlocked counters and says how many', async () => {
     await limits.hit('test:stale', 60_000);
-    await limits.lock('test:stale-locked', new Date(Date.now() + 60_000));
-    await new Promise((r) => setTimeout(r, 50));
+    await limits.lock('test:stale-locked', new Date(Date.now() + 60 * 60_000));
+    await age(['test:concurrent', 'test:window', 'test:stale', 'test:stale-locked'], 60_000);
     await limits.hit('test:fresh', 60_000);
     // test:concurrent, test:window and test:stale from this file; not the locked or fresh one.
-    expect(await limits.purgeStale(40)).toBe(3);
+    expect(await limits.purgeStale(30_000)).toBe(3);
     expect(await limits.peek('test:stale')).toBeNull();
     expect(await limits.peek('test:stale-locked')).not.toBeNull();
     expect(await limits.peek('test:fresh')).not.toBeNull();

@@ -2,7 +2,7 @@ import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AuditContext } from './audit-context';
 import { ValidationFailedError } from '../common/errors';
-import { readPage } from '../common/paging';
+import { OverCapMemory, readPage } from '../common/paging';
 import { appConfig, AppConfig } from '../config/config';
 import { csvLine } from './csv';
 import { AuditExportQueryDto, AuditFilterDto, AuditQueryDto } from './dto/audit-query.dto';
@@ -58,7 +58,12 @@ export class AuditHistoryService {
   constructor(
     private readonly repo: AuditRepository,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
-  ) {}
+  ) {
+    this.overCap = new OverCapMemory(app.listOverCapMs);
+  }
+
+  /** Broad filters of the history, counted once per LIST_OVER_CAP_MS instead of once per page. */
+  private readonly overCap: OverCapMemory;
 
   async list(q: AuditQueryDto): Promise<AuditPageDto> {
     const filter = this.filterOf(q);
@@ -66,7 +71,8 @@ export class AuditHistoryService {
       q,
       this.app.listCountLimit,
       (offset, limit) => this.repo.findPage(filter, offset, limit),
-      (atMost) => this.repo.count(filter, atMost),
+      (atMost) =>
+        this.overCap.count(JSON.stringify(filter), atMost, (n) => this.repo.count(filter, n)),
     );
     return { records: items.map(toDto), ...info };
   }

@@ -1,6 +1,6 @@
 import { PageQueryDto } from './dto/page-query.dto';
 import { ValidationFailedError } from './errors';
-import { readPage } from './paging';
+import { OverCapMemory, readPage } from './paging';
 
 const query = (page: number, per_page: number): PageQueryDto => ({ page, per_page });
 const rowsOf = (n: number) => async () => Array.from({ length: n }, (_, i) => i);
@@ -37,5 +37,53 @@ describe('readPage', () => {
     expect(rows).not.toHaveBeenCalled();
     await readPage(query(10, 10), 100, rows, async () => 0);
     expect(rows).toHaveBeenCalledWith(90, 10);
+  });
+});
+
+describe('OverCapMemory', () => {
+  let now = 0;
+  const clock = () => now;
+  beforeEach(() => (now = 1_000_000));
+
+  it('counts a broad filter once while it is remembered, then again', async () => {
+    const memory = new OverCapMemory(30_000, clock);
+    const count = jest.fn(async (atMost: number) => atMost);
+    expect(await memory.count('broad', 101, count)).toBe(101);
+    now += 29_999;
+    expect(await memory.count('broad', 101, count)).toBe(101);
+    expect(count).toHaveBeenCalledTimes(1);
+    now += 1;
+    expect(await memory.count('broad', 101, count)).toBe(101);
+    expect(count).toHaveBeenCalledTimes(2);
+  });
+
+  it('never reuses a count below the cap, and forgets a filter that fell below it', async () => {
+    const memory = new OverCapMemory(30_000, clock);
+    let matches = 50;
+    const count = jest.fn(async (atMost: number) => Math.min(matches, atMost));
+    expect(await memory.count('narrow', 101, count)).toBe(50);
+    matches = 49;
+    expect(await memory.count('narrow', 101, count)).toBe(49);
+    matches = 500;
+    expect(await memory.count('narrow', 101, count)).toBe(101);
+    now += 30_000;
+    matches = 7;
+    expect(await memory.count('narrow', 101, count)).toBe(7);
+    expect(await memory.count('narrow', 101, count)).toBe(7);
+    expect(count).toHaveBeenCalledTimes(5);
+  });
+
+  it('keeps filters apart, remembers at most maxKeys of them, and can be turned off', async () => {
+    const memory = new OverCapMemory(30_000, clock, 2);
+    const count = jest.fn(async (atMost: number) => atMost);
+    for (const key of ['a', 'b', 'c']) await memory.count(key, 11, count);
+    expect(count).toHaveBeenCalledTimes(3);
+    await memory.count('c', 11, count); // remembered
+    await memory.count('a', 11, count); // the oldest, dropped for c
+    expect(count).toHaveBeenCalledTimes(4);
+    const off = new OverCapMemory(0, clock);
+    await off.count('a', 11, count);
+    await off.count('a', 11, count);
+    expect(count).toHaveBeenCalledTimes(6);
   });
 });

@@ -20,6 +20,8 @@ export interface Settings {
     logFormat: 'json' | 'pretty';
     /** Admin lists count their matches exactly up to this many, and their pages start within them. */
     listCountLimit: number;
+    /** How long a list remembers that a filter matches more than `listCountLimit` (0: never). */
+    listOverCapMs: number;
   };
   ops: {
     /** Bearer token for GET /metrics; unset: the route answers 404. */
@@ -282,6 +284,7 @@ export function loadSettings(env: Env = process.env): Settings {
         'info',
       ),
       listCountLimit: r.int('LIST_COUNT_LIMIT', 10_000, 1, 1_000_000),
+      listOverCapMs: r.int('LIST_OVER_CAP_MS', 30_000, 0, 600_000),
       logFormat: r.oneOf(
         'LOG_FORMAT',
         ['json', 'pretty'] as const,

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Extension, PGlite } from '@electric-sql/pglite';
+import { inSpan, tracingStarted } from '../telemetry/spans';
 
 /**
  * A `pg`-shaped driver over PGlite for TypeORM's postgres driver (`driver` option).
@@ -156,13 +157,24 @@ class EmbeddedClient extends EventEmitter {
   query(text: string, a?: unknown[] | QueryCallback, b?: QueryCallback): Promise<PgResult> | void {
     const callback = typeof a === 'function' ? a : b;
     const params = Array.isArray(a) ? a : [];
-    const run = this.db.query(text, params as never[], QUERY_OPTIONS).then((r): PgResult => {
-      const command = commandOf(text);
-      const rowCount = ['UPDATE', 'DELETE', 'INSERT', 'MERGE'].includes(command)
-        ? (r.affectedRows ?? 0)
-        : r.rows.length;
-      return { command, rows: r.rows, rowCount, fields: r.fields };
-    });
+    const command = commandOf(text);
+    const query = () =>
+      this.db.query(text, params as never[], QUERY_OPTIONS).then((r): PgResult => {
+        const rowCount = ['UPDATE', 'DELETE', 'INSERT', 'MERGE'].includes(command)
+          ? (r.affectedRows ?? 0)
+          : r.rows.length;
+        return { command, rows: r.rows, rowCount, fields: r.fields };
+      });
+    // A span per query as `pg`'s instrumentation makes them (name, attributes, only inside a
+    // request or a mail send), so traces look alike on both databases; without tracing, a call.
+    const run = tracingStarted()
+      ? inSpan(
+          `pg.query:${command || 'QUERY'}`,
+          { 'db.system.name': 'postgresql', 'db.query.text': text },
+          query,
+          { requireParent: true },
+        )
+      : query();
     if (!callback) return run;
     run.then(
       (r) => callback(null, r),

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { databaseConfig, DatabaseConfig, mailConfig, MailConfig } from '../config/config';
+import { inSpan, type SpanAttributes } from '../telemetry/spans';
 import type { RenderedMail } from './mail.renderer';
 
 /**
@@ -28,15 +29,28 @@ export class MailTransport {
     return !!this.cfg.smtpUrl;
   }
 
+  /** Where mail goes, for the span (never the URL itself: it may hold the SMTP password). */
+  private smtpPeer(): SpanAttributes {
+    const url = new URL(this.cfg.smtpUrl!);
+    const port = Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587);
+    return { 'server.address': url.hostname, 'server.port': port };
+  }
+
   async send(id: string, to: string, mail: RenderedMail): Promise<void> {
-    const info = (await this.mailer.sendMail({
-      to,
-      from: this.cfg.from,
-      subject: mail.subject,
-      html: mail.html,
-      text: mail.text,
-    })) as { message?: Buffer | string };
-    if (this.usesSmtp) return;
+    const sendMail = () =>
+      this.mailer.sendMail({
+        to,
+        from: this.cfg.from,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+      }) as Promise<{ message?: Buffer | string }>;
+    if (this.usesSmtp) {
+      // A trace span per SMTP send when tracing is on (no address in it: the outbox id names the mail).
+      await inSpan('smtp send', { ...this.smtpPeer(), 'mail.outbox_id': id }, sendMail);
+      return;
+    }
+    const info = await sendMail();
 
     await mkdir(this.mailDir, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');

@@ -1,11 +1,15 @@
 import type { EntityManager } from 'typeorm';
-import type { CounterState, RateLimitService } from '../common/rate-limit/rate-limit.service';
+import { AppError } from '../common/errors';
+import type { CounterState } from '../common/rate-limit/rate-limit.service';
 import { loadSettings } from '../config/settings';
 import type { OneTimeToken } from './one-time-token.entity';
-import type { OneTimeTokenRepository } from './one-time-token.repository';
-import { OTP_RULES, OtpCheck, OtpService } from './otp.service';
+import { OTP_RULES, OtpCheck, OtpCounters, OtpService, OtpTokenStore } from './otp.service';
 
-/** In-memory stand-ins for our own repository and counters, on a clock the specs move. */
+/**
+ * In-memory stand-ins for our own repository and counters, on a clock the specs move. They
+ * implement the service's view of the real classes, so the compiler holds them to the real
+ * signatures.
+ */
 class Clock {
   t = Date.UTC(2025, 0, 1);
   now = () => this.t;
@@ -14,47 +18,66 @@ class Clock {
   }
 }
 
-class FakeTokens {
+class FakeTokens implements OtpTokenStore {
   rows: OneTimeToken[] = [];
   private id = 0;
   constructor(private readonly clock: Clock) {}
 
   async add(_m: EntityManager, t: Partial<OneTimeToken>) {
+    const { email, purpose, kind, tokenHash, expiresAt } = t;
+    // The columns the table declares NOT NULL without a default.
+    if (!email || !purpose || !kind || !tokenHash || !expiresAt) {
+      throw new Error(`add() without a required column: ${JSON.stringify(t)}`);
+    }
     this.rows.push({
-      attempts: 0,
-      consumedAt: null,
-      salt: null,
-      payload: null,
-      userId: null,
-      ...t,
       id: String(++this.id),
+      userId: t.userId ?? null,
+      email,
+      purpose,
+      kind,
+      tokenHash,
+      salt: t.salt ?? null,
+      attempts: t.attempts ?? 0,
+      payload: t.payload ?? null,
       createdAt: new Date(this.clock.now()),
-    } as OneTimeToken);
+      expiresAt,
+      consumedAt: t.consumedAt ?? null,
+    });
   }
   async consumeOutstanding(_m: EntityManager, email: string, purpose: string) {
-    for (const r of this.rows) {
-      if (r.email === email && r.purpose === purpose && !r.consumedAt) {
-        r.consumedAt = new Date(this.clock.now());
-      }
-    }
+    this.burn((r) => r.email === email && r.purpose === purpose);
+  }
+  async consumeOutstandingOfUser(_m: EntityManager, userId: string, purposes?: string[]) {
+    this.burn((r) => r.userId === userId && (!purposes || purposes.includes(r.purpose)));
   }
   async findLatestLiveCode(_m: EntityManager, email: string, purpose: string) {
-    const live = this.rows.filter(
-      (r) => r.email === email && r.purpose === purpose && r.kind === 'code' && !r.consumedAt,
-    );
-    return live[live.length - 1] ?? null;
+    return this.latestLiveCode((r) => r.email === email && r.purpose === purpose);
+  }
+  async findLatestLiveCodeOfUser(_m: EntityManager, userId: string, purpose: string) {
+    return this.latestLiveCode((r) => r.userId === userId && r.purpose === purpose);
   }
   async findLinkByHash(hash: string) {
     return this.rows.find((r) => r.kind === 'link' && r.tokenHash === hash) ?? null;
   }
   async recordWrongTry(_m: EntityManager, id: string, burn: boolean) {
-    const r = this.rows.find((x) => x.id === id)!;
+    const r = this.rows.find((x) => x.id === id);
+    if (!r) throw new Error(`no token ${id}`);
     r.attempts++;
     if (burn) r.consumedAt = new Date(this.clock.now());
   }
+
+  private burn(match: (r: OneTimeToken) => boolean) {
+    for (const r of this.rows) {
+      if (match(r) && !r.consumedAt) r.consumedAt = new Date(this.clock.now());
+    }
+  }
+  private latestLiveCode(match: (r: OneTimeToken) => boolean) {
+    const live = this.rows.filter((r) => match(r) && r.kind === 'code' && !r.consumedAt);
+    return live[live.length - 1] ?? null;
+  }
 }
 
-class FakeLimits {
+class FakeLimits implements OtpCounters {
   private counters = new Map<string, CounterState>();
   constructor(private readonly clock: Clock) {}
 
@@ -92,6 +115,7 @@ class FakeLimits {
   }
 }
 
+/** Passed through to the repository, which the fakes stand in for; never used. */
 const m = {} as EntityManager;
 const EMAIL = 'ada@example.com';
 
@@ -99,11 +123,7 @@ function setup(env: Record<string, string> = {}) {
   const clock = new Clock();
   const tokens = new FakeTokens(clock);
   const limits = new FakeLimits(clock);
-  const otp = new OtpService(
-    tokens as unknown as OneTimeTokenRepository,
-    limits as unknown as RateLimitService,
-    loadSettings(env).otp,
-  );
+  const otp = new OtpService(tokens, limits, loadSettings(env).otp);
   otp.now = clock.now;
   return { clock, tokens, otp };
 }
@@ -113,16 +133,16 @@ function wrong(code: string): string {
 }
 
 function errorCode(check: OtpCheck): string {
-  return check.ok ? 'ok' : (check.error as unknown as { code: string }).code;
+  return check.ok ? 'ok' : check.error.code;
 }
 
 async function rejects429(p: Promise<unknown>): Promise<{ code: string; retryAfter: number }> {
   try {
     await p;
   } catch (e) {
-    const err = e as { code: string; getStatus(): number; headers: Record<string, string> };
-    expect(err.getStatus()).toBe(429);
-    return { code: err.code, retryAfter: Number(err.headers['Retry-After']) };
+    if (!(e instanceof AppError)) throw e;
+    expect(e.getStatus()).toBe(429);
+    return { code: e.code, retryAfter: Number(e.headers['Retry-After']) };
   }
   throw new Error('expected a 429');
 }
@@ -213,6 +233,22 @@ describe('OtpService', () => {
     expect(errorCode(await otp.consumeLink(m, issued.token, 'email_confirm'))).toBe(
       'invalid_token',
     );
+  });
+
+  it('knows the pending address of a user until its code expires or is cancelled', async () => {
+    const { otp, clock } = setup({ OTP_TTL: '10m' });
+    const change = { email: 'new@example.com', purpose: 'email_change', userId: '7' } as const;
+    await otp.issue(m, change);
+    expect(await otp.pendingAddress(m, '7', 'email_change')).toBe('new@example.com');
+    expect(await otp.pendingAddress(m, '8', 'email_change')).toBeNull();
+    clock.advance(10 * 60_000);
+    expect(await otp.pendingAddress(m, '7', 'email_change')).toBeNull();
+
+    await otp.issue(m, change);
+    await otp.cancelForUser(m, '7', ['password_reset']);
+    expect(await otp.pendingAddress(m, '7', 'email_change')).toBe('new@example.com');
+    await otp.cancelForUser(m, '7');
+    expect(await otp.pendingAddress(m, '7', 'email_change')).toBeNull();
   });
 
   it('uses a link once and burns its code with it', async () => {

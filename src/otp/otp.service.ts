@@ -62,6 +62,21 @@ export interface VerifiedOtp {
  */
 export type OtpCheck = { ok: true; otp: VerifiedOtp } | { ok: false; error: AppError };
 
+/** What the rules use of the codes table; a unit spec's fake implements the same methods. */
+export type OtpTokenStore = Pick<
+  OneTimeTokenRepository,
+  | 'add'
+  | 'consumeOutstanding'
+  | 'consumeOutstandingOfUser'
+  | 'findLatestLiveCode'
+  | 'findLatestLiveCodeOfUser'
+  | 'findLinkByHash'
+  | 'recordWrongTry'
+>;
+
+/** What the rules use of the shared counters. */
+export type OtpCounters = Pick<RateLimitService, 'hit' | 'peek' | 'lock' | 'reset'>;
+
 /**
  * Issues, verifies and burns 6-digit codes and 256-bit link tokens, and keeps the per-address
  * counters: wrong tries, the lock after too many failures, the mail cooldown and hourly cap. Every
@@ -73,8 +88,8 @@ export class OtpService {
   now: () => number = () => Date.now();
 
   constructor(
-    private readonly tokens: OneTimeTokenRepository,
-    private readonly limits: RateLimitService,
+    @Inject(OneTimeTokenRepository) private readonly tokens: OtpTokenStore,
+    @Inject(RateLimitService) private readonly limits: OtpCounters,
     @Inject(otpConfig.KEY) private readonly cfg: OtpConfig,
   ) {}
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { readPage } from '../common/paging';
+import { OverCapMemory, readPage } from '../common/paging';
 import { appConfig, AppConfig } from '../config/config';
 import { PasswordService } from '../passwords/password.service';
 import { ListUsersQueryDto } from './dto/list-users.query.dto';
@@ -56,7 +56,12 @@ export class UsersService implements OnModuleInit {
     private readonly passwords: PasswordService,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
-  ) {}
+  ) {
+    this.overCap = new OverCapMemory(app.listOverCapMs);
+  }
+
+  /** Broad filters of the users list, counted once per LIST_OVER_CAP_MS instead of once per page. */
+  private readonly overCap: OverCapMemory;
 
   async onModuleInit(): Promise<void> {
     this.dummyHash = await this.passwords.hash(randomBytes(24).toString('base64'));
@@ -301,7 +306,8 @@ export class UsersService implements OnModuleInit {
       q,
       this.app.listCountLimit,
       (offset, limit) => this.users.listPage(filter, q.sort, offset, limit),
-      (atMost) => this.users.count(filter, atMost),
+      (atMost) =>
+        this.overCap.count(JSON.stringify(filter), atMost, (n) => this.users.count(filter, n)),
     );
     return { users: items.map((u) => UserResponseDto.from(u)), ...info };
   }

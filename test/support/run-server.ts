@@ -9,6 +9,15 @@ export interface ProcessResult {
   stderr: string;
 }
 
+/** A process started by runEntry; `stdout`/`stderr` of the result are as they were when it resolved. */
+export interface Running {
+  kill: () => void;
+  /** All output so far. */
+  output: () => { stdout: string; stderr: string };
+  /** SIGTERM, then waits until the process has exited. */
+  stop: () => Promise<void>;
+}
+
 /**
  * Runs a TypeScript entry point of this project (`src/main.ts`, `src/cli.ts`) as its own process,
  * with exactly the given environment (plus PATH), until it exits or `until` matches its output.
@@ -23,8 +32,10 @@ export function runEntry(
     cwd?: string;
     /** tsconfig whose `paths` decide how package names resolve (default: the root one). */
     project?: string;
+    /** Modules of this project (paths from its root) to load before the entry, after ts-node. */
+    preload?: string[];
   } = {},
-): Promise<ProcessResult & { kill: () => void }> {
+): Promise<ProcessResult & Running> {
   const child = spawn(
     process.execPath,
     [
@@ -33,6 +44,7 @@ export function runEntry(
       // The root tsconfig maps nest-email-auth-client to its sources, so no build is needed.
       '-r',
       require.resolve('tsconfig-paths/register'),
+      ...(opts.preload ?? []).flatMap((p) => ['-r', join(ROOT, p)]),
       join(ROOT, entry),
       ...(opts.args ?? []),
     ],
@@ -49,6 +61,15 @@ export function runEntry(
   let stdout = '';
   let stderr = '';
   const kill = () => child.kill('SIGTERM');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const handle: Running = {
+    kill,
+    output: () => ({ stdout, stderr }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) kill();
+      await exited;
+    },
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -57,7 +78,7 @@ export function runEntry(
     const check = () => {
       if (opts.until && opts.until.test(stdout + stderr)) {
         clearTimeout(timer);
-        resolve({ code: null, stdout, stderr, kill });
+        resolve({ code: null, stdout, stderr, ...handle });
       }
     };
     child.stdout.on('data', (d: Buffer) => {
@@ -70,7 +91,7 @@ export function runEntry(
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, kill });
+      resolve({ code, stdout, stderr, ...handle });
     });
   });
 }

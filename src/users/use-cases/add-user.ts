@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { AuditContext } from '../../audit/audit-context';
 import type { AuthUser } from '../../common/auth-user';
 import { isUniqueViolation } from '../../database/sql';
+import type { Transactions } from '../../database/transactions';
 import { MailCatalog } from '../../mail/mail-catalog';
 import { AccountMailService } from '../../otp/account-mail.service';
 import { PasswordPolicy } from '../../passwords/password-policy';
@@ -14,16 +14,23 @@ import { assertMayGrant } from '../role-rules';
 import { PasswordsDontMatchError, UserExistsError } from '../users.errors';
 import { UsersRepository } from '../users.repository';
 
+/** What the rules below use of the classes they are given; unit specs pass fakes of these. */
+export type AddUsers = Pick<UsersRepository, 'findByEmail' | 'create'>;
+export type AddPasswords = Pick<PasswordService, 'hash'>;
+export type AddPolicy = Pick<PasswordPolicy, 'check'>;
+export type AddMail = Pick<AccountMailService, 'sendInvitation'>;
+export type AddLocales = Pick<MailCatalog, 'defaultLocale'>;
+
 /** POST /users/add: an admin adds a user; the mail goes to the outbox in the same transaction. */
 @Injectable()
 export class AddUser {
   constructor(
-    private readonly users: UsersRepository,
-    private readonly passwords: PasswordService,
-    private readonly policy: PasswordPolicy,
-    private readonly accountMail: AccountMailService,
-    private readonly catalog: MailCatalog,
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(UsersRepository) private readonly users: AddUsers,
+    @Inject(PasswordService) private readonly passwords: AddPasswords,
+    @Inject(PasswordPolicy) private readonly policy: AddPolicy,
+    @Inject(AccountMailService) private readonly accountMail: AddMail,
+    @Inject(MailCatalog) private readonly catalog: AddLocales,
+    @InjectDataSource() private readonly db: Transactions,
   ) {}
 
   async execute(actor: AuthUser, dto: AddUserDto, audit: AuditContext): Promise<UserResponseDto> {

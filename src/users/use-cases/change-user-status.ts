@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { AuditContext } from '../../audit/audit-context';
 import type { AuthUser } from '../../common/auth-user';
 import { ValidationFailedError } from '../../common/errors';
+import type { Transactions } from '../../database/transactions';
 import { SecurityNotices } from '../../notices/security-notices.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import { ChangeStatusDto } from '../dto/change-status.dto';
@@ -13,15 +13,21 @@ import { CannotBlockSelfError, LastRootError, UserNotFoundError } from '../users
 import { UsersRepository } from '../users.repository';
 import { UsersService } from '../users.service';
 
+/** What the rules below use of the classes they are given; unit specs pass fakes of these. */
+export type StatusUsers = Pick<UsersRepository, 'findByEmail' | 'update' | 'countOtherActiveRoots'>;
+export type StatusAccounts = Pick<UsersService, 'mustFind'>;
+export type StatusSessions = Pick<SessionsService, 'revokeAllForUser'>;
+export type StatusNotices = Pick<SecurityNotices, 'accountBlocked'>;
+
 /** PUT /users/status/change: blocks (ending every session at once) or unblocks (reviving none). */
 @Injectable()
 export class ChangeUserStatus {
   constructor(
-    private readonly users: UsersRepository,
-    private readonly accounts: UsersService,
-    private readonly sessions: SessionsService,
-    private readonly notices: SecurityNotices,
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(UsersRepository) private readonly users: StatusUsers,
+    @Inject(UsersService) private readonly accounts: StatusAccounts,
+    @Inject(SessionsService) private readonly sessions: StatusSessions,
+    @Inject(SecurityNotices) private readonly notices: StatusNotices,
+    @InjectDataSource() private readonly db: Transactions,
   ) {}
 
   async execute(

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { AuditContext } from '../../audit/audit-context';
 import type { AuthUser } from '../../common/auth-user';
 import { isUniqueViolation } from '../../database/sql';
+import type { Transactions } from '../../database/transactions';
 import { SecurityNotices } from '../../notices/security-notices.service';
 import { AccountMailService } from '../../otp/account-mail.service';
 import { UpdateUserDto } from '../dto/update-user.dto';
@@ -14,15 +14,21 @@ import { LastRootError, UserExistsError } from '../users.errors';
 import { UsersRepository } from '../users.repository';
 import { UsersService } from '../users.service';
 
+/** What the rules below use of the classes they are given; unit specs pass fakes of these. */
+export type UpdateUsers = Pick<UsersRepository, 'findByEmail' | 'update' | 'countOtherActiveRoots'>;
+export type UpdateAccounts = Pick<UsersService, 'mustFind' | 'hasPassword'>;
+export type UpdateMail = Pick<AccountMailService, 'sendAddressConfirmation'>;
+export type UpdateNotices = Pick<SecurityNotices, 'emailChanged'>;
+
 /** PUT /users/:id: profile fields and role; the audit record names the fields that changed. */
 @Injectable()
 export class UpdateUser {
   constructor(
-    private readonly users: UsersRepository,
-    private readonly accounts: UsersService,
-    private readonly accountMail: AccountMailService,
-    private readonly notices: SecurityNotices,
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(UsersRepository) private readonly users: UpdateUsers,
+    @Inject(UsersService) private readonly accounts: UpdateAccounts,
+    @Inject(AccountMailService) private readonly accountMail: UpdateMail,
+    @Inject(SecurityNotices) private readonly notices: UpdateNotices,
+    @InjectDataSource() private readonly db: Transactions,
   ) {}
 
   async execute(
