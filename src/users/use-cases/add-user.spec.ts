@@ -37,7 +37,13 @@ function setup() {
   const useCase = new AddUser(users, passwords, policy, mail, { defaultLocale: 'ru' }, users);
   const root = users.add('root');
   const admin = users.add('admin');
-  const actor = (u: User): AuthUser => ({ id: u.id, email: u.email, role: u.role, sessionId: 's' });
+  const actor = (u: User): AuthUser => ({
+    id: u.id,
+    email: u.email,
+    role: u.role,
+    sessionId: 's',
+    aal: 1,
+  });
   const add = (by: User, dto: AddUserDto, audit = new AuditContext()) =>
     useCase.execute(actor(by), dto, audit);
   return { users, passwords, mail, root, admin, add };

@@ -39,7 +39,13 @@ function setup() {
   const root = users.add('root');
   const admin = users.add('admin');
   const plain = users.add('user');
-  const actor = (u: User): AuthUser => ({ id: u.id, email: u.email, role: u.role, sessionId: 's' });
+  const actor = (u: User): AuthUser => ({
+    id: u.id,
+    email: u.email,
+    role: u.role,
+    sessionId: 's',
+    aal: 1,
+  });
   const change = (by: User, dto: ChangeStatusDto, audit = new AuditContext()) =>
     useCase.execute(actor(by), dto, audit);
   return { users, sessions, notices, root, admin, plain, change };

@@ -32,7 +32,13 @@ function setup() {
   const root = users.add('root');
   const admin = users.add('admin');
   const plain = users.add('user', { name: 'Ada', passwordHash: 'stored' });
-  const actor = (u: User): AuthUser => ({ id: u.id, email: u.email, role: u.role, sessionId: 's' });
+  const actor = (u: User): AuthUser => ({
+    id: u.id,
+    email: u.email,
+    role: u.role,
+    sessionId: 's',
+    aal: 1,
+  });
   const update = (by: User, who: User, dto: UpdateUserDto, audit = new AuditContext()) =>
     useCase.execute(actor(by), who.id, dto, audit);
   return { users, mail, root, admin, plain, update };
