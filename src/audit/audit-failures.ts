@@ -1,3 +1,4 @@
+import type { AuthUser } from '../common/auth-user';
 import type { RequestMeta } from '../common/request-meta';
 import type { AuditService } from './audit.service';
 import { AppError } from '../common/errors';
@@ -9,7 +10,15 @@ import { AppError } from '../common/errors';
  */
 export async function auditFailures<T>(
   audit: AuditService,
-  entry: { action: string; email?: string; meta: RequestMeta; details?: Record<string, unknown> },
+  entry: {
+    action: string;
+    /** Who the action was about: a known user, or only the address that was given. */
+    target?: { id?: string; email: string };
+    email?: string;
+    actor?: AuthUser;
+    meta: RequestMeta;
+    details?: Record<string, unknown>;
+  },
   fn: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -19,7 +28,8 @@ export async function auditFailures<T>(
       await audit.recordQuietly({
         action: entry.action,
         outcome: e.code,
-        target: entry.email ? { email: entry.email } : null,
+        actor: entry.actor,
+        target: entry.target ?? (entry.email ? { email: entry.email } : null),
         details: entry.details,
         meta: entry.meta,
       });

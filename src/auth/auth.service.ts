@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { RequestMeta } from '../common/request-meta';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { auditFailures } from '../audit/audit-failures';
 import { SecurityNotices } from '../notices/security-notices.service';
 import type { AuthUser } from '../common/auth-user';
 import { AppError } from '../common/errors';
@@ -140,14 +141,9 @@ export class AuthService {
     meta: RequestMeta,
     actor?: AuthUser,
   ): Promise<LoginAttempt> {
-    try {
-      return await this.throttle.begin(email);
-    } catch (e) {
-      if (e instanceof AppError) {
-        await this.audit.recordQuietly({ action, outcome: e.code, actor, target, meta });
-      }
-      throw e;
-    }
+    return auditFailures(this.audit, { action, target, actor, meta }, () =>
+      this.throttle.begin(email),
+    );
   }
 
   /**
@@ -243,28 +239,16 @@ export class AuthService {
    * login throttle of the address), and ends every other session of the user.
    */
   async changePassword(user: AuthUser, dto: ChangePasswordDto, meta: RequestMeta): Promise<void> {
-    const fail = async (e: AppError): Promise<never> => {
-      await this.audit.recordQuietly({
-        action: 'password_change',
-        outcome: e.code,
-        actor: user,
-        target: user,
-        meta,
-      });
-      throw e;
-    };
     const { user: account } = await this.verifyCurrentPassword(
       user,
       dto.current_password,
       'password_change',
       meta,
     );
-    try {
-      this.policy.check(dto.new_password, user.email);
-    } catch (e) {
-      if (e instanceof AppError) return fail(e);
-      throw e;
-    }
+    const audited = { action: 'password_change', actor: user, target: user, meta };
+    await auditFailures(this.audit, audited, async () =>
+      this.policy.check(dto.new_password, user.email),
+    );
     const hash = await this.passwords.hash(dto.new_password);
     await this.db.transaction(async (m) => {
       await this.users.changePassword(user.id, hash, m);

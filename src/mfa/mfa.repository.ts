@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { msInterval } from '../database/sql';
 
 export interface TotpRow {
   /** Sealed by SecretBox for `totp:<user id>`; never the plain secret. */
@@ -143,7 +144,7 @@ export class MfaRepository {
     await this.db.query(`DELETE FROM mfa_challenges WHERE expires_at < now()`);
     const rows: { expires_at: Date }[] = await this.db.query(
       `INSERT INTO mfa_challenges (token_hash, user_id, method, stamp, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))
+       VALUES ($1, $2, $3, $4, now() + ${msInterval('$5')})
        RETURNING expires_at`,
       [c.tokenHash, c.userId, c.method, c.stamp, c.ttlMs],
     );
