@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Role } from '../common/auth-user';
+import type { AuthUser, Role } from '../common/auth-user';
 import type { Transactions } from '../database/transactions';
 import type { User } from './user.entity';
 import { isBlocked } from './user-status';
@@ -8,6 +8,15 @@ import type { UsersRepository } from './users.repository';
 import type { UsersService } from './users.service';
 
 /** Passed through to the fakes, which ignore it. */
+/** The signed-in user a use case is called by: `u`, with a session of aal 1. */
+export const actorOf = (u: User): AuthUser => ({
+  id: u.id,
+  email: u.email,
+  role: u.role,
+  sessionId: 's',
+  aal: 1,
+});
+
 export const FAKE_MANAGER = {} as EntityManager;
 
 /**

@@ -1,13 +1,12 @@
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditContext } from '../../audit/audit-context';
-import type { AuthUser } from '../../common/auth-user';
 import { loadSettings } from '../../config/settings';
 import type { MailUser } from '../../otp/account-mail.service';
 import { PasswordPolicy, WeakPasswordError } from '../../passwords/password-policy';
 import type { AddUserDto } from '../dto/add-user.dto';
 import type { User } from '../user.entity';
 import { InsufficientRoleError, PasswordsDontMatchError, UserExistsError } from '../users.errors';
-import { FakeUsers } from '../users.fake';
+import { actorOf, FakeUsers } from '../users.fake';
 import { AddMail, AddPasswords, AddUser } from './add-user';
 
 const PASSWORD = 'purple elephants dance quietly';
@@ -37,15 +36,8 @@ function setup() {
   const useCase = new AddUser(users, passwords, policy, mail, { defaultLocale: 'ru' }, users);
   const root = users.add('root');
   const admin = users.add('admin');
-  const actor = (u: User): AuthUser => ({
-    id: u.id,
-    email: u.email,
-    role: u.role,
-    sessionId: 's',
-    aal: 1,
-  });
   const add = (by: User, dto: AddUserDto, audit = new AuditContext()) =>
-    useCase.execute(actor(by), dto, audit);
+    useCase.execute(actorOf(by), dto, audit);
   return { users, passwords, mail, root, admin, add };
 }
 

@@ -1,6 +1,5 @@
 import type { EntityManager } from 'typeorm';
 import { AuditContext } from '../../audit/audit-context';
-import type { AuthUser } from '../../common/auth-user';
 import { ValidationFailedError } from '../../common/errors';
 import type { ChangeStatusDto } from '../dto/change-status.dto';
 import type { User } from '../user.entity';
@@ -10,7 +9,7 @@ import {
   LastRootError,
   UserNotFoundError,
 } from '../users.errors';
-import { FakeUsers } from '../users.fake';
+import { actorOf, FakeUsers } from '../users.fake';
 import { ChangeUserStatus, StatusNotices, StatusSessions } from './change-user-status';
 
 class FakeSessions implements StatusSessions {
@@ -39,15 +38,8 @@ function setup() {
   const root = users.add('root');
   const admin = users.add('admin');
   const plain = users.add('user');
-  const actor = (u: User): AuthUser => ({
-    id: u.id,
-    email: u.email,
-    role: u.role,
-    sessionId: 's',
-    aal: 1,
-  });
   const change = (by: User, dto: ChangeStatusDto, audit = new AuditContext()) =>
-    useCase.execute(actor(by), dto, audit);
+    useCase.execute(actorOf(by), dto, audit);
   return { users, sessions, notices, root, admin, plain, change };
 }
 

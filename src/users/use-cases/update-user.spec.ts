@@ -1,6 +1,5 @@
 import { QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditContext } from '../../audit/audit-context';
-import type { AuthUser } from '../../common/auth-user';
 import type { MailUser } from '../../otp/account-mail.service';
 import type { UpdateUserDto } from '../dto/update-user.dto';
 import type { User } from '../user.entity';
@@ -10,7 +9,7 @@ import {
   UserExistsError,
   UserNotFoundError,
 } from '../users.errors';
-import { FakeUsers } from '../users.fake';
+import { actorOf, FakeUsers } from '../users.fake';
 import { UpdateMail, UpdateNotices, UpdateUser } from './update-user';
 
 /** The mails the use case asks for, in order. */
@@ -32,15 +31,8 @@ function setup() {
   const root = users.add('root');
   const admin = users.add('admin');
   const plain = users.add('user', { name: 'Ada', passwordHash: 'stored' });
-  const actor = (u: User): AuthUser => ({
-    id: u.id,
-    email: u.email,
-    role: u.role,
-    sessionId: 's',
-    aal: 1,
-  });
   const update = (by: User, who: User, dto: UpdateUserDto, audit = new AuditContext()) =>
-    useCase.execute(actor(by), who.id, dto, audit);
+    useCase.execute(actorOf(by), who.id, dto, audit);
   return { users, mail, root, admin, plain, update };
 }
 
