@@ -22,7 +22,8 @@ export class AuthClientGuard implements CanActivate {
     this.cookieName = options.cookieName ?? SESSION_COOKIE;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for public routes and cached answers: Nest awaits only a returned promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
@@ -43,7 +44,14 @@ export class AuthClientGuard implements CanActivate {
       );
     }
     if (!token) throw authError(401, 'invalid_token', 'A bearer token is required.');
-    req.user = await this.client.validate(token);
-    return true;
+    const cached = this.client.cached(token);
+    if (cached) {
+      req.user = cached;
+      return true;
+    }
+    return this.client.validate(token).then((user) => {
+      req.user = user;
+      return true;
+    });
   }
 }

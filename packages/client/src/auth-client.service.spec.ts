@@ -89,6 +89,19 @@ describe('AuthClientService', () => {
     expect(server.requests).toBe(2);
   });
 
+  it('hands out a cached answer without waiting, and nothing when the cache is off', async () => {
+    const off = new AuthClientService({ baseUrl: server.url });
+    await off.validate('tok');
+    expect(off.cached('tok')).toBeUndefined();
+    const on = new AuthClientService({ baseUrl: server.url, cacheTtlMs: 5_000 });
+    expect(on.cached('tok')).toBeUndefined();
+    const user = await on.validate('tok');
+    expect(on.cached('tok')).toEqual(user);
+    expect(on.cached('other')).toBeUndefined();
+    off.onModuleDestroy();
+    on.onModuleDestroy();
+  });
+
   it('with a cache, keeps passing a revoked token until the entry expires', async () => {
     const client = new AuthClientService({ baseUrl: server.url, cacheTtlMs: 300 });
     await client.validate('tok');
