@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Node 24: the current LTS line (Node 20 reached its end of life in April 2026).
-FROM node:24-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # The client package is an npm workspace: npm ci needs its package.json.
@@ -12,7 +12,7 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
-FROM node:24-bookworm-slim
+FROM node:26-bookworm-slim
 ENV NODE_ENV=production DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/package.json ./
