@@ -1,68 +1,86 @@
 import { ExecutionContext, HttpException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AuthUser } from './auth-user';
 import { AuthClientGuard } from './auth-client.guard';
-import type { AuthClientService } from './auth-client.service';
+import { AuthClientService } from './auth-client.service';
 
-const ada: AuthUser = { id: '7', email: 'ada@example.com', role: 'user', sessionId: 's-1', aal: 1 };
-
-/** The two methods the guard calls, typed against the real class. */
-class FakeClient implements Pick<AuthClientService, 'cached' | 'validate'> {
-  cache = new Map<string, AuthUser>();
-  asked: string[] = [];
-  cached(token: string) {
-    return this.cache.get(token);
-  }
-  validate(token: string) {
-    this.asked.push(token);
-    return Promise.resolve(ada);
-  }
+/** A stand-in auth server over real HTTP that accepts every token and counts the checks. */
+function startAuthServer(): Promise<{ url: string; checks: () => number; stop: () => void }> {
+  let checks = 0;
+  const server: Server = createServer((_, res) => {
+    checks += 1;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: 7,
+        email: 'ada@example.com',
+        role: 'user',
+        session: { id: 's-1', expires_at: new Date(Date.now() + 3600_000).toISOString(), aal: 1 },
+      }),
+    );
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        checks: () => checks,
+        stop: () => {
+          server.closeAllConnections();
+          server.close();
+        },
+      }),
+    ),
+  );
 }
 
 function httpContext(headers: Record<string, string>) {
   const req: { headers: Record<string, string>; user?: AuthUser } = { headers };
-  class Ctl {
+  class Routes {
     route() {}
   }
   const context = {
     getType: () => 'http',
-    getHandler: () => Ctl.prototype.route,
-    getClass: () => Ctl,
+    getHandler: () => Routes.prototype.route,
+    getClass: () => Routes,
     switchToHttp: () => ({ getRequest: () => req }),
   } as unknown as ExecutionContext; // only the parts of Nest's context the guard reads
   return { req, context };
 }
 
 describe('AuthClientGuard', () => {
-  const setup = () => {
-    const client = new FakeClient();
-    const guard = new AuthClientGuard(new Reflector(), client as AuthClientService, {
-      baseUrl: 'http://auth',
-    });
-    return { client, guard };
-  };
+  let server: Awaited<ReturnType<typeof startAuthServer>>;
+  let client: AuthClientService;
+  let guard: AuthClientGuard;
+  beforeEach(async () => {
+    server = await startAuthServer();
+    client = new AuthClientService({ baseUrl: server.url, cacheTtlMs: 5_000 });
+    guard = new AuthClientGuard(new Reflector(), client, { baseUrl: server.url });
+  });
+  afterEach(() => {
+    client.onModuleDestroy();
+    server.stop();
+  });
 
-  it('passes a cached answer synchronously, without asking the server', () => {
-    const { client, guard } = setup();
-    client.cache.set('tok', ada);
+  it('passes a cached answer synchronously, without asking the server', async () => {
+    const user = await client.validate('tok');
     const { req, context } = httpContext({ authorization: 'Bearer tok' });
     expect(guard.canActivate(context)).toBe(true);
-    expect(req.user).toEqual(ada);
-    expect(client.asked).toEqual([]);
+    expect(req.user).toEqual(user);
+    expect(server.checks()).toBe(1);
   });
 
   it('asks the server when nothing is cached, and sets the user once it answers', async () => {
-    const { client, guard } = setup();
     const { req, context } = httpContext({ authorization: 'Bearer tok' });
     const result = guard.canActivate(context);
     expect(result).toBeInstanceOf(Promise);
     await expect(result).resolves.toBe(true);
-    expect(req.user).toEqual(ada);
-    expect(client.asked).toEqual(['tok']);
+    expect(req.user).toMatchObject({ id: '7', email: 'ada@example.com', sessionId: 's-1' });
+    expect(server.checks()).toBe(1);
   });
 
   it('refuses a request without a token with 401 invalid_token', () => {
-    const { guard } = setup();
     const { context } = httpContext({});
     let refusal: unknown;
     try {
@@ -73,5 +91,6 @@ describe('AuthClientGuard', () => {
     expect(refusal).toBeInstanceOf(HttpException);
     expect((refusal as HttpException).getStatus()).toBe(401);
     expect((refusal as HttpException).getResponse()).toMatchObject({ code: 'invalid_token' });
+    expect(server.checks()).toBe(0);
   });
 });
