@@ -1,5 +1,5 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { AppError } from '../common/errors';
 import { ChangeEvent, ChangeSignal } from './change-event';
 import { ChangeEvents } from './change-events.service';
@@ -27,7 +27,7 @@ function frame(e: ChangeEvent): string {
  */
 @Injectable()
 export class ChangeStreamService implements OnModuleInit, OnModuleDestroy {
-  private readonly streams = new Set<Response>();
+  private readonly streams = new Set<ServerResponse>();
   private unsubscribe?: () => void;
   private heartbeat?: NodeJS.Timeout;
 
@@ -46,9 +46,10 @@ export class ChangeStreamService implements OnModuleInit, OnModuleDestroy {
     this.streams.clear();
   }
 
-  open(res: Response): void {
+  /** Node's own response (what every HTTP platform wraps), not the framework's. */
+  open(res: ServerResponse): void {
     if (!this.events.isLive) throw new EventsUnavailableError();
-    res.status(200);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Connection', 'keep-alive');
