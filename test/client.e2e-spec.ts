@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from '../src/sessions/session.entity';
 import { UsersRepository } from '../src/users/users.repository';
+import { eventually } from './support/eventually';
 import { bearer, createUser, loginToken } from './support/factories';
 import { runEntry } from './support/run-server';
 import { freePort } from './support/free-port';
@@ -42,15 +43,6 @@ async function startConsumer(authPort: number, env: Record<string, string> = {})
     get: (path: string, token?: string) =>
       fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
   };
-}
-
-/** Polls until `check` holds (no fixed sleeps: under load an event may take a moment). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('another Nest service guarded by the client module', () => {
@@ -202,7 +194,7 @@ describe('a consumer with a service key: cached while its event stream is up', (
     authPort = await freePort();
     await t.app.listen(authPort, '127.0.0.1');
     consumer = await startConsumer(authPort, { SERVICE_KEY, CACHE_TTL_MS });
-    await eventually(live);
+    await eventually(live, 'the consumer to follow the event stream');
   }, 240_000);
 
   afterAll(async () => {
@@ -221,7 +213,10 @@ describe('a consumer with a service key: cached while its event stream is up', (
     const other = await loginToken(t, u.email);
     expect((await consumer.get('/me', other)).status).toBe(200);
     await t.http.post('/logout').set(bearer(other)).expect(204);
-    await eventually(async () => (await consumer.get('/me', other)).status === 401);
+    await eventually(
+      async () => (await consumer.get('/me', other)).status === 401,
+      'the logout to reach the consumer',
+    );
     // A block evicts every entry of the user at once: also the silently revoked one.
     const admin = await createUser(t, { role: 'root' });
     await t.http
@@ -229,7 +224,10 @@ describe('a consumer with a service key: cached while its event stream is up', (
       .set(bearer(await loginToken(t, admin.email)))
       .send({ user_id: Number(u.id), is_active: false })
       .expect(200);
-    await eventually(async () => (await consumer.get('/me', cached)).status === 401);
+    await eventually(
+      async () => (await consumer.get('/me', cached)).status === 401,
+      'the block to reach the consumer',
+    );
   });
 
   it('answers 503, never a cached 200, while the auth server is gone, and recovers by itself', async () => {
@@ -242,7 +240,7 @@ describe('a consumer with a service key: cached while its event stream is up', (
 
     const { database, mail } = t;
     await t.close();
-    await eventually(async () => !(await live()));
+    await eventually(async () => !(await live()), 'the consumer to see the stream drop');
     const down = await consumer.get('/me', token);
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ code: 'auth_unavailable' });
@@ -250,7 +248,7 @@ describe('a consumer with a service key: cached while its event stream is up', (
     // Back on the same port and database: the consumer reconnects with backoff by itself.
     t = await startApp({ SERVICE_KEYS: SERVICE_KEY }, { database, mail });
     await t.app.listen(authPort, '127.0.0.1');
-    await eventually(live);
+    await eventually(live, 'the consumer to reconnect');
     expect((await consumer.get('/me', token)).status).toBe(200);
     // The cache was emptied when the stream dropped: the silent revocation is seen now.
     expect((await consumer.get('/me', revoked)).status).toBe(401);
@@ -269,8 +267,11 @@ describe('a consumer with a service key: cached while its event stream is up', (
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
       );
-      await eventually(async () => (await consumer.get('/me', token)).status === 401);
-      await eventually(live);
+      await eventually(
+        async () => (await consumer.get('/me', token)).status === 401,
+        'the consumer to empty its cache',
+      );
+      await eventually(live, 'the consumer to reconnect');
     },
   );
 });
