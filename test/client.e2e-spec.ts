@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as clientPackage from 'nest-email-auth-client';
+import * as serverEntry from '../src/client';
 import { Session } from '../src/sessions/session.entity';
 import { UsersRepository } from '../src/users/users.repository';
 import { eventually } from './support/eventually';
@@ -13,19 +14,6 @@ import { startApp, TestApp } from './support/test-app';
 const ROOT = join(__dirname, '..');
 const SERVICE_KEY = 'service-key-of-the-consumer-in-this-test-01';
 const onPostgres = !!process.env.DATABASE_URL;
-
-/**
- * Builds the client package and the server (npm run build) once per run, so the consumer loads
- * dist/ as an outside project would.
- */
-let built = false;
-function buildOnce(): void {
-  if (built) return;
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  expect(existsSync(join(ROOT, 'dist/src/client/index.js'))).toBe(true);
-  expect(existsSync(join(ROOT, 'packages/client/dist/index.js'))).toBe(true);
-  built = true;
-}
 
 /** The consumer (test/fixtures/consumer) in its own process, in front of the auth server. */
 async function startConsumer(authPort: number, env: Record<string, string> = {}) {
@@ -45,6 +33,18 @@ async function startConsumer(authPort: number, env: Record<string, string> = {})
   };
 }
 
+describe('the client entry of the server (nest-email-auth/client)', () => {
+  it('re-exports the client package: the same names, the same objects', () => {
+    const entry: Record<string, unknown> = { ...serverEntry };
+    const pkg: Record<string, unknown> = { ...clientPackage };
+    expect(Object.keys(entry).sort()).toEqual(Object.keys(pkg).sort());
+    for (const name of Object.keys(pkg)) expect(entry[name]).toBe(pkg[name]);
+    // An outside project loads the build of that entry (nest build writes src/ into dist/src/).
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(manifest.exports['./client'].default).toBe('./dist/src/client/index.js');
+  });
+});
+
 describe('another Nest service guarded by the client module', () => {
   let t: TestApp;
   let consumer: { kill: () => void };
@@ -53,7 +53,6 @@ describe('another Nest service guarded by the client module', () => {
   let authPort: number;
 
   beforeAll(async () => {
-    buildOnce();
     t = await startApp();
     authPort = await freePort();
     await t.app.listen(authPort, '127.0.0.1');
@@ -189,7 +188,6 @@ describe('a consumer with a service key: cached while its event stream is up', (
   };
 
   beforeAll(async () => {
-    buildOnce();
     t = await startApp({ SERVICE_KEYS: SERVICE_KEY });
     authPort = await freePort();
     await t.app.listen(authPort, '127.0.0.1');
