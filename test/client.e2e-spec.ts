@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as clientPackage from 'nest-email-auth-client';
+import * as serverEntry from '../src/client';
 import { Session } from '../src/sessions/session.entity';
 import { UsersRepository } from '../src/users/users.repository';
+import { eventually } from './support/eventually';
 import { bearer, createUser, loginToken } from './support/factories';
 import { runEntry } from './support/run-server';
 import { freePort } from './support/free-port';
@@ -12,19 +14,6 @@ import { startApp, TestApp } from './support/test-app';
 const ROOT = join(__dirname, '..');
 const SERVICE_KEY = 'service-key-of-the-consumer-in-this-test-01';
 const onPostgres = !!process.env.DATABASE_URL;
-
-/**
- * Builds the client package and the server (npm run build) once per run, so the consumer loads
- * dist/ as an outside project would.
- */
-let built = false;
-function buildOnce(): void {
-  if (built) return;
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
-  expect(existsSync(join(ROOT, 'dist/src/client/index.js'))).toBe(true);
-  expect(existsSync(join(ROOT, 'packages/client/dist/index.js'))).toBe(true);
-  built = true;
-}
 
 /** The consumer (test/fixtures/consumer) in its own process, in front of the auth server. */
 async function startConsumer(authPort: number, env: Record<string, string> = {}) {
@@ -44,14 +33,17 @@ async function startConsumer(authPort: number, env: Record<string, string> = {})
   };
 }
 
-/** Polls until `check` holds (no fixed sleeps: under load an event may take a moment). */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+describe('the client entry of the server (nest-email-auth/client)', () => {
+  it('re-exports the client package: the same names, the same objects', () => {
+    const entry: Record<string, unknown> = { ...serverEntry };
+    const pkg: Record<string, unknown> = { ...clientPackage };
+    expect(Object.keys(entry).sort()).toEqual(Object.keys(pkg).sort());
+    for (const name of Object.keys(pkg)) expect(entry[name]).toBe(pkg[name]);
+    // An outside project loads the build of that entry (nest build writes src/ into dist/src/).
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(manifest.exports['./client'].default).toBe('./dist/src/client/index.js');
+  });
+});
 
 describe('another Nest service guarded by the client module', () => {
   let t: TestApp;
@@ -61,7 +53,6 @@ describe('another Nest service guarded by the client module', () => {
   let authPort: number;
 
   beforeAll(async () => {
-    buildOnce();
     t = await startApp();
     authPort = await freePort();
     await t.app.listen(authPort, '127.0.0.1');
@@ -197,12 +188,11 @@ describe('a consumer with a service key: cached while its event stream is up', (
   };
 
   beforeAll(async () => {
-    buildOnce();
     t = await startApp({ SERVICE_KEYS: SERVICE_KEY });
     authPort = await freePort();
     await t.app.listen(authPort, '127.0.0.1');
     consumer = await startConsumer(authPort, { SERVICE_KEY, CACHE_TTL_MS });
-    await eventually(live);
+    await eventually(live, 'the consumer to follow the event stream');
   }, 240_000);
 
   afterAll(async () => {
@@ -221,7 +211,10 @@ describe('a consumer with a service key: cached while its event stream is up', (
     const other = await loginToken(t, u.email);
     expect((await consumer.get('/me', other)).status).toBe(200);
     await t.http.post('/logout').set(bearer(other)).expect(204);
-    await eventually(async () => (await consumer.get('/me', other)).status === 401);
+    await eventually(
+      async () => (await consumer.get('/me', other)).status === 401,
+      'the logout to reach the consumer',
+    );
     // A block evicts every entry of the user at once: also the silently revoked one.
     const admin = await createUser(t, { role: 'root' });
     await t.http
@@ -229,7 +222,10 @@ describe('a consumer with a service key: cached while its event stream is up', (
       .set(bearer(await loginToken(t, admin.email)))
       .send({ user_id: Number(u.id), is_active: false })
       .expect(200);
-    await eventually(async () => (await consumer.get('/me', cached)).status === 401);
+    await eventually(
+      async () => (await consumer.get('/me', cached)).status === 401,
+      'the block to reach the consumer',
+    );
   });
 
   it('answers 503, never a cached 200, while the auth server is gone, and recovers by itself', async () => {
@@ -242,7 +238,7 @@ describe('a consumer with a service key: cached while its event stream is up', (
 
     const { database, mail } = t;
     await t.close();
-    await eventually(async () => !(await live()));
+    await eventually(async () => !(await live()), 'the consumer to see the stream drop');
     const down = await consumer.get('/me', token);
     expect(down.status).toBe(503);
     expect(await down.json()).toMatchObject({ code: 'auth_unavailable' });
@@ -250,7 +246,7 @@ describe('a consumer with a service key: cached while its event stream is up', (
     // Back on the same port and database: the consumer reconnects with backoff by itself.
     t = await startApp({ SERVICE_KEYS: SERVICE_KEY }, { database, mail });
     await t.app.listen(authPort, '127.0.0.1');
-    await eventually(live);
+    await eventually(live, 'the consumer to reconnect');
     expect((await consumer.get('/me', token)).status).toBe(200);
     // The cache was emptied when the stream dropped: the silent revocation is seen now.
     expect((await consumer.get('/me', revoked)).status).toBe(401);
@@ -269,8 +265,11 @@ describe('a consumer with a service key: cached while its event stream is up', (
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
           WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
       );
-      await eventually(async () => (await consumer.get('/me', token)).status === 401);
-      await eventually(live);
+      await eventually(
+        async () => (await consumer.get('/me', token)).status === 401,
+        'the consumer to empty its cache',
+      );
+      await eventually(live, 'the consumer to reconnect');
     },
   );
 });

@@ -7,7 +7,8 @@ import { contextAad } from '../src/mail/mail-outbox.repository';
 import { MAIL_TEMPLATE_NAMES } from '../src/mail/mail-templates';
 import { MailWorker } from '../src/mail/mail.worker';
 import { GOOD_PASSWORD, createUser, loginToken, uniqueEmail } from './support/factories';
-import { codeOf, eventually, mailTo } from './support/mail-helpers';
+import { eventually } from './support/eventually';
+import { codeOf, mailTo } from './support/mail-helpers';
 import { runEntry } from './support/run-server';
 import { startApp, TestApp } from './support/test-app';
 
@@ -124,7 +125,7 @@ describe('mail for admins: templates, previews, test mail, the outbox', () => {
           .expect(200);
         const m = res.body.mails[0];
         return m && m.attempts >= 1 && m.last_error ? res.body : undefined;
-      });
+      }, 'the outbox to list a failed try');
       expect(listed.total_count).toBe(1);
       expect(listed.mails[0]).toMatchObject({
         to: email,
@@ -171,7 +172,7 @@ describe('mail for admins: templates, previews, test mail, the outbox', () => {
       await eventually(async () => {
         const res = await as(rootToken).get(`/mail/outbox?status=failed&to=${email}`).expect(200);
         return res.body.mails[0]?.id === id ? true : undefined;
-      });
+      }, 'the mail to be listed as failed');
     } finally {
       await t.mail.start(port);
     }
@@ -183,7 +184,7 @@ describe('mail for admins: templates, previews, test mail, the outbox', () => {
     await eventually(async () => {
       const res = await as(rootToken).get(`/mail/outbox?status=sent&to=${email}`).expect(200);
       return res.body.mails[0]?.sent_at ? true : undefined;
-    });
+    }, 'the mail to be listed as sent');
     const again = await as(rootToken).post(`/mail/outbox/${id}/retry`).expect(409);
     expect(again.body.code).toBe('mail_not_failed');
     const history = await as(rootToken).get('/users/actions?actions=mail_retry').expect(200);
@@ -213,7 +214,7 @@ describe('mail for admins: templates, previews, test mail, the outbox', () => {
     await eventually(async () => {
       const [row] = await t.db.query(`SELECT context FROM mail_outbox WHERE id = $1`, [id]);
       return Object.keys(row.context as object).length === 0 ? true : undefined;
-    });
+    }, 'the tidy-up to empty the context of the expired mail');
     worker.options.tidyEveryMs = 60_000;
   });
 });

@@ -12,7 +12,8 @@ import { MailTransport } from '../src/mail/mail.transport';
 import { MailWorker } from '../src/mail/mail.worker';
 import { OtpService } from '../src/otp/otp.service';
 import { UsersRepository } from '../src/users/users.repository';
-import { codeOf, eventually, nthMailTo, tokenOf } from './support/mail-helpers';
+import { eventually } from './support/eventually';
+import { codeOf, nthMailTo, tokenOf } from './support/mail-helpers';
 import { startApp, TestApp } from './support/test-app';
 
 const PASSWORD = 'purple elephants dance quietly';
@@ -40,7 +41,7 @@ describe('mail outbox and worker', () => {
       const failed = await eventually(async () => {
         const row = await outboxRow(email);
         return row && row.attempts >= 1 && row.status === 'pending' ? row : undefined;
-      });
+      }, 'a failed first try, pending again');
       expect(failed.lastError).toBeTruthy();
       expect(failed.nextAttemptAt.getTime()).toBeGreaterThan(Date.now());
       expect(failed.context).not.toEqual({});
@@ -61,7 +62,7 @@ describe('mail outbox and worker', () => {
     const sent = await eventually(async () => {
       const row = await outboxRow(email);
       return row?.status === 'sent' ? row : undefined;
-    });
+    }, 'the mail to be sent');
     expect(sent.context).toEqual({});
     expect(sent.sentAt).toBeInstanceOf(Date);
     await t.http
@@ -100,7 +101,7 @@ describe('mail outbox and worker', () => {
     const row = await eventually(async () => {
       const r = await outboxRow(email);
       return r?.status === 'failed' ? r : undefined;
-    });
+    }, 'the mail to be given up');
     expect(row.lastError).toMatch(/ENCRYPTION_KEY/);
     expect(t.mail.to(email)).toHaveLength(0);
   });
@@ -119,7 +120,7 @@ describe('mail outbox and worker', () => {
       const row = await eventually(async () => {
         const r = await outboxRow(email);
         return r?.status === 'failed' ? r : undefined;
-      });
+      }, 'the mail to fail after its last try');
       expect(row.attempts).toBe(8);
       expect(row.lastError).toBeTruthy();
     } finally {
@@ -150,7 +151,7 @@ describe('mail outbox and worker', () => {
     await eventually(async () => {
       const rows = await t.db.getRepository(MailOutbox).findBy(to.map((a) => ({ toAddress: a })));
       return rows.every((r) => r.status === 'sent') ? true : undefined;
-    });
+    }, 'every mail to be sent');
     // ...each address got exactly one mail.
     expect(to.map((a) => t.mail.to(a).length)).toEqual(to.map(() => 1));
     expect(claimed.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(to.length);
@@ -195,8 +196,9 @@ describe('mail without SMTP_URL', () => {
 
     const dir = join(t.env.DATA_DIR, 'mail');
     // The log line comes after the file is complete.
-    const line = await eventually(async () =>
-      log.mock.calls.find(([entry]) => JSON.stringify(entry).includes('.eml')),
+    const line = await eventually(
+      async () => log.mock.calls.find(([entry]) => JSON.stringify(entry).includes('.eml')),
+      'the log line of the written file',
     );
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { auditFailures } from '../audit/audit-failures';
+import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { AuditService, pseudonymOf } from '../audit/audit.service';
 import { InvalidTokenError } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
@@ -60,15 +60,15 @@ export class AccountDeletionService {
 
   async delete(user: AuthUser, dto: DeleteAccountDto, meta: RequestMeta): Promise<void> {
     const entry = { action: 'account_delete', email: user.email, meta };
-    const refuse = (e: AppError) => auditFailures(this.audit, entry, () => Promise.reject(e));
+    const refuse = (e: AppError) => auditRefusal(this.audit, entry, e);
     if ((dto.password === undefined) === (dto.code === undefined)) {
-      return refuse(new ValidationFailedError(['give password or code (one of them)']));
+      throw await refuse(new ValidationFailedError(['give password or code (one of them)']));
     }
     // Deleted meanwhile (a parallel DELETE /me): the session this request came with is gone too.
     if (!(await this.users.findById(user.id))) throw new InvalidTokenError();
     const hasPassword = await this.users.hasPassword(user.id);
-    if (hasPassword && dto.password === undefined) return refuse(new PasswordRequiredError());
-    if (!hasPassword && dto.code === undefined) return refuse(new CodeRequiredError());
+    if (hasPassword && dto.password === undefined) throw await refuse(new PasswordRequiredError());
+    if (!hasPassword && dto.code === undefined) throw await refuse(new CodeRequiredError());
     if (dto.password !== undefined) {
       await this.auth.verifyCurrentPassword(user, dto.password, 'account_delete', meta);
     }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { auditFailures } from '../audit/audit-failures';
+import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import type { AuthUser } from '../common/auth-user';
@@ -65,7 +65,7 @@ export class EmailChangeService {
     const newEmail = dto.email;
     const entry = { action: 'email_change_request', email: user.email, meta };
     if (newEmail === user.email) {
-      return auditFailures(this.audit, entry, () => Promise.reject(new SameEmailError()));
+      throw await auditRefusal(this.audit, entry, new SameEmailError());
     }
     const { user: account } = await this.auth.verifyCurrentPassword(
       user,

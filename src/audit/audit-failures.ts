@@ -1,7 +1,17 @@
-import type { AuthUser } from '../common/auth-user';
 import type { RequestMeta } from '../common/request-meta';
-import type { AuditService } from './audit.service';
+import type { AuditEntry, AuditService } from './audit.service';
 import { AppError } from '../common/errors';
+
+/** The record of an action that ended in one of our errors, but for the outcome (the error's code). */
+export interface FailureEntry {
+  action: string;
+  /** Who the action was about: a known user, or only the address that was given. */
+  target?: { id?: string | null; email: string } | null;
+  email?: string;
+  actor?: AuditEntry['actor'];
+  meta: RequestMeta;
+  details?: Record<string, unknown>;
+}
 
 /**
  * Runs a self-service action; when it ends in one of our errors, records the action with that
@@ -10,30 +20,34 @@ import { AppError } from '../common/errors';
  */
 export async function auditFailures<T>(
   audit: AuditService,
-  entry: {
-    action: string;
-    /** Who the action was about: a known user, or only the address that was given. */
-    target?: { id?: string; email: string };
-    email?: string;
-    actor?: AuthUser;
-    meta: RequestMeta;
-    details?: Record<string, unknown>;
-  },
+  entry: FailureEntry,
   fn: () => Promise<T>,
 ): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof AppError) {
-      await audit.recordQuietly({
-        action: entry.action,
-        outcome: e.code,
-        actor: entry.actor,
-        target: entry.target ?? (entry.email ? { email: entry.email } : null),
-        details: entry.details,
-        meta: entry.meta,
-      });
-    }
+    if (e instanceof AppError) throw await auditRefusal(audit, entry, e);
     throw e;
   }
+}
+
+/**
+ * Records `error` as the outcome of the action (as auditFailures does) and returns it, for the
+ * caller to throw: `throw await auditRefusal(...)`. For a rule that refuses part-way through, where
+ * wrapping the rest in auditFailures would also record the errors of later steps.
+ */
+export async function auditRefusal<E extends AppError>(
+  audit: AuditService,
+  entry: FailureEntry,
+  error: E,
+): Promise<E> {
+  await audit.recordQuietly({
+    action: entry.action,
+    outcome: error.code,
+    actor: entry.actor,
+    target: entry.target ?? (entry.email ? { email: entry.email } : null),
+    details: entry.details,
+    meta: entry.meta,
+  });
+  return error;
 }

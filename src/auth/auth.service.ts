@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { RequestMeta } from '../common/request-meta';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { auditFailures } from '../audit/audit-failures';
+import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { SecurityNotices } from '../notices/security-notices.service';
 import type { AuthUser } from '../common/auth-user';
 import { AppError } from '../common/errors';
@@ -60,14 +60,12 @@ export class AuthService {
         const result = await this.tryLogin(dto, meta, attempt);
         if (result !== 'changed') return result;
         if (round === 2) {
-          await this.audit.recordQuietly({
-            action: 'login',
-            outcome: 'invalid_credentials',
-            target: { email },
-            details: { method: 'password', reason: 'changed_during_login' },
+          throw await this.refuse(
+            new InvalidCredentialsError(),
+            { email },
             meta,
-          });
-          throw new InvalidCredentialsError();
+            'changed_during_login',
+          );
         }
       }
     } finally {
@@ -91,25 +89,12 @@ export class AuthService {
     // neither the answer nor the throttle's later answers tell that the password was right.
     if (!user || !passwordOk || isBlocked(user)) {
       await attempt.failed();
-      await this.audit.recordQuietly({
-        action: 'login',
-        outcome: 'invalid_credentials',
-        target,
-        details: { method: 'password', ...(user && passwordOk ? { reason: 'blocked' } : {}) },
-        meta,
-      });
-      throw new InvalidCredentialsError();
+      const reason = user && passwordOk ? 'blocked' : undefined;
+      throw await this.refuse(new InvalidCredentialsError(), target, meta, reason);
     }
     if (!user.isConfirmed) {
       await attempt.succeeded();
-      await this.audit.recordQuietly({
-        action: 'login',
-        outcome: 'email_not_confirmed',
-        target,
-        details: { method: 'password' },
-        meta,
-      });
-      throw new EmailNotConfirmedError();
+      throw await this.refuse(new EmailNotConfirmedError(), target, meta);
     }
 
     // bcrypt outside any transaction: it must not hold a connection (or the embedded database).
@@ -123,6 +108,20 @@ export class AuthService {
     // back uncounted by login's `finally`), so a right password buys no fresh code guesses.
     if (result !== 'changed' && result.session) await attempt.succeeded();
     return result;
+  }
+
+  /**
+   * Records a refused password login (outcome: the error's code, `details.reason` when given) and
+   * returns the error to throw.
+   */
+  private refuse<E extends AppError>(
+    error: E,
+    target: { id?: string | null; email: string },
+    meta: RequestMeta,
+    reason?: string,
+  ): Promise<E> {
+    const details = { method: 'password', ...(reason ? { reason } : {}) };
+    return auditRefusal(this.audit, { action: 'login', target, details, meta }, error);
   }
 
   /** POST /login/mfa. */
@@ -162,14 +161,8 @@ export class AuthService {
       const check = await this.users.checkPasswordOf(user.id, password);
       if (!check.passwordOk) {
         await attempt.failed();
-        await this.audit.recordQuietly({
-          action,
-          outcome: 'invalid_current_password',
-          actor: user,
-          target: user,
-          meta,
-        });
-        throw new InvalidCurrentPasswordError();
+        const entry = { action, actor: user, target: user, meta };
+        throw await auditRefusal(this.audit, entry, new InvalidCurrentPasswordError());
       }
       await attempt.succeeded();
       return check;

@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { RequestMeta } from '../common/request-meta';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
-import { AppError, ValidationFailedError } from '../common/errors';
+import { ValidationFailedError } from '../common/errors';
 import { InvalidMfaCodeError, InvalidMfaTokenError } from '../mfa/mfa.errors';
 import { MfaService } from '../mfa/mfa.service';
 import { SecurityNotices } from '../notices/security-notices.service';
@@ -130,44 +131,29 @@ export class SignInService {
     const challenge = tokenHash && (await this.mfa.findChallenge(tokenHash));
     const found = challenge && (await this.users.findById(challenge.userId));
     if (!tokenHash || !found) {
-      await this.audit.recordQuietly({ action: 'login', outcome: 'invalid_mfa_token', meta });
-      throw new InvalidMfaTokenError();
+      throw await auditRefusal(this.audit, { action: 'login', meta }, new InvalidMfaTokenError());
     }
-    const target = { id: found.id, email: found.email };
+    const login = { action: 'login', target: { id: found.id, email: found.email }, meta };
     // The address's throttle first (429 while it waits; a place is reserved, so parallel guesses
     // cannot all pass before they are counted), then one of the token's tries, before the code.
-    const attempt = await this.throttle.begin(found.email).catch(async (e: unknown) => {
-      if (e instanceof AppError) {
-        await this.audit.recordQuietly({ action: 'login', outcome: e.code, target, meta });
-      }
-      throw e;
-    });
+    const attempt = await auditFailures(this.audit, login, () => this.throttle.begin(found.email));
     try {
       const tried = await this.mfa.tryChallenge(tokenHash, MFA_MAX_TRIES);
-      if (!tried) {
-        await this.audit.recordQuietly({
-          action: 'login',
-          outcome: 'invalid_mfa_token',
-          target,
-          meta,
-        });
-        throw new InvalidMfaTokenError();
-      }
+      if (!tried) throw await auditRefusal(this.audit, login, new InvalidMfaTokenError());
       const method = await this.mfa.verify(found.id, {
         code: dto.code,
         recoveryCode: dto.recovery_code,
       });
       if (!method) {
         if (tried.tries >= MFA_MAX_TRIES) await this.mfa.endChallenge(tokenHash);
-        await this.audit.recordQuietly({
-          action: 'login',
-          outcome: 'invalid_mfa_code',
-          target,
-          details: { method: dto.code !== undefined ? 'totp' : 'recovery_code' },
-          meta,
-        });
+        const details = { method: dto.code !== undefined ? 'totp' : 'recovery_code' };
+        const refused = await auditRefusal(
+          this.audit,
+          { ...login, details },
+          new InvalidMfaCodeError(),
+        );
         await attempt.failed();
-        throw new InvalidMfaCodeError();
+        throw refused;
       }
       const result = await this.openSession(found, {
         aal: 2,
@@ -188,14 +174,8 @@ export class SignInService {
         meta,
       });
       if (result === 'changed') {
-        await this.audit.recordQuietly({
-          action: 'login',
-          outcome: 'invalid_mfa_token',
-          target,
-          details: { reason: 'changed_during_login' },
-          meta,
-        });
-        throw new InvalidMfaTokenError();
+        const details = { reason: 'changed_during_login' };
+        throw await auditRefusal(this.audit, { ...login, details }, new InvalidMfaTokenError());
       }
       await attempt.succeeded();
       return result;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from '../auth/auth.service';
 import type { LoginDto, LoginMfaDto, MfaRequiredDto } from '../auth/dto/login.dto';
@@ -6,6 +7,7 @@ import type { TokenInfoDto } from '../auth/dto/token-info.dto';
 import type { LoginResult } from '../auth/sign-in.service';
 import { SignInService } from '../auth/sign-in.service';
 import { ADMIN_ROLES } from '../common/auth-user';
+import type { AppError } from '../common/errors';
 import { MfaRequiredError } from '../common/guards/mfa-roles.guard';
 import type { RequestMeta } from '../common/request-meta';
 import { authConfig, AuthConfig } from '../config/config';
@@ -43,8 +45,8 @@ export class ConsoleService {
     const user = await this.signInFlow.pendingUser(body.mfa_token);
     if (!user || !ADMIN_ROLES.includes(user.role)) {
       await this.signInFlow.dropChallenge(body.mfa_token);
-      await this.refuse(user ? { id: user.id, email: user.email } : null, dto.email, meta);
-      throw new NotAnAdminError();
+      const who = user ? { id: user.id, email: user.email } : null;
+      throw await this.refuse(new NotAnAdminError(), who, dto.email, meta);
     }
     return { body };
   }
@@ -65,39 +67,34 @@ export class ConsoleService {
     const who = row ? { id: row.id, email: row.email } : null;
     if (!row || !ADMIN_ROLES.includes(row.role)) {
       if (row) await this.sessions.revoke(row.id, row.session_id);
-      await this.refuse(who, email, meta);
-      throw new NotAnAdminError();
+      throw await this.refuse(new NotAnAdminError(), who, email, meta);
     }
     if (row.aal < 2 && this.cfg.mfaRequiredRoles.includes(row.role)) {
       await this.sessions.revoke(row.id, row.session_id);
-      await this.audit.recordQuietly({
-        action: 'access_denied',
-        outcome: 'mfa_required',
-        actor: who,
-        target: who,
-        details: { method: 'POST', path: '/admin/session' },
-        meta,
-      });
-      throw new MfaRequiredError(
+      const error = new MfaRequiredError(
         'Your role must sign in with a second factor: turn one on for your account ' +
           '(POST /mfa/totp), then sign in here again.',
       );
+      throw await this.refuse(error, who, email, meta);
     }
     return { token, expiresAt, body: this.auth.describeSession(row) };
   }
 
-  private async refuse(
+  /**
+   * Records a refused console sign-in as access_denied (outcome: the error's code; the target is
+   * `who`, else the address given) and returns the error to throw.
+   */
+  private refuse<E extends AppError>(
+    error: E,
     who: { id: string; email: string } | null,
     email: string | undefined,
     meta: RequestMeta,
-  ): Promise<void> {
-    await this.audit.recordQuietly({
-      action: 'access_denied',
-      outcome: 'not_an_admin',
-      actor: who,
-      target: who ?? (email ? { email } : null),
-      details: { method: 'POST', path: '/admin/session' },
-      meta,
-    });
+  ): Promise<E> {
+    const details = { method: 'POST', path: '/admin/session' };
+    return auditRefusal(
+      this.audit,
+      { action: 'access_denied', actor: who, target: who, email, details, meta },
+      error,
+    );
   }
 }

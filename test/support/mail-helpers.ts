@@ -21,20 +21,6 @@ export async function nthMailTo(sink: SmtpSink, address: string, n = 1): Promise
   return sink.to(address)[n - 1];
 }
 
-/** Polls until `check` returns a value (not undefined), for state the worker changes later. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Waits for a mail to an address whose subject matches, and returns it. */
 export async function mailTo(
   sink: SmtpSink,
