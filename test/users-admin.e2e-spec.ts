@@ -231,6 +231,17 @@ describe('admin user management', () => {
       expect(await t.db.getRepository(User).findOneBy({ email: 'pw@example.com' })).toBeNull();
     });
 
+    it('takes an address with a combining accent as the same address as its precomposed form', async () => {
+      const composed = 'j\u00fcrgen@example.com';
+      const decomposed = composed.normalize('NFD');
+      expect(decomposed).not.toBe(composed);
+      await as(rootToken).post('/users/add', { email: composed }).expect(201);
+      const again = await as(rootToken).post('/users/add', { email: decomposed });
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe('user_exists');
+      expect(await t.db.getRepository(User).countBy({ email: decomposed })).toBe(0);
+    });
+
     it('lets only a root create admins and roots', async () => {
       expect(
         (
