@@ -199,11 +199,15 @@ export class AuthService {
     };
   }
 
-  /** What GET /auth/forward hands a gateway, for it to pass to the upstream service. */
+  /**
+   * What GET /auth/forward hands a gateway, for it to pass to the upstream service. A header is
+   * bytes: an address beyond ASCII (日本@example.com) goes as its UTF-8 bytes, which gateways pass
+   * on untouched and upstreams read as UTF-8; Node refuses the string itself (it was a 500).
+   */
   forwardHeaders(row: LiveSessionRow): Record<string, string> {
     return {
       'X-Auth-User-Id': String(row.id),
-      'X-Auth-User-Email': row.email,
+      'X-Auth-User-Email': Buffer.from(row.email, 'utf8').toString('latin1'),
       'X-Auth-User-Role': row.role,
       'X-Auth-Session-Id': row.session_id,
       'X-Auth-Aal': String(row.aal),
