@@ -424,6 +424,26 @@ describe('admin user management', () => {
       ).toBe('user_not_found');
     });
 
+    it('refuses a block end beyond the year 9999 with 400, not 500, and keeps 9999', async () => {
+      const u = await createUser(t);
+      for (const end of ['+275760-09-13T00:00:00.000Z', '+010000-01-01T00:00:00Z']) {
+        const res = await as(adminToken).put('/users/status/change', {
+          user_id: Number(u.id),
+          is_active: false,
+          blocked_until: end,
+        });
+        expect(res.status).toBe(400);
+        expect(res.body.code).toBe('validation_failed');
+      }
+      const ok = await as(adminToken).put('/users/status/change', {
+        user_id: Number(u.id),
+        is_active: false,
+        blocked_until: '9999-12-31T23:59:59Z',
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.body.blocked_until).toBe('9999-12-31T23:59:59.000Z');
+    });
+
     it('never blocks the last active root', async () => {
       const second = await createUser(t, { role: 'root' });
       const secondToken = await loginToken(t, second.email, second.password);
