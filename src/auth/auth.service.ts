@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { auditFailures } from '../audit/audit-failures';
 import { SecurityNotices } from '../notices/security-notices.service';
 import type { AuthUser } from '../common/auth-user';
-import { AppError } from '../common/errors';
+import { AppError, BEARER_CHALLENGE } from '../common/errors';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
@@ -23,7 +23,7 @@ import { PasswordService } from '../passwords/password.service';
 
 export class InvalidCredentialsError extends AppError {
   constructor() {
-    super(401, 'invalid_credentials', 'The email or the password is wrong.');
+    super(401, 'invalid_credentials', 'The email or the password is wrong.', BEARER_CHALLENGE);
   }
 }
 
