@@ -137,14 +137,19 @@ describe('the signed-in user’s own account', () => {
       expect(change.details).toEqual({ via: 'code' });
     });
 
-    it('confirms by the link too, from a browser without a session', async () => {
+    /** A signed-in user with a change to a new address pending, and the token of its link. */
+    const pendingChange = async (tag: string) => {
       const { u, token } = await signedIn();
-      const newEmail = uniqueEmail('link');
+      const newEmail = uniqueEmail(tag);
       await t.http
         .put('/me/email')
         .set(bearer(token))
         .send({ email: newEmail, password: GOOD_PASSWORD });
-      const link = tokenOf(await nthMailTo(t.mail, newEmail));
+      return { u, newEmail, link: tokenOf(await nthMailTo(t.mail, newEmail)) };
+    };
+
+    it('confirms by the link too, from a browser without a session', async () => {
+      const { u, newEmail, link } = await pendingChange('link');
 
       const page = await t.http.get(`/me/email/verify?token=${link}`);
       expect(page.status).toBe(200);
@@ -157,6 +162,17 @@ describe('the signed-in user’s own account', () => {
       const again = await t.http.post('/me/email/verify').send({ token: link });
       expect(again.status).toBe(400);
       expect(again.body.code).toBe('invalid_token');
+    });
+
+    it('answers the JSON post of the link with Cache-Control: no-store, also when refused', async () => {
+      const { link } = await pendingChange('link-no-store');
+
+      const ok = await t.http.post('/me/email/verify').send({ token: link });
+      expect(ok.status).toBe(200);
+      expect(ok.headers['cache-control']).toBe('no-store');
+      const again = await t.http.post('/me/email/verify').send({ token: link });
+      expect(again.status).toBe(400);
+      expect(again.headers['cache-control']).toBe('no-store');
     });
 
     it('answers an address of another account with the same 202, changes nothing, and tells its owner', async () => {

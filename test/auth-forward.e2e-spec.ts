@@ -38,6 +38,18 @@ describe('GET /auth/forward', () => {
     expect(below.headers['x-auth-user-id']).toBe(String(u.id));
   });
 
+  it('sends an address beyond ASCII as its UTF-8 bytes, not a 500', async () => {
+    for (const email of ['日本.forward@example.com', 'jürgen.forward@exämple.com']) {
+      const u = await createUser(t, { email });
+      const token = await loginToken(t, u.email);
+      const res = await t.http.get('/auth/forward').set(bearer(token));
+      expect(res.status).toBe(200);
+      // Node reads header bytes as latin1; the bytes themselves are the address in UTF-8.
+      const bytes = Buffer.from(res.headers['x-auth-user-email'], 'latin1');
+      expect(bytes.toString('utf8')).toBe(email);
+    }
+  });
+
   it('answers 401 for a missing, garbage or logged-out token', async () => {
     const u = await createUser(t);
     const token = await loginToken(t, u.email);

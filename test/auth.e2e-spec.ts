@@ -87,6 +87,9 @@ describe('login, sessions and token validation', () => {
       expect(unknown.status).toBe(401);
       expect(wrong.body).toEqual(unknown.body);
       expect(wrong.body).toMatchObject({ code: 'invalid_credentials', error: 'Unauthorized' });
+      // A 401 names its challenge (RFC 9110), the same for both.
+      expect(wrong.headers['www-authenticate']).toBe('Bearer');
+      expect(unknown.headers['www-authenticate']).toBe('Bearer');
       const [rec] = await audits('login', u.email);
       expect(rec.outcome).toBe('invalid_credentials');
       expect(JSON.stringify(rec)).not.toContain('not it at all');

@@ -50,6 +50,7 @@ describe('change events: GET /events/sessions', () => {
     expect(session.res.statusCode).toBe(401);
     const wrong = await SseReader.open(url, `${KEY}x`);
     expect(wrong.res.statusCode).toBe(401);
+    for (const s of [none, session, wrong]) expect(s.res.headers['cache-control']).toBe('no-store');
     [none, session, wrong].forEach((s) => s.close());
   });
 

@@ -39,10 +39,12 @@ describe('GET /metrics', () => {
   it('is 401 without the token or with a wrong one', async () => {
     const none = await t.http.get('/metrics').expect(401);
     expect(none.body).toMatchObject({ statusCode: 401, code: 'invalid_token' });
-    await t.http
+    expect(none.headers['cache-control']).toBe('no-store');
+    const wrong = await t.http
       .get('/metrics')
       .set(bearer(`${TOKEN}x`))
       .expect(401);
+    expect(wrong.headers['cache-control']).toBe('no-store');
     await t.http.get('/metrics').set(bearer('short')).expect(401);
   });
 

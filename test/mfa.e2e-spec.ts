@@ -186,9 +186,11 @@ describe('second factor (TOTP and recovery codes)', () => {
     for (let i = 0; i < 5; i++) {
       const r = await loginMfa({ mfa_token, code: wrongCode });
       expect([r.status, r.body.code]).toEqual([401, 'invalid_mfa_code']);
+      expect(r.headers['www-authenticate']).toBe('Bearer');
     }
     const right = await loginMfa({ mfa_token, code: totpCode(secret, clock.now()) });
     expect([right.status, right.body.code]).toEqual([401, 'invalid_mfa_token']);
+    expect(right.headers['www-authenticate']).toBe('Bearer');
     // Five failures on the address: the next attempt, even with the right password, waits.
     const throttled = await login(user.email);
     expect(throttled.status).toBe(429);

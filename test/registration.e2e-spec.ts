@@ -109,6 +109,26 @@ describe('registration, confirmation and password reset', () => {
       expect(res.body).toEqual({ email, is_confirmed: true, is_active: true });
     });
 
+    it('answers the JSON posts of mailed links with Cache-Control: no-store, also when refused', async () => {
+      const { token } = await signUp('no-store');
+      const ok = await t.http.post('/users/verify').send({ token });
+      expect(ok.status).toBe(200);
+      expect(ok.headers['cache-control']).toBe('no-store');
+
+      const unknown = 'A'.repeat(43);
+      const refused: Array<[string, object]> = [
+        ['/users/verify', { token: unknown }],
+        ['/users/verify', { token: 'malformed' }],
+        ['/password/reset', { token: unknown, new_password: NEW_PASSWORD }],
+        ['/account/secure', { token: unknown }],
+      ];
+      for (const [path, body] of refused) {
+        const res = await t.http.post(path).send(body);
+        expect(res.status).toBe(400);
+        expect(res.headers['cache-control']).toBe('no-store');
+      }
+    });
+
     it("forgets the address's wrong codes once its link is used, as a right code does", async () => {
       const { email, token } = await signUp('forget');
       for (let i = 0; i < 3; i++) {

@@ -231,6 +231,17 @@ describe('admin user management', () => {
       expect(await t.db.getRepository(User).findOneBy({ email: 'pw@example.com' })).toBeNull();
     });
 
+    it('takes an address with a combining accent as the same address as its precomposed form', async () => {
+      const composed = 'j\u00fcrgen@example.com';
+      const decomposed = composed.normalize('NFD');
+      expect(decomposed).not.toBe(composed);
+      await as(rootToken).post('/users/add', { email: composed }).expect(201);
+      const again = await as(rootToken).post('/users/add', { email: decomposed });
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe('user_exists');
+      expect(await t.db.getRepository(User).countBy({ email: decomposed })).toBe(0);
+    });
+
     it('lets only a root create admins and roots', async () => {
       expect(
         (
@@ -411,6 +422,26 @@ describe('admin user management', () => {
             .expect(404)
         ).body.code,
       ).toBe('user_not_found');
+    });
+
+    it('refuses a block end beyond the year 9999 with 400, not 500, and keeps 9999', async () => {
+      const u = await createUser(t);
+      for (const end of ['+275760-09-13T00:00:00.000Z', '+010000-01-01T00:00:00Z']) {
+        const res = await as(adminToken).put('/users/status/change', {
+          user_id: Number(u.id),
+          is_active: false,
+          blocked_until: end,
+        });
+        expect(res.status).toBe(400);
+        expect(res.body.code).toBe('validation_failed');
+      }
+      const ok = await as(adminToken).put('/users/status/change', {
+        user_id: Number(u.id),
+        is_active: false,
+        blocked_until: '9999-12-31T23:59:59Z',
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.body.blocked_until).toBe('9999-12-31T23:59:59.000Z');
     });
 
     it('never blocks the last active root', async () => {

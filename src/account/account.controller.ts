@@ -152,6 +152,7 @@ export class AccountController {
   @IpRateLimit()
   @Post('email/verify')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Confirm the new address with the token of the link',
     description:

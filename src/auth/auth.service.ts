@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { SecurityNotices } from '../notices/security-notices.service';
 import type { AuthUser } from '../common/auth-user';
-import { AppError } from '../common/errors';
+import { AppError, BEARER_CHALLENGE } from '../common/errors';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
@@ -23,7 +23,7 @@ import { PasswordService } from '../passwords/password.service';
 
 export class InvalidCredentialsError extends AppError {
   constructor() {
-    super(401, 'invalid_credentials', 'The email or the password is wrong.');
+    super(401, 'invalid_credentials', 'The email or the password is wrong.', BEARER_CHALLENGE);
   }
 }
 
@@ -192,11 +192,15 @@ export class AuthService {
     };
   }
 
-  /** What GET /auth/forward hands a gateway, for it to pass to the upstream service. */
+  /**
+   * What GET /auth/forward hands a gateway, for it to pass to the upstream service. A header is
+   * bytes: an address beyond ASCII (日本@example.com) goes as its UTF-8 bytes, which gateways pass
+   * on untouched and upstreams read as UTF-8; Node refuses the string itself (it was a 500).
+   */
   forwardHeaders(row: LiveSessionRow): Record<string, string> {
     return {
       'X-Auth-User-Id': String(row.id),
-      'X-Auth-User-Email': row.email,
+      'X-Auth-User-Email': Buffer.from(row.email, 'utf8').toString('latin1'),
       'X-Auth-User-Role': row.role,
       'X-Auth-Session-Id': row.session_id,
       'X-Auth-Aal': String(row.aal),

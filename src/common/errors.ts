@@ -29,6 +29,9 @@ export class AppError extends HttpException {
   }
 }
 
+/** The challenge a 401 carries: RFC 9110 (15.5.2) has every 401 say how to authenticate. */
+export const BEARER_CHALLENGE: Record<string, string> = { 'WWW-Authenticate': 'Bearer' };
+
 export class ValidationFailedError extends AppError {
   constructor(messages: string[]) {
     super(HttpStatus.BAD_REQUEST, 'validation_failed', messages);

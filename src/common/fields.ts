@@ -10,9 +10,13 @@ import { FreeText } from './hostile-input';
  * everywhere.
  */
 
-/** The one email transform: trimmed and lower-cased, as accounts store and compare it. */
+/**
+ * The one email transform: trimmed, lower-cased and NFC, as accounts store and compare it. NFC,
+ * because an address typed with a combining accent (u + U+0308) is the same address as its
+ * precomposed form (ü), and must not become a second account.
+ */
 export const normalizeEmail = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
+  typeof value === 'string' ? value.trim().toLowerCase().normalize('NFC') : value;
 
 /** A mailed code: 6 digits, leading zeros allowed. */
 export const CODE_SHAPE = /^\d{6}$/;

@@ -9,6 +9,8 @@ export class InvalidServiceKeyError extends AppError {
   constructor() {
     super(401, 'invalid_service_key', 'A service key (SERVICE_KEYS) is required.', {
       'WWW-Authenticate': 'Bearer',
+      // It checked a key: as every answer that does, never kept by a cache (SECURITY.md).
+      'Cache-Control': 'no-store',
     });
   }
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../common/errors';
+import { AppError, BEARER_CHALLENGE } from '../common/errors';
 
 export class MfaAlreadyEnabledError extends AppError {
   constructor() {
@@ -28,13 +28,18 @@ export class WrongMfaCodeError extends AppError {
 /** A wrong code at POST /login/mfa. */
 export class InvalidMfaCodeError extends AppError {
   constructor() {
-    super(401, 'invalid_mfa_code', 'The code is wrong, expired or already used.');
+    super(401, 'invalid_mfa_code', 'The code is wrong, expired or already used.', BEARER_CHALLENGE);
   }
 }
 
 export class InvalidMfaTokenError extends AppError {
   constructor() {
-    super(401, 'invalid_mfa_token', 'The mfa_token is unknown, used up or expired; log in again.');
+    super(
+      401,
+      'invalid_mfa_token',
+      'The mfa_token is unknown, used up or expired; log in again.',
+      BEARER_CHALLENGE,
+    );
   }
 }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -48,6 +48,7 @@ export class SecureAccountController {
   @Post()
   @IpRateLimit()
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'End every session of the user and mail a password reset',
     description:

@@ -27,15 +27,17 @@ export class RootAccountService implements OnApplicationBootstrap {
 
   /** Creates a confirmed root, or promotes and confirms the existing user of that address. */
   async createRoot(email: string, password: string): Promise<User> {
-    this.policy.check(password, email);
+    // In NFC, as every address from a request is (normalizeEmail), so the root can sign in.
+    const address = email.toLowerCase().normalize('NFC');
+    this.policy.check(password, address);
     const passwordHash = await this.passwords.hash(password);
-    const existing = await this.users.findByEmail(email);
+    const existing = await this.users.findByEmail(address);
     if (existing) {
       Object.assign(existing, { role: 'root', isConfirmed: true, isActive: true, passwordHash });
       return this.users.create(existing);
     }
     return this.users.create({
-      email,
+      email: address,
       role: 'root',
       isConfirmed: true,
       isActive: true,

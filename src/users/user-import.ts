@@ -53,7 +53,7 @@ export function validateImportedUser(
     }
     return x;
   };
-  const email = typeof v.email === 'string' ? v.email.trim().toLowerCase() : '';
+  const email = typeof v.email === 'string' ? v.email.trim().toLowerCase().normalize('NFC') : '';
   if (!email || email.length > 254 || hasBadText(email) || !EMAIL.test(email)) {
     problems.push('email: expected an email address of at most 254 characters');
   }

@@ -9,6 +9,7 @@ import {
   IsString,
   Matches,
   Max,
+  MaxDate,
   MaxLength,
   Min,
   ValidateIf,
@@ -55,5 +56,9 @@ export class ChangeStatusDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  // JavaScript dates reach the year 275760, PostgreSQL reads only four-digit years (a 500).
+  @MaxDate(new Date('9999-12-31T23:59:59.999Z'), {
+    message: 'blocked_until must be before the year 10000',
+  })
   blocked_until?: Date;
 }
