@@ -11,6 +11,7 @@ import { LoginReservations1796165741748 } from './1796165741748-LoginReservation
 import { AuditClientRequestId1796166142797 } from './1796166142797-AuditClientRequestId';
 import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
 import { SecondFactor1796168000000 } from './1796168000000-SecondFactor';
+import { EmailsNfc1796169000000 } from './1796169000000-EmailsNfc';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   AuditClientRequestId1796166142797,
   AuditHashChain1796167000000,
   SecondFactor1796168000000,
+  EmailsNfc1796169000000,
 ];

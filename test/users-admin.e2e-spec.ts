@@ -1,5 +1,6 @@
 import type request from 'supertest';
 import { IsNull } from 'typeorm';
+import { EmailsNfc1796169000000 } from '../migrations/1796169000000-EmailsNfc';
 import { Session } from '../src/sessions/session.entity';
 import { User } from '../src/users/user.entity';
 import { createUser, loginToken } from './support/factories';
@@ -240,6 +241,28 @@ describe('admin user management', () => {
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('user_exists');
       expect(await t.db.getRepository(User).countBy({ email: decomposed })).toBe(0);
+    });
+
+    it('puts addresses stored before NFC into NFC at migration, unless that makes two accounts one', async () => {
+      const alone = `m\u00fcller-${Date.now()}@example.com`;
+      const paired = `r\u00f6sch-${Date.now()}@example.com`;
+      const lone = await createUser(t, {
+        email: alone.normalize('NFD'),
+        password: 'Signs-In-After-1!',
+      });
+      await createUser(t, { email: paired });
+      const twin = await createUser(t, { email: paired.normalize('NFD') });
+      const runner = t.db.createQueryRunner();
+      try {
+        await new EmailsNfc1796169000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const emailOf = async (id: string) =>
+        (await t.db.getRepository(User).findOneByOrFail({ id })).email;
+      expect(await emailOf(lone.id)).toBe(alone);
+      expect(await emailOf(twin.id)).toBe(paired.normalize('NFD'));
+      await t.http.post('/login').send({ email: alone, password: 'Signs-In-After-1!' }).expect(200);
     });
 
     it('lets only a root create admins and roots', async () => {
