@@ -1,3 +1,4 @@
+import type request from 'supertest';
 import { MfaService } from '../src/mfa/mfa.service';
 import { bearer, createUser, GOOD_PASSWORD, loginToken } from './support/factories';
 import { codeOf, mailTo } from './support/mail-helpers';
@@ -147,6 +148,33 @@ describe('a second factor in flight while the account changes', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ mfa_required: true });
     expect(res.body.token).toBeUndefined();
+  });
+
+  it('opens one session when one mfa_token is redeemed twice at once, and audits the other', async () => {
+    const user = await createUser(t);
+    const { secret, recoveryCodes } = await enableTotp(
+      t,
+      await loginToken(t, user.email),
+      clock.now(),
+    );
+    clock.advance(30_000);
+    const mfaToken = (await login(user.email)).body.mfa_token as string;
+    let other: request.Response | undefined;
+    // The recovery code's request runs to its end while the TOTP one is between check and session.
+    const first = await secondFactorWhile(
+      { mfa_token: mfaToken, code: totpCode(secret, clock.now()) },
+      async () => {
+        other = await loginMfa({ mfa_token: mfaToken, recovery_code: recoveryCodes[0] });
+      },
+    );
+    const answers = [first, other!].map((r) => `${r.status} ${r.body.code ?? 'session'}`);
+    expect(answers.sort()).toEqual(['200 session', '401 invalid_mfa_token']);
+    const refusals = await t.db.query(
+      `SELECT details FROM audit_log
+        WHERE target_id = $1 AND action = 'login' AND outcome = 'invalid_mfa_token'`,
+      [user.id],
+    );
+    expect(refusals).toHaveLength(1);
   });
 
   it('lets at most five codes of one mfa_token be checked, also when they come at once', async () => {

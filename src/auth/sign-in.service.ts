@@ -233,7 +233,15 @@ export class SignInService {
       );
       return created;
     });
-    if (opened === 'gone') throw new InvalidMfaTokenError();
+    if (opened === 'gone') {
+      // A parallel request redeemed the same mfa_token first: refused like any spent token.
+      const details = { ...opts.details, reason: 'mfa_token_used' };
+      throw await auditRefusal(
+        this.audit,
+        { action: 'login', target, details, meta: opts.meta },
+        new InvalidMfaTokenError(),
+      );
+    }
     if (opened === false) return 'changed';
     // The caller settles its throttle attempt (a session forgets the address's failures).
     const { token, session } = opened;
