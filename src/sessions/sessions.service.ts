@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
 import { NotFoundError } from '../common/errors';
@@ -148,8 +149,23 @@ export class SessionsService implements OnModuleDestroy {
 
   /** Ends one of the caller's own sessions; another user's session is "not found", like an unknown one. */
   async revokeOwn(user: AuthUser, sessionId: string, meta: RequestMeta): Promise<void> {
-    const revoked = UUID.test(sessionId) && (await this.revoke(user.id, sessionId));
-    if (!revoked) throw new NotFoundError('session_not_found', 'No such session.');
+    const isId = UUID.test(sessionId);
+    const revoked = isId && (await this.revoke(user.id, sessionId));
+    if (!revoked) {
+      // Recorded: ids of other users' sessions are what someone probing would try. Only a
+      // well-formed id goes into the record, never the free text of the path.
+      throw await auditRefusal(
+        this.audit,
+        {
+          action: 'session_revoke',
+          actor: user,
+          target: user,
+          meta,
+          details: isId ? { session_id: sessionId } : {},
+        },
+        new NotFoundError('session_not_found', 'No such session.'),
+      );
+    }
     await this.audit.recordQuietly({
       action: 'session_revoke',
       outcome: 'success',
