@@ -22,6 +22,15 @@ describe('the signed-in user’s own account', () => {
     const u = await createUser(t, fields);
     return { u, token: await loginToken(t, u.email) };
   };
+  /** An account without a password, signed in by an emailed code (its first mail). */
+  const signedInByCode = async () => {
+    const u = await createUser(t, { password: null });
+    await t.http.post('/login/code').send({ email: u.email });
+    const login = await t.http
+      .post('/login/code/verify')
+      .send({ email: u.email, code: codeOf(await nthMailTo(t.mail, u.email)) });
+    return { u, token: login.body.token as string };
+  };
 
   describe('GET and PUT /me', () => {
     it('answers the caller with locale and mfa_enabled, never a hash', async () => {
@@ -275,6 +284,58 @@ describe('the signed-in user’s own account', () => {
     });
   });
 
+  describe('email change without a password', () => {
+    it('moves an account without a password with a code mailed to its current address', async () => {
+      const { u, token } = await signedInByCode();
+      const newEmail = uniqueEmail('moved-by-code');
+      const put = (body: object) => t.http.put('/me/email').set(bearer(token)).send(body);
+
+      const withPassword = await put({ email: newEmail, password: 'whatever it is' });
+      expect([withPassword.status, withPassword.body.code]).toEqual([400, 'code_required']);
+      expect(withPassword.body.message).toContain('POST /me/email-code');
+      const both = await put({ email: newEmail, password: 'x', code: '123456' });
+      expect(both.body.code).toBe('validation_failed');
+
+      // One mail per address a minute: the sign-in code's cooldown is lifted here.
+      await t.app.get(RateLimitService).reset(`mail-cooldown:${u.email}`);
+      expect((await t.http.post('/me/email-code').set(bearer(token))).status).toBe(202);
+      const codeMail = await nthMailTo(t.mail, u.email, 2);
+      expect(codeMail.subject).toContain('Confirm the change of address');
+      const code = codeOf(codeMail);
+      const wrong = await put({ email: newEmail, code: otherCode(code) });
+      expect([wrong.status, wrong.body.code]).toEqual([400, 'invalid_code']);
+
+      expect((await put({ email: newEmail, code })).status).toBe(202);
+      const confirm = await t.http
+        .post('/me/email/confirm')
+        .set(bearer(token))
+        .send({ code: codeOf(await nthMailTo(t.mail, newEmail)) });
+      expect([confirm.status, confirm.body.email]).toEqual([200, newEmail]);
+      // The wrong code mailed nothing to the new address: its one mail is the confirmation.
+      expect(t.mail.to(newEmail)).toHaveLength(1);
+      // The code was used once.
+      expect((await put({ email: uniqueEmail('again'), code })).body.code).toBe('invalid_code');
+      expect(
+        (
+          await t.db
+            .getRepository(AuditRecord)
+            .findBy({ action: 'email_change_code', targetId: u.id })
+        ).map((r) => r.outcome),
+      ).toEqual(['success']);
+    });
+
+    it('refuses an address-change code to an account with a password, and a code instead of it', async () => {
+      const { token } = await signedIn();
+      const res = await t.http.post('/me/email-code').set(bearer(token));
+      expect([res.status, res.body.code]).toEqual([400, 'password_required']);
+      const put = await t.http
+        .put('/me/email')
+        .set(bearer(token))
+        .send({ email: uniqueEmail('nope'), code: '123456' });
+      expect([put.status, put.body.code]).toEqual([400, 'password_required']);
+    });
+  });
+
   describe('DELETE /me', () => {
     it('ends every session at once, frees the address and pseudonymises the audit records', async () => {
       const { u, token } = await signedIn();
@@ -393,12 +454,7 @@ describe('the signed-in user’s own account', () => {
     });
 
     it('deletes an account without a password with a mailed code', async () => {
-      const u = await createUser(t, { password: null });
-      await t.http.post('/login/code').send({ email: u.email });
-      const login = await t.http
-        .post('/login/code/verify')
-        .send({ email: u.email, code: codeOf(await nthMailTo(t.mail, u.email)) });
-      const token = login.body.token as string;
+      const { u, token } = await signedInByCode();
 
       const withPassword = await t.http.delete('/me').set(bearer(token)).send({ password: 'x' });
       expect(withPassword.body.code).toBe('code_required');
@@ -493,6 +549,7 @@ describe('the signed-in user’s own account', () => {
       '/me/email/confirm': { post: ['200', '400'] },
       '/me/email/verify': { get: ['200', '400'], post: ['200', '400'] },
       '/me/delete-code': { post: ['202', '400'] },
+      '/me/email-code': { post: ['202', '400'] },
       '/me/export': { get: ['200'] },
     };
     for (const [path, methods] of Object.entries(expected)) {

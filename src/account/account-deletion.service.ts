@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { auditFailures, auditRefusal } from '../audit/audit-failures';
+import { auditFailures } from '../audit/audit-failures';
 import { AuditService, pseudonymOf } from '../audit/audit.service';
 import { InvalidTokenError } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import type { AuthUser } from '../common/auth-user';
-import { ValidationFailedError, type AppError } from '../common/errors';
+import type { AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
 import { AccountMailService } from '../otp/account-mail.service';
 import { OtpService } from '../otp/otp.service';
@@ -14,8 +14,8 @@ import type { MessageResponseDto } from '../registration/dto/responses.dto';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserNotFoundError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
-import { CodeRequiredError, PasswordRequiredError } from './account.errors';
 import type { DeleteAccountDto } from './dto/delete-account.dto';
+import { checkProofCode, requireProof, sendPasswordlessCode } from './passwordless-code';
 
 const CODE_ON_ITS_WAY: MessageResponseDto = {
   message: 'A code to confirm the deletion is on its way to your address.',
@@ -41,47 +41,41 @@ export class AccountDeletionService {
 
   /** Mails the code that confirms the deletion of an account without a password. */
   async sendCode(user: AuthUser, meta: RequestMeta): Promise<MessageResponseDto> {
-    const entry = { action: 'account_delete_code', email: user.email, meta };
-    return auditFailures(this.audit, entry, async () => {
-      const account = await this.users.findWithPasswordState(user.email);
-      if (!account) throw new UserNotFoundError();
-      if (account.hasPassword) throw new PasswordRequiredError();
-      await this.otp.throttleMail(user.email);
-      await this.db.transaction(async (m) => {
-        await this.accountMail.sendDeleteCode(m, account.user);
-        await this.audit.record(
-          { action: 'account_delete_code', outcome: 'success', actor: user, target: user, meta },
-          m,
-        );
-      });
-      return CODE_ON_ITS_WAY;
-    });
+    const { db, users, otp, audit } = this;
+    await sendPasswordlessCode(
+      { db, users, otp, audit },
+      {
+        user,
+        meta,
+        action: 'account_delete_code',
+        send: (m, account) => this.accountMail.sendDeleteCode(m, account),
+      },
+    );
+    return CODE_ON_ITS_WAY;
   }
 
   async delete(user: AuthUser, dto: DeleteAccountDto, meta: RequestMeta): Promise<void> {
     const entry = { action: 'account_delete', email: user.email, meta };
-    const refuse = (e: AppError) => auditRefusal(this.audit, entry, e);
-    if ((dto.password === undefined) === (dto.code === undefined)) {
-      throw await refuse(new ValidationFailedError(['give password or code (one of them)']));
-    }
     // Deleted meanwhile (a parallel DELETE /me): the session this request came with is gone too.
     if (!(await this.users.findById(user.id))) throw new InvalidTokenError();
-    const hasPassword = await this.users.hasPassword(user.id);
-    if (hasPassword && dto.password === undefined) throw await refuse(new PasswordRequiredError());
-    if (!hasPassword && dto.code === undefined) throw await refuse(new CodeRequiredError());
+    await requireProof(
+      { users: this.users, audit: this.audit },
+      user,
+      dto,
+      entry,
+      'POST /me/delete-code',
+    );
     if (dto.password !== undefined) {
       await this.auth.verifyCurrentPassword(user, dto.password, 'account_delete', meta);
     }
     return auditFailures(this.audit, entry, async () => {
       const failed = await this.db.transaction(async (m): Promise<AppError | null> => {
-        if (dto.code !== undefined) {
-          const check = await this.otp.verifyCode(m, {
-            email: user.email,
-            purpose: 'account_delete',
-            code: dto.code,
-          });
-          if (!check.ok) return check.error;
-        }
+        const wrong = await checkProofCode(this.otp, m, {
+          email: user.email,
+          purpose: 'account_delete',
+          code: dto.code,
+        });
+        if (wrong) return wrong;
         // The codes first, then the user's row (the order of every code check). With the row
         // locked, no login can open a session before the row is gone.
         await this.otp.cancelForUser(m, user.id);

@@ -90,6 +90,22 @@ export class AccountController {
     return this.account.update(user, dto, audit);
   }
 
+  @Post('email-code')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Mail a code that confirms PUT /me/email, for an account without a password',
+    description: `${NEEDS_SESSION} To the current address. One mail per RESEND_COOLDOWN (10 an hour); the code lives OTP_TTL. Audit email_change_code.`,
+  })
+  @ApiAcceptedResponse({ type: MessageResponseDto })
+  @ApiBadRequestResponse(err('password_required (the account has a password: use it)'))
+  @ApiTooManyRequestsResponse(err('too_many_requests (a mail was sent recently)'))
+  sendEmailChangeCode(
+    @CurrentUser() user: AuthUser,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<MessageResponseDto> {
+    return this.emailChange.sendCode(user, meta);
+  }
+
   @Put('email')
   @HttpCode(202)
   @ApiOperation({
@@ -98,10 +114,15 @@ export class AccountController {
       'Mails a code and a link to the new address and a notice to the old one; the address ' +
       'changes only when the new one is confirmed (POST /me/email/confirm, or the link), within ' +
       'OTP_TTL. The same 202 when the new address belongs to another account (its owner gets a ' +
-      'notice and nothing changes). Wrong passwords count toward the login throttle.',
+      'notice and nothing changes). Wrong passwords count toward the login throttle. An ' +
+      'account without a password gives the code of POST /me/email-code instead.',
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse(err('invalid_current_password, validation_failed'))
+  @ApiBadRequestResponse(
+    err(
+      'invalid_current_password, invalid_code, password_required, code_required, validation_failed',
+    ),
+  )
   @ApiTooManyRequestsResponse(err('too_many_attempts (password), too_many_requests (mail)'))
   requestEmailChange(
     @CurrentUser() user: AuthUser,

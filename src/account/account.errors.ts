@@ -3,12 +3,9 @@ import { AppError } from '../common/errors';
 export { PasswordRequiredError } from '../auth/password.errors';
 
 export class CodeRequiredError extends AppError {
-  constructor() {
-    super(
-      400,
-      'code_required',
-      'This account has no password: confirm with the code of POST /me/delete-code.',
-    );
+  /** `route`: the one that mails the code this action takes. */
+  constructor(route = 'POST /me/delete-code') {
+    super(400, 'code_required', `This account has no password: confirm with the code of ${route}.`);
   }
 }
 

@@ -14,9 +14,15 @@ import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpPurpose, OtpService } from '../otp/otp.service';
 import type { MessageResponseDto } from '../registration/dto/responses.dto';
 import { UsersService } from '../users/users.service';
+import { UserNotFoundError } from '../users/users.errors';
 import { SameEmailError } from './account.errors';
 import type { ChangeEmailDto } from './dto/email-change.dto';
+import { checkProofCode, requireProof, sendPasswordlessCode } from './passwordless-code';
 import { MeDto } from './dto/me.dto';
+
+const CODE_ON_ITS_WAY: MessageResponseDto = {
+  message: 'A code to confirm the change of address is on its way to your current address.',
+};
 
 /** The same answer whether the new address is free or another account's. */
 const CHECK_NEW_ADDRESS: MessageResponseDto = {
@@ -34,6 +40,7 @@ const ENDS_WITH_OLD_ADDRESS: OtpPurpose[] = [
   'password_reset',
   'login',
   'email_change',
+  'email_change_request',
   'account_delete',
 ];
 
@@ -57,6 +64,25 @@ export class EmailChangeService {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * POST /me/email-code: mails the code that stands in for the password of PUT /me/email, to the
+   * current address, for an account without a password (SECURITY.md: changing the address needs
+   * the password, or a code sent to the address for accounts without one).
+   */
+  async sendCode(user: AuthUser, meta: RequestMeta): Promise<MessageResponseDto> {
+    const { db, users, otp, audit } = this;
+    await sendPasswordlessCode(
+      { db, users, otp, audit },
+      {
+        user,
+        meta,
+        action: 'email_change_code',
+        send: (m, account) => this.accountMail.sendEmailChangeCode(m, account),
+      },
+    );
+    return CODE_ON_ITS_WAY;
+  }
+
   async request(
     user: AuthUser,
     dto: ChangeEmailDto,
@@ -64,19 +90,33 @@ export class EmailChangeService {
   ): Promise<MessageResponseDto> {
     const newEmail = dto.email;
     const entry = { action: 'email_change_request', email: user.email, meta };
-    if (newEmail === user.email) {
-      throw await auditRefusal(this.audit, entry, new SameEmailError());
-    }
-    const { user: account } = await this.auth.verifyCurrentPassword(
+    const refuse = (e: AppError) => auditRefusal(this.audit, entry, e);
+    if (newEmail === user.email) throw await refuse(new SameEmailError());
+    await requireProof(
+      { users: this.users, audit: this.audit },
       user,
-      dto.password,
-      'email_change_request',
-      meta,
+      dto,
+      entry,
+      'POST /me/email-code',
     );
-    const me = { id: user.id, email: user.email, locale: account!.locale };
+    const account =
+      dto.password !== undefined
+        ? (await this.auth.verifyCurrentPassword(user, dto.password, 'email_change_request', meta))
+            .user
+        : await this.users.findById(user.id);
+    if (!account) throw await refuse(new UserNotFoundError());
+    const me = { id: user.id, email: user.email, locale: account.locale };
     return auditFailures(this.audit, entry, async () => {
-      await this.otp.throttleMail(newEmail);
-      await this.db.transaction(async (m) => {
+      // A wrong code's try is kept (the transaction commits it), then refused, before any mail
+      // is counted; the mail's throttle counts in the transaction that sends it.
+      const failed = await this.db.transaction(async (m): Promise<AppError | null> => {
+        const wrong = await checkProofCode(this.otp, m, {
+          email: user.email,
+          purpose: 'email_change_request',
+          code: dto.code,
+        });
+        if (wrong) return wrong;
+        await this.otp.throttleMail(newEmail, m);
         const owner = await this.users.findByEmail(newEmail, m);
         const send = () => this.accountMail.sendEmailChangeConfirmation(m, me, newEmail);
         if (owner) {
@@ -100,7 +140,9 @@ export class EmailChangeService {
           },
           m,
         );
+        return null;
       });
+      if (failed) throw failed;
       return CHECK_NEW_ADDRESS;
     });
   }

@@ -30,6 +30,8 @@ export interface MailTemplates {
   'email-in-use': Record<string, never>;
   /** The code that confirms DELETE /me for an account without a password. */
   'account-delete-code': { code: string; codeMinutes: number };
+  /** The code that confirms PUT /me/email for an account without a password (to the old address). */
+  'email-change-code': { code: string; codeMinutes: number };
   /** Sign-in by emailed code. */
   'login-code': { code: string; codeMinutes: number };
   /** The code that confirms a second-factor change (POST /mfa/email-code) without a password. */
@@ -89,6 +91,7 @@ export const SAMPLE_VARS: { [T in MailTemplate]: MailTemplates[T] } = {
   },
   'email-in-use': {},
   'account-delete-code': SAMPLE_CODE,
+  'email-change-code': SAMPLE_CODE,
   'mfa-code': SAMPLE_CODE,
   'login-code': SAMPLE_CODE,
   'notice-new-device': {

@@ -144,6 +144,11 @@ export class AccountMailService {
     await this.sendCodeOnly(manager, user, 'account_delete', 'account-delete-code');
   }
 
+  /** The code that confirms an address change (PUT /me/email) of an account that has no password. */
+  async sendEmailChangeCode(manager: EntityManager, user: MailUser): Promise<void> {
+    await this.sendCodeOnly(manager, user, 'email_change_request', 'email-change-code');
+  }
+
   /** The code that confirms a second-factor change of an account that has no password. */
   async sendMfaCode(manager: EntityManager, user: MailUser): Promise<void> {
     await this.sendCodeOnly(manager, user, 'mfa', 'mfa-code');
@@ -193,8 +198,8 @@ export class AccountMailService {
   private async sendCodeOnly(
     manager: EntityManager,
     user: MailUser,
-    purpose: 'login' | 'account_delete' | 'mfa',
-    template: 'login-code' | 'account-delete-code' | 'mfa-code',
+    purpose: 'login' | 'account_delete' | 'mfa' | 'email_change_request',
+    template: 'login-code' | 'account-delete-code' | 'mfa-code' | 'email-change-code',
   ): Promise<void> {
     const issued = await this.otp.issue(manager, {
       email: user.email,

@@ -25,7 +25,9 @@ export type OtpPurpose =
   /** Confirms DELETE /me for a user without a password; a code only. */
   | 'account_delete'
   /** Confirms a second-factor change (mfa/) for a user without a password; a code only. */
-  | 'mfa';
+  | 'mfa'
+  /** Confirms PUT /me/email for a user without a password, at the old address; a code only. */
+  | 'email_change_request';
 
 /** The rules' numbers (SECURITY.md, "Codes and links"). */
 export const OTP_RULES = {
@@ -252,15 +254,20 @@ export class OtpService {
    * one per RESEND_COOLDOWN and at most 10 an hour, or 429 with Retry-After. Called for unknown
    * addresses too, so the answer never tells whether an account exists.
    */
-  async throttleMail(email: string): Promise<void> {
+  /** `manager`: count in the caller's transaction, so a refusal later in it counts no mail. */
+  async throttleMail(email: string, manager?: EntityManager): Promise<void> {
     const address = email.toLowerCase();
-    const cooldown = await this.limits.hit(`mail-cooldown:${address}`, this.cfg.resendCooldownMs);
+    const cooldown = await this.limits.hit(
+      `mail-cooldown:${address}`,
+      this.cfg.resendCooldownMs,
+      manager,
+    );
     if (cooldown.hits > 1) {
       throw new MailCooldownError(
         this.secondsLeft(cooldown.windowStartedAt, this.cfg.resendCooldownMs),
       );
     }
-    const hourly = await this.limits.hit(`mail-hourly:${address}`, HOUR_MS);
+    const hourly = await this.limits.hit(`mail-hourly:${address}`, HOUR_MS, manager);
     if (hourly.hits > OTP_RULES.mailsPerHour) {
       throw new MailCooldownError(this.secondsLeft(hourly.windowStartedAt, HOUR_MS));
     }
