@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { SecurityNotices } from '../notices/security-notices.service';
 import type { AuthUser } from '../common/auth-user';
-import { AppError, BEARER_CHALLENGE } from '../common/errors';
+import type { AppError } from '../common/errors';
 import type { LiveSessionRow } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
@@ -14,24 +14,13 @@ import { isBlocked } from '../users/user-status';
 import { PasswordCheck, UsersService } from '../users/users.service';
 import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto, LoginMfaDto } from './dto/login.dto';
+import { EmailNotConfirmedError, InvalidCredentialsError } from './auth.errors';
 import { InvalidCurrentPasswordError } from './password.errors';
 import { LoginResult, SignInService } from './sign-in.service';
 import type { TokenInfoDto } from './dto/token-info.dto';
 import { LoginAttempt, LoginThrottle } from './login-throttle';
 import { PasswordPolicy } from '../passwords/password-policy';
 import { PasswordService } from '../passwords/password.service';
-
-export class InvalidCredentialsError extends AppError {
-  constructor() {
-    super(401, 'invalid_credentials', 'The email or the password is wrong.', BEARER_CHALLENGE);
-  }
-}
-
-export class EmailNotConfirmedError extends AppError {
-  constructor() {
-    super(403, 'email_not_confirmed', 'Confirm your email address before logging in.');
-  }
-}
 
 export { InvalidCurrentPasswordError };
 
