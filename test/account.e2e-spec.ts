@@ -324,6 +324,21 @@ describe('the signed-in user’s own account', () => {
       ).toEqual(['success']);
     });
 
+    it('mails one address-change code when two are asked for at once', async () => {
+      const { u, token } = await signedInByCode();
+      await t.app.get(RateLimitService).reset(`mail-cooldown:${u.email}`);
+      const answers = await Promise.all(
+        [1, 2].map(() => t.http.post('/me/email-code').set(bearer(token))),
+      );
+      expect(answers.map((r) => r.status).sort()).toEqual([202, 429]);
+      const sent = await t.db.getRepository(AuditRecord).findBy({
+        action: 'email_change_code',
+        targetId: u.id,
+        outcome: 'success',
+      });
+      expect(sent).toHaveLength(1);
+    });
+
     it('refuses an address-change code to an account with a password, and a code instead of it', async () => {
       const { token } = await signedIn();
       const res = await t.http.post('/me/email-code').set(bearer(token));

@@ -8,14 +8,13 @@ import { AuthService } from '../auth/auth.service';
 import type { AuthUser } from '../common/auth-user';
 import type { AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
-import { AccountMailService } from '../otp/account-mail.service';
 import { OtpService } from '../otp/otp.service';
 import type { MessageResponseDto } from '../registration/dto/responses.dto';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserNotFoundError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
 import type { DeleteAccountDto } from './dto/delete-account.dto';
-import { checkProofCode, requireProof, sendPasswordlessCode } from './passwordless-code';
+import { AccountProof } from './account-proof.service';
 
 const CODE_ON_ITS_WAY: MessageResponseDto = {
   message: 'A code to confirm the deletion is on its way to your address.',
@@ -35,22 +34,13 @@ export class AccountDeletionService {
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
     private readonly otp: OtpService,
-    private readonly accountMail: AccountMailService,
+    private readonly proof: AccountProof,
     private readonly audit: AuditService,
   ) {}
 
   /** Mails the code that confirms the deletion of an account without a password. */
   async sendCode(user: AuthUser, meta: RequestMeta): Promise<MessageResponseDto> {
-    const { db, users, otp, audit } = this;
-    await sendPasswordlessCode(
-      { db, users, otp, audit },
-      {
-        user,
-        meta,
-        action: 'account_delete_code',
-        send: (m, account) => this.accountMail.sendDeleteCode(m, account),
-      },
-    );
+    await this.proof.sendCode(user, meta, 'account_delete');
     return CODE_ON_ITS_WAY;
   }
 
@@ -58,23 +48,13 @@ export class AccountDeletionService {
     const entry = { action: 'account_delete', email: user.email, meta };
     // Deleted meanwhile (a parallel DELETE /me): the session this request came with is gone too.
     if (!(await this.users.findById(user.id))) throw new InvalidTokenError();
-    await requireProof(
-      { users: this.users, audit: this.audit },
-      user,
-      dto,
-      entry,
-      'POST /me/delete-code',
-    );
+    await this.proof.require(user, dto, entry, 'account_delete');
     if (dto.password !== undefined) {
       await this.auth.verifyCurrentPassword(user, dto.password, 'account_delete', meta);
     }
     return auditFailures(this.audit, entry, async () => {
       const failed = await this.db.transaction(async (m): Promise<AppError | null> => {
-        const wrong = await checkProofCode(this.otp, m, {
-          email: user.email,
-          purpose: 'account_delete',
-          code: dto.code,
-        });
+        const wrong = await this.proof.checkCode(m, user, 'account_delete', dto.code);
         if (wrong) return wrong;
         // The codes first, then the user's row (the order of every code check). With the row
         // locked, no login can open a session before the row is gone.

@@ -6,6 +6,7 @@ import { OtpModule } from '../otp/otp.module';
 import { RegistrationModule } from '../registration/registration.module';
 import { UsersModule } from '../users/users.module';
 import { AccountDeletionService } from './account-deletion.service';
+import { AccountProof } from './account-proof.service';
 import { AccountController } from './account.controller';
 import { AccountService } from './account.service';
 import { EmailChangeService } from './email-change.service';
@@ -14,6 +15,6 @@ import { EmailChangeService } from './email-change.service';
 @Module({
   imports: [UsersModule, AuthModule, OtpModule, RegistrationModule, NoticesModule, MfaModule],
   controllers: [AccountController],
-  providers: [AccountService, EmailChangeService, AccountDeletionService],
+  providers: [AccountService, EmailChangeService, AccountDeletionService, AccountProof],
 })
 export class AccountModule {}

@@ -17,7 +17,7 @@ import { UsersService } from '../users/users.service';
 import { UserNotFoundError } from '../users/users.errors';
 import { SameEmailError } from './account.errors';
 import type { ChangeEmailDto } from './dto/email-change.dto';
-import { checkProofCode, requireProof, sendPasswordlessCode } from './passwordless-code';
+import { AccountProof } from './account-proof.service';
 import { MeDto } from './dto/me.dto';
 
 const CODE_ON_ITS_WAY: MessageResponseDto = {
@@ -61,6 +61,7 @@ export class EmailChangeService {
     private readonly otp: OtpService,
     private readonly accountMail: AccountMailService,
     private readonly notices: SecurityNotices,
+    private readonly proof: AccountProof,
     private readonly audit: AuditService,
   ) {}
 
@@ -70,16 +71,7 @@ export class EmailChangeService {
    * the password, or a code sent to the address for accounts without one).
    */
   async sendCode(user: AuthUser, meta: RequestMeta): Promise<MessageResponseDto> {
-    const { db, users, otp, audit } = this;
-    await sendPasswordlessCode(
-      { db, users, otp, audit },
-      {
-        user,
-        meta,
-        action: 'email_change_code',
-        send: (m, account) => this.accountMail.sendEmailChangeCode(m, account),
-      },
-    );
+    await this.proof.sendCode(user, meta, 'email_change_request');
     return CODE_ON_ITS_WAY;
   }
 
@@ -92,13 +84,7 @@ export class EmailChangeService {
     const entry = { action: 'email_change_request', email: user.email, meta };
     const refuse = (e: AppError) => auditRefusal(this.audit, entry, e);
     if (newEmail === user.email) throw await refuse(new SameEmailError());
-    await requireProof(
-      { users: this.users, audit: this.audit },
-      user,
-      dto,
-      entry,
-      'POST /me/email-code',
-    );
+    await this.proof.require(user, dto, entry, 'email_change_request');
     const account =
       dto.password !== undefined
         ? (await this.auth.verifyCurrentPassword(user, dto.password, 'email_change_request', meta))
@@ -110,11 +96,7 @@ export class EmailChangeService {
       // A wrong code's try is kept (the transaction commits it), then refused, before any mail
       // is counted; the mail's throttle counts in the transaction that sends it.
       const failed = await this.db.transaction(async (m): Promise<AppError | null> => {
-        const wrong = await checkProofCode(this.otp, m, {
-          email: user.email,
-          purpose: 'email_change_request',
-          code: dto.code,
-        });
+        const wrong = await this.proof.checkCode(m, user, 'email_change_request', dto.code);
         if (wrong) return wrong;
         await this.otp.throttleMail(newEmail, m);
         const owner = await this.users.findByEmail(newEmail, m);
