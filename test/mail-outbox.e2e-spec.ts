@@ -33,7 +33,7 @@ describe('mail outbox and worker', () => {
     const port = t.mail.port;
     await t.mail.stop();
     const email = address('outage');
-    let atRest = '';
+    let atRest: string;
     try {
       const res = await t.http.post('/register').send({ email, password: PASSWORD });
       expect(res.status).toBe(202);

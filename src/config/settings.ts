@@ -215,7 +215,7 @@ export function loadSettings(env: Env = process.env): Settings {
   const nodeEnv = r.string('NODE_ENV', 'development');
 
   const trustRaw = r.string('TRUST_PROXY', 'false');
-  let trustProxy: boolean | number | string = false;
+  let trustProxy: boolean | number | string;
   // `true` is one hop (the proxy in front of us), not Express's "believe every address": with that,
   // a client's own X-Forwarded-For would choose its IP for the per-IP limit and the audit log.
   if (/^(true|false)$/i.test(trustRaw)) trustProxy = trustRaw.toLowerCase() === 'true' ? 1 : false;

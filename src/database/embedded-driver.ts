@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Extension, PGlite } from '@electric-sql/pglite';
+import type { Extension, PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import { inSpan, tracingStarted } from '../telemetry/spans';
 
 /**

@@ -1,4 +1,4 @@
-import { MailerModule } from '@nestjs-modules/mailer';
+import { MailerModule, MailerOptions } from '@nestjs-modules/mailer';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mailConfig, MailConfig } from '../config/config';
@@ -18,8 +18,9 @@ import { MAIL_SEND_TIMEOUT_MS, MailWorker } from './mail.worker';
     CryptoModule,
     TypeOrmModule.forFeature([MailOutbox]),
     MailerModule.forRootAsync({
+      imports: [],
       inject: [mailConfig.KEY],
-      useFactory: (mail: MailConfig) => ({
+      useFactory: (mail: MailConfig): MailerOptions => ({
         // Short network timeouts: a hung server must fail the try (and be retried), not hold the lease.
         transport: mail.smtpUrl
           ? {
@@ -29,7 +30,9 @@ import { MAIL_SEND_TIMEOUT_MS, MailWorker } from './mail.worker';
               socketTimeout: 30_000,
             }
           : { streamTransport: true, buffer: true, newline: 'unix' },
-        defaults: { from: mail.from },
+        // nodemailer 10 ships no types of its own for lib/*, and @types/nodemailer's Options
+        // lose `from` under node16+ resolution: the field is plain nodemailer message defaults.
+        defaults: { from: mail.from } as MailerOptions['defaults'],
         sendTimeout: MAIL_SEND_TIMEOUT_MS,
       }),
     }),
