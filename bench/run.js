@@ -1,4 +1,4 @@
-// `npm run bench`: load figures for the hot path and for login (not a test; see README, "Speed").
+// `npm run bench`: load figures for the hot path and for login (not a test; see docs/development.md, Benchmarks).
 // Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432) and a built server
 // (the npm script builds first). Creates a throwaway database and drops it at the end.
 const { createServer } = require('node:http');

@@ -1,4 +1,4 @@
-// `npm run bench` (second part): the figures of issue 15, each beside its baseline in one run.
+// `npm run bench` (second part): the services' figures, each beside its baseline in one run.
 //  - a consuming Nest service (bench/consumer.js): guarded route vs its public route, without a
 //    cache (kept-alive agent, and Node's fetch), and with serviceKey + the event-driven cache;
 //  - revocation: POST /logout on instance B, until a consumer attached to instance A answers 401;

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Account deletion keeps the audit history but not the address (SECURITY.md, Account lifecycle):
+ * Account deletion keeps the audit history but not the address (docs/security.md):
  * one narrow exception to the append-only trigger. An UPDATE of audit_log passes only inside a
  * transaction that has set (set_config(..., true))
  *   audit.pseudonymise_user   = <id of a user that no longer exists>

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Makes the audit log tamper-evident (API.md, Operations, "Audit chain"): every record carries
+ * Makes the audit log tamper-evident (docs/security.md, "Audit chain"): every record carries
  * `hash = SHA-256(hash of the record before it || canonical record)`, so a record changed or removed
  * behind the append-only trigger (by a superuser, or with the trigger disabled) breaks the chain at
  * that record, and `npm run cli -- audit-verify` names it.

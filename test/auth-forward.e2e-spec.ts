@@ -86,7 +86,7 @@ describe('behind a real nginx (Debian nginx-light; .ci/run installs it)', () => 
     await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    // The configuration README shows, with loopback ports.
+    // The configuration docs/services.md shows, with loopback ports.
     nginx = await Nginx.start(
       port,
       `server {

@@ -1,7 +1,7 @@
 import { bearer, createUser, loginToken } from './support/factories';
 import { startApp, TestApp } from './support/test-app';
 
-/** The contract's error shape, with nothing of the server's insides. */
+/** The API's error shape (docs/api.md, Errors), with nothing of the server's insides. */
 function expect4xx(res: { status: number; body: Record<string, unknown> }, code?: string) {
   expect(res.status).toBeGreaterThanOrEqual(400);
   expect(res.status).toBeLessThan(500);

@@ -8,7 +8,7 @@ import { startApp, TestApp } from './support/test-app';
 const NEW_PASSWORD = 'a completely different passphrase';
 
 /**
- * SECURITY.md "Races" for the second factor: a reset, block or factor change that commits while a
+ * Races for the second factor (docs/security.md, Sessions): a reset, block or factor change that commits while a
  * login is between its first and its second factor (or between its password and its session)
  * leaves that login without a session.
  */

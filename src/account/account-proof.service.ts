@@ -38,7 +38,7 @@ const CODES: Record<
 };
 
 /**
- * SECURITY.md: deleting the account or changing its address needs the current password, or a
+ * Deleting the account or changing its address needs the current password, or a
  * code sent to the address for accounts without one. One place for which proof an action takes,
  * mailing its code, and checking that code in the action's transaction.
  */

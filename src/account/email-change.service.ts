@@ -67,8 +67,8 @@ export class EmailChangeService {
 
   /**
    * POST /me/email-code: mails the code that stands in for the password of PUT /me/email, to the
-   * current address, for an account without a password (SECURITY.md: changing the address needs
-   * the password, or a code sent to the address for accounts without one).
+   * current address, for an account without a password (changing the address needs the password,
+   * or a code sent to the address for accounts without one).
    */
   async sendCode(user: AuthUser, meta: RequestMeta): Promise<MessageResponseDto> {
     await this.proof.sendCode(user, meta, 'email_change_request');

@@ -24,7 +24,7 @@ import { PasswordService } from '../passwords/password.service';
 
 export { InvalidCurrentPasswordError };
 
-/** Login, logout and the password change: the rules of API.md's self-service. */
+/** Login, logout and the password change (docs/api.md, "Login and sessions"). */
 @Injectable()
 export class AuthService {
   constructor(

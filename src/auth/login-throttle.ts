@@ -77,7 +77,7 @@ export class LoginAttempt {
 }
 
 /**
- * Per-address login throttle (SECURITY.md, Throttling), kept in the database so it holds across
+ * Per-address login throttle (docs/security.md, Throttling), kept in the database so it holds across
  * instances and restarts. Keyed by the submitted address whether or not an account has it, so the
  * answers (status, body, Retry-After) do not tell known addresses from unknown ones. A wait only
  * delays: once it is over the right password works from anywhere.

@@ -36,7 +36,7 @@ const MFA_MAX_TRIES = 5;
 /**
  * What happens after the first factor passed: a session, or, for a user with a second factor, an
  * `mfa_token` for POST /login/mfa. The one place that opens a login session, so both ways in keep
- * the rules of SECURITY.md "Races":
+ * these rules (docs/security.md, Sessions):
  *
  * - a session is inserted only if the user is still the one that was checked, in the transaction
  *   that stamps the login under the user's row lock: the same password hash, confirmed, not

@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 
-/** The one error shape of the API (`../shared/API.md`). */
+/** The one error shape of the API (docs/api.md, Errors). */
 export interface ErrorBody {
   statusCode: number;
   error: string;

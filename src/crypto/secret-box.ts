@@ -84,7 +84,7 @@ export function parseKey(text: string): Buffer | undefined {
 
 const b64 = (b: Buffer) => b.toString('base64url');
 
-/** How README and the start message tell an operator to make a key. */
+/** How the docs and the start message tell an operator to make a key. */
 export const MAKE_KEY_HINT =
   `node -e "console.log(require('crypto').randomBytes(32).toString('base64'))"` +
   ' (or: openssl rand -base64 32)';

@@ -4,7 +4,7 @@ import { AppError } from '../common/errors';
 import { ChangeEvent, ChangeSignal } from './change-event';
 import { ChangeEvents } from './change-events.service';
 
-/** Below the 15 s the contract promises, with room for a busy event loop. */
+/** Streams promise a comment line at least every 15 s; 10 s leaves room for a busy event loop. */
 export const HEARTBEAT_MS = 10_000;
 
 export class EventsUnavailableError extends AppError {

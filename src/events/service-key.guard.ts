@@ -9,7 +9,7 @@ export class InvalidServiceKeyError extends AppError {
   constructor() {
     super(401, 'invalid_service_key', 'A service key (SERVICE_KEYS) is required.', {
       'WWW-Authenticate': 'Bearer',
-      // It checked a key: as every answer that does, never kept by a cache (SECURITY.md).
+      // It checked a key, and no cache may keep an answer that did.
       'Cache-Control': 'no-store',
     });
   }

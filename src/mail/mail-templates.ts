@@ -1,7 +1,7 @@
 /**
  * What each template needs; the renderer adds `appName`, `publicUrl`, `email` (the recipient),
- * `locale` and `dir`. Template names are part of the contract: operators override files by name
- * (README lists each template with these variables).
+ * `locale` and `dir`. Template names and variables are public: operators override files by name
+ * (docs/operations.md, Mail, lists each template with these variables).
  */
 export interface MailTemplates {
   /** Self sign-up: a code and a link to confirm the address. */

@@ -19,7 +19,7 @@ export class InvalidMetricsTokenError extends AppError {
   constructor() {
     super(401, 'invalid_token', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>.', {
       'WWW-Authenticate': 'Bearer',
-      // It checked a token: as every answer that does, never kept by a cache (SECURITY.md).
+      // It checked a token, and no cache may keep an answer that did.
       'Cache-Control': 'no-store',
     });
   }

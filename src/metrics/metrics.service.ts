@@ -13,7 +13,7 @@ interface PoolCounts {
 }
 
 /**
- * The Prometheus series of API.md, in a registry of this app's own (two apps in one process, as in
+ * The Prometheus series of docs/operations.md (Metrics), in a registry of this app's own (two apps in one process, as in
  * the tests, do not share counters). Request latency and token checks are counted per request;
  * the outbox and the pool are read when Prometheus scrapes, so they cost nothing in between.
  */

@@ -150,7 +150,7 @@ export class MfaService {
 
   /**
    * POST /mfa/email-code: for an account without a password (invited, or signing in by emailed
-   * code), the code that stands in for the current password on the routes above (SECURITY.md).
+   * code), the code that stands in for the current password on the routes above.
    */
   async sendEmailCode(user: AuthUser, audit: AuditContext): Promise<MessageResponseDto> {
     audit.setTarget(user);

@@ -83,7 +83,7 @@ export class AccountMailService {
   /**
    * Does the work of `send` (codes issued, mail sealed and queued) inside a savepoint and undoes
    * it: for an address that gets no mail, so that the request costs what it costs for one that
-   * does, and its time does not tell whether an account exists (SECURITY.md).
+   * does, and its time does not tell whether an account exists.
    */
   async rehearse(manager: EntityManager, send: () => Promise<void>): Promise<void> {
     await manager.query('SAVEPOINT rehearsal');

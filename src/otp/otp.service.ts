@@ -29,7 +29,7 @@ export type OtpPurpose =
   /** Confirms PUT /me/email for a user without a password, at the old address; a code only. */
   | 'email_change_request';
 
-/** The rules' numbers (SECURITY.md, "Codes and links"). */
+/** The rules' numbers (docs/security.md, "Codes and links"). */
 export const OTP_RULES = {
   maxTriesPerCode: 5,
   /** Consecutive wrong codes for one address before it is refused... */

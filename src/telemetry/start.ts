@@ -2,7 +2,7 @@
  * Imported first by main.ts, before anything requires http, express or pg: OpenTelemetry's
  * instrumentations patch those modules when they are required, so they must be registered before.
  * Without OTEL_EXPORTER_OTLP_ENDPOINT nothing of OpenTelemetry is loaded: its context manager
- * (AsyncLocalStorage) would cost the hot path even with nothing exported (README, "Speed").
+ * (AsyncLocalStorage) would cost the hot path even with nothing exported (docs/development.md, Benchmarks).
  * The CLI does not import this.
  */
 import { loadEnvFile } from '../config/env-file';

@@ -40,6 +40,6 @@ export const AUTH_CLIENT_OPTIONS = Symbol('AUTH_CLIENT_OPTIONS');
 
 /** Without the event stream a cached answer can be stale, so it may live only briefly. */
 export const MAX_CACHE_TTL_MS = 10_000;
-/** With the event stream: evicted on change, so it may live longer (API.md: at most 5 minutes). */
+/** With the event stream: evicted on change, so it may live longer, but at most 5 minutes. */
 export const MAX_STREAM_CACHE_TTL_MS = 300_000;
 export const DEFAULT_STREAM_CACHE_TTL_MS = 60_000;

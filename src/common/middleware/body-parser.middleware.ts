@@ -3,7 +3,7 @@ import { json, urlencoded } from 'express';
 import { errorBody, sendError } from '../errors';
 
 export const BODY_LIMIT = '100kb';
-/** SECURITY.md: no DTO nests deeper, and a deep body made the validator overflow the stack. */
+/** No DTO nests deeper, and a deeper body could make the validator overflow the stack. */
 export const MAX_JSON_DEPTH = 32;
 
 interface ParserError extends Error {
