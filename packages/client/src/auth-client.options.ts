@@ -1,5 +1,3 @@
-import type { ModuleMetadata } from '@nestjs/common';
-
 export interface AuthClientOptions {
   /** Base URL of the auth server, e.g. `https://auth.example.com`. */
   baseUrl: string;
@@ -19,7 +17,11 @@ export interface AuthClientOptions {
   cacheTtlMs?: number;
   /** Cookie that holds the token when the auth server runs in cookie mode (default `__Host-session`, the server's). */
   cookieName?: string;
-  /** Register the guard for every route of the app, with `@Public()` as the opt-out (default true). */
+  /**
+   * Register the guard for every route of the app, with `@Public()` as the opt-out (default true).
+   * Read by forRoot from these options, by forRootAsync from its own argument (beside useFactory),
+   * never from what a factory returns: it decides the module's providers.
+   */
   global?: boolean;
   /**
    * `agent` (default): Node's http(s) module over a kept-alive Agent. `fetch`: Node's fetch
@@ -28,18 +30,18 @@ export interface AuthClientOptions {
   transport?: 'agent' | 'fetch';
 }
 
-export interface AuthClientAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  inject?: any[];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  useFactory: (...args: any[]) => AuthClientOptions | Promise<AuthClientOptions>;
-  global?: boolean;
+/**
+ * What `forRootAsync({ useClass })` and `forRootAsync({ useExisting })` take: a provider whose
+ * `createAuthClientOptions()` gives the options (at start, once).
+ */
+export interface AuthClientOptionsFactory {
+  createAuthClientOptions(): AuthClientOptions | Promise<AuthClientOptions>;
 }
 
 export const AUTH_CLIENT_OPTIONS = Symbol('AUTH_CLIENT_OPTIONS');
 
 /** Without the event stream a cached answer can be stale, so it may live only briefly. */
 export const MAX_CACHE_TTL_MS = 10_000;
-/** With the event stream: evicted on change, so it may live longer, but at most 5 minutes. */
+/** With the event stream: evicted on change, so it may live longer (at most 5 minutes, as the server promises). */
 export const MAX_STREAM_CACHE_TTL_MS = 300_000;
 export const DEFAULT_STREAM_CACHE_TTL_MS = 60_000;

@@ -3,7 +3,8 @@
 export { AuthClientModule } from './auth-client.module';
 export { AuthClientGuard } from './auth-client.guard';
 export { AuthClientService } from './auth-client.service';
-export type { AuthClientOptions, AuthClientAsyncOptions } from './auth-client.options';
+export type { AuthClientOptions, AuthClientOptionsFactory } from './auth-client.options';
+export type { AuthClientAsyncOptions } from './auth-client.module-definition';
 export {
   AUTH_CLIENT_OPTIONS,
   MAX_CACHE_TTL_MS,
