@@ -168,10 +168,8 @@ function buildStage(stage: Stage) {
         if (dockerIgnored(source, dockerignore))
           throw new Error(`.dockerignore keeps out ${source}`);
         const dest = posix.resolve(workdir, copy.dest);
-        copied.set(
-          copy.dest.endsWith('/') ? posix.join(dest, posix.basename(source)) : dest,
-          source,
-        );
+        const into = copy.dest.endsWith('/') && !statSync(join(ROOT, source)).isDirectory();
+        copied.set(into ? posix.join(dest, posix.basename(source)) : dest, source);
       }
     } else if (keyword === 'RUN') {
       // Each RUN the staging stands in for; another one needs teaching here first.
@@ -187,15 +185,17 @@ function buildStage(stage: Stage) {
 /** Lays out the final stage under `rootfs`; answers its WORKDIR, ENV, CMD and health check. */
 function stageFinal(rootfs: string) {
   const build = buildStage(dockerfile.find((s) => s.name === 'build')!);
-  const made = new Map<string, () => string | ((to: string) => void)>([
-    [`${build.workdir}/node_modules`, () => (to: string) => void stageProductionModules(to)],
-    [`${build.workdir}/dist`, () => join(ROOT, 'dist')],
-    [`${build.workdir}/packages/client/dist`, () => join(ROOT, 'packages', 'client', 'dist')],
-  ]);
-  /** A path of the build stage, as this checkout holds it. */
+  const dockerignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
+  // What the build stage's RUNs leave in its WORKDIR, as this checkout has it.
+  const made: Record<string, (to: string) => void> = {
+    node_modules: (to) => void stageProductionModules(to),
+    dist: (to) => copyTree(join(ROOT, 'dist'), to),
+    'packages/client/dist': (to) => copyTree(join(ROOT, 'packages', 'client', 'dist'), to),
+  };
+  /** Where a path of the build stage comes from: a RUN's product, or a file it copied in. */
   const fromBuild = (path: string): string | ((to: string) => void) => {
-    const product = made.get(path);
-    if (product) return product();
+    const product = made[posix.relative(build.workdir, path)];
+    if (product) return product;
     for (const [dest, source] of build.copied) {
       if (path === dest || path.startsWith(`${dest}/`)) {
         return join(ROOT, source, posix.relative(dest, path));
@@ -203,8 +203,11 @@ function stageFinal(rootfs: string) {
     }
     throw new Error(`the build stage has no ${path}`);
   };
+  const fromContext = (path: string): string => {
+    if (dockerIgnored(path, dockerignore)) throw new Error(`.dockerignore keeps out ${path}`);
+    return join(ROOT, path);
+  };
 
-  const dockerignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
   let workdir = '/';
   let env: Record<string, string> = {};
   let cmd: string[] = [];
@@ -220,24 +223,25 @@ function stageFinal(rootfs: string) {
       const m = /^mkdir -p (\S+) && chown node:node \1$/.exec(args);
       if (!m) throw new Error(`the test does not know what "RUN ${args}" makes`);
       mkdirSync(join(rootfs, m[1]), { recursive: true });
-    } else if (keyword === 'COPY' || keyword === 'ADD') {
+    } else if (keyword === 'COPY') {
       const copy = parseCopy(args);
       if (copy.from && copy.from !== 'build') throw new Error(`COPY --from=${copy.from}`);
+      const dest = posix.resolve(workdir, copy.dest);
       for (const source of copy.sources) {
-        const dest = posix.resolve(workdir, copy.dest);
-        const target = join(
-          rootfs,
-          copy.dest.endsWith('/') ? posix.join(dest, posix.basename(source)) : dest,
-        );
-        let origin: string | ((to: string) => void);
-        if (copy.from) origin = fromBuild(posix.resolve(build.workdir, source));
-        else if (dockerIgnored(source, dockerignore))
-          throw new Error(`.dockerignore keeps out ${source}`);
-        else origin = join(ROOT, source);
-        if (typeof origin === 'function') origin(target);
-        else if (!existsSync(origin)) throw new Error(`COPY ${args}: ${origin} does not exist`);
-        else copyTree(origin, target);
+        const origin = copy.from
+          ? fromBuild(posix.resolve(build.workdir, source))
+          : fromContext(source);
+        if (typeof origin === 'function') {
+          origin(join(rootfs, dest));
+          continue;
+        }
+        if (!existsSync(origin)) throw new Error(`COPY ${args}: ${origin} does not exist`);
+        // A folder's contents go to dest; a file goes into dest when dest ends with a slash.
+        const into = copy.dest.endsWith('/') && !statSync(origin).isDirectory();
+        copyTree(origin, join(rootfs, into ? posix.join(dest, posix.basename(source)) : dest));
       }
+    } else if (!['USER', 'EXPOSE'].includes(keyword)) {
+      throw new Error(`the test does not know what ${keyword} does to the image`);
     }
   }
   return { workdir: join(rootfs, workdir), env, cmd, healthcheck };
