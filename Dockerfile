@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Node 24: the current LTS line (Node 20 reached its end of life in April 2026).
-FROM node:26-bookworm-slim AS build
+# Node 26: the current LTS line. An exact version (and Debian release), so a rebuild gets the base
+# that was tested; move both stages together.
+FROM node:26.10.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # The client package is an npm workspace: npm ci needs its package.json.
@@ -12,15 +13,19 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
-FROM node:26-bookworm-slim
+FROM node:26.10.0-bookworm-slim
 ENV NODE_ENV=production DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
+# The compiled server and migrations, with the files nest build places beside the code that reads
+# them (nest-cli.json assets: mail templates, the common-password list).
 COPY --from=build /app/dist ./dist
 # node_modules/nest-email-auth-client links here: the server re-exports the client package.
 COPY --from=build /app/packages/client/package.json ./packages/client/
 COPY --from=build /app/packages/client/dist ./packages/client/dist
+# The admin console's page, scripts and styles: read at start from admin/ beside package.json.
+COPY admin ./admin
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { createDatabase, dropDatabase } from './postgres';
 import { SmtpSink } from './smtp-sink';
 
 /** Settings every test app gets unless a test overrides them: fast bcrypt, quiet logs. */
@@ -38,18 +38,10 @@ export class TestDatabase {
       );
     }
     const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const admin = new Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
+    const url = await createDatabase(serverUrl, name);
     const dir = mkdtempSync(join(tmpdir(), 'auth-test-'));
-    return new TestDatabase({ DATABASE_URL: url.toString(), DATA_DIR: dir }, async () => {
-      const c = new Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+    return new TestDatabase({ DATABASE_URL: url, DATA_DIR: dir }, async () => {
+      await dropDatabase(serverUrl, name);
       rmSync(dir, { recursive: true, force: true });
     });
   }
