@@ -286,3 +286,40 @@ describe('tamper evidence of the audit chain', () => {
     ]);
   });
 });
+
+describe('the migration that guards the chain, on a database whose head was deleted before it', () => {
+  it('gives the head back so records chain again, and leaves the unhashed ones reported', async () => {
+    const t = await startApp();
+    try {
+      await t.http.get('/users/list').expect(401);
+      // The schema as it was before the guard, and what a role that writes rows could do to it.
+      await t.db.undoLastMigration({ transaction: 'each' });
+      await t.db.query('DELETE FROM audit_chain_head');
+      await t.http.get('/users/list').expect(401);
+      await t.http.get('/users/list').expect(401);
+      const unhashed: { id: string }[] = await t.db.query(
+        'SELECT id::text AS id FROM audit_log WHERE hash IS NULL ORDER BY id',
+      );
+      expect(unhashed).toHaveLength(2); // the chain had stopped without an error
+
+      await t.db.runMigrations({ transaction: 'each' });
+      await t.http.get('/users/list').expect(401);
+      const [newest] = await t.db.query(
+        'SELECT id::text AS id, hash IS NOT NULL AS hashed FROM audit_log ORDER BY id DESC LIMIT 1',
+      );
+      expect(newest.hashed).toBe(true);
+      const report = await cli(t, 'audit-verify');
+      expect(report.code).toBe(1);
+      expect(report.stderr).toBe(
+        `The audit chain is broken: record without a hash: audit record ${unhashed[0].id} has no ` +
+          'hash: it was stored while the chain head was missing or the chain trigger was disabled ' +
+          '(1 more like it).\n',
+      );
+      await expect(t.db.query('DELETE FROM audit_chain_head')).rejects.toThrow(
+        /written only by the audit chain trigger/,
+      );
+    } finally {
+      await t.destroy();
+    }
+  });
+});
