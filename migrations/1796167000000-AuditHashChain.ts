@@ -58,19 +58,7 @@ export class AuditHashChain1796167000000 implements MigrationInterface {
     await q.query(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`);
     await q.query(CHAIN_EXISTING_RECORDS);
     await q.query(`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`);
-    await q.query(`
-      CREATE FUNCTION audit_log_chain() RETURNS trigger
-      LANGUAGE plpgsql AS $$
-      DECLARE
-        prev bytea;
-      BEGIN
-        SELECT hash INTO prev FROM audit_chain_head FOR UPDATE;
-        NEW.id := nextval(pg_get_serial_sequence('audit_log', 'id'));
-        NEW.hash := sha256(prev || audit_log_canonical(NEW));
-        UPDATE audit_chain_head SET hash = NEW.hash, last_id = NEW.id;
-        RETURN NEW;
-      END
-      $$`);
+    await q.query(CHAIN_TRIGGER_FUNCTION);
     await q.query(`
       CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log
       FOR EACH ROW EXECUTE FUNCTION audit_log_chain()`);
@@ -88,8 +76,9 @@ export class AuditHashChain1796167000000 implements MigrationInterface {
 }
 
 /**
- * Chains every record in id order and sets the head. Needs the append-only trigger disabled (only
- * the table owner can); also used by the benchmark's seeder after a bulk load.
+ * Chains every record in id order and sets the head. Needs the append-only trigger disabled, and
+ * the head's own triggers where migration AuditChainGuard has added them (only the table owner
+ * can); also used by the tests to rewrite a chain as an administrator could.
  */
 export const CHAIN_EXISTING_RECORDS = `
   DO $$
@@ -103,5 +92,20 @@ export const CHAIN_EXISTING_RECORDS = `
     END LOOP;
     DELETE FROM audit_chain_head;
     INSERT INTO audit_chain_head (last_id, hash) VALUES ((SELECT max(id) FROM audit_log), prev);
+  END
+  $$`;
+
+/** The insert trigger's function as this migration makes it (AuditChainGuard's down() too). */
+export const CHAIN_TRIGGER_FUNCTION = `
+  CREATE OR REPLACE FUNCTION audit_log_chain() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    prev bytea;
+  BEGIN
+    SELECT hash INTO prev FROM audit_chain_head FOR UPDATE;
+    NEW.id := nextval(pg_get_serial_sequence('audit_log', 'id'));
+    NEW.hash := sha256(prev || audit_log_canonical(NEW));
+    UPDATE audit_chain_head SET hash = NEW.hash, last_id = NEW.id;
+    RETURN NEW;
   END
   $$`;

@@ -12,6 +12,7 @@ import { AuditClientRequestId1796166142797 } from './1796166142797-AuditClientRe
 import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
 import { SecondFactor1796168000000 } from './1796168000000-SecondFactor';
 import { EmailsNfc1796169000000 } from './1796169000000-EmailsNfc';
+import { AuditChainGuard1796170310000 } from './1796170310000-AuditChainGuard';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   AuditHashChain1796167000000,
   SecondFactor1796168000000,
   EmailsNfc1796169000000,
+  AuditChainGuard1796170310000,
 ];

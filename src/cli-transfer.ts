@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { createWriteStream, readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { AuditChain } from './audit/audit-chain';
+import { AuditChain, BREAK_NAMES } from './audit/audit-chain';
 import { ImportPlan, UsersTransferService } from './users/users-transfer.service';
 
 export interface CliIo {
@@ -19,8 +19,10 @@ export const TRANSFER_USAGE = `  npm run cli -- import-users <file.ndjson | -> [
   npm run cli -- export-users [--with-hashes] [--out <file>]
       Writes every user as NDJSON (the import-users shape) to the file or to stdout.
   npm run cli -- audit-verify
-      Walks the audit log's hash chain; names the first record that was changed or removed
-      behind the append-only trigger (exit code 1), or says how many records verified.`;
+      Walks the audit log's hash chain and names each kind of break it finds, one line each with
+      its first place: a changed record, a gap in ids (records removed), a record without a hash,
+      a purge checkpoint or anchor that does not match, a missing head or one that does not match
+      (exit code 1); or says how many records verified.`;
 
 export function argValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -50,7 +52,13 @@ export async function runTransferCommand(
       );
       return 0;
     }
-    await write(io.err, `The audit chain is broken: ${report.problem}.\n`);
+    for (const b of report.breaks) {
+      const more = b.count > 1 ? ` (${b.count - 1} more like it)` : '';
+      await write(
+        io.err,
+        `The audit chain is broken: ${BREAK_NAMES[b.kind]}: ${b.problem}${more}.\n`,
+      );
+    }
     return 1;
   }
   const transfer = app.get(UsersTransferService);

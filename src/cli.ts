@@ -39,6 +39,9 @@ async function promptHidden(question: string): Promise<string> {
 
 async function main(): Promise<void> {
   loadEnvFile();
+  // The server's own periodic check of the audit chain has no place in a one-shot command
+  // (audit-verify walks the whole chain itself).
+  process.env.AUDIT_CHAIN_CHECK_INTERVAL = 'off';
   const [command, ...args] = process.argv.slice(2);
   if (TRANSFER_COMMANDS.includes(command)) {
     // Logs would mix with an export on stdout: only errors, unless asked for.

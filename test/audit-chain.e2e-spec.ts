@@ -1,7 +1,12 @@
 import { CHAIN_EXISTING_RECORDS } from '../migrations/1796167000000-AuditHashChain';
 import { AuditChain } from '../src/audit/audit-chain';
-import { AuditRepository } from '../src/audit/audit.repository';
-import { AuditRetentionService } from '../src/audit/audit-retention.service';
+import { AuditChainMonitor } from '../src/audit/audit-chain-monitor';
+import {
+  auditIds,
+  behindTheTriggers,
+  insertAged,
+  purgeOlderThanTwoDays,
+} from './support/audit-chain';
 import { cli } from './support/cli';
 import { createUser, loginToken, uniqueEmail } from './support/factories';
 import { startApp, TestApp } from './support/test-app';
@@ -12,17 +17,9 @@ const auditVerify = (t: TestApp) => cli(t, 'audit-verify');
 describe('the audit hash chain and audit-verify', () => {
   let t: TestApp;
 
-  /** What a superuser can do behind the append-only trigger. */
   const behindTheTrigger = (sql: string, params: unknown[] = []) =>
-    t.db.transaction(async (m) => {
-      await m.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only');
-      await m.query(sql, params);
-      await m.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only');
-    });
-  const ids = async (): Promise<string[]> =>
-    (await t.db.query('SELECT a.id::text AS id FROM audit_log a ORDER BY a.id')).map(
-      (r: { id: string }) => r.id,
-    );
+    behindTheTriggers(t, sql, params);
+  const ids = () => auditIds(t);
   /** Computes every hash again, as the migration does for records that predate the chain. */
   const rechain = () => behindTheTrigger(CHAIN_EXISTING_RECORDS);
   /** The verification alone; the CLI command also anchors the head after a success. */
@@ -69,7 +66,7 @@ describe('the audit hash chain and audit-verify', () => {
     expect(await check()).toMatchObject({ ok: true });
 
     await behindTheTrigger(`UPDATE audit_log SET details = '{"x": 1}' WHERE id = $1`, [third]);
-    expect(await check()).toMatchObject({ ok: false, recordId: third });
+    expect(await check()).toMatchObject({ ok: false, firstBadId: third });
     await rechain(); // the migration's code: with no anchor yet, a full rewrite holds
     expect(await check()).toMatchObject({ ok: true });
   });
@@ -77,14 +74,24 @@ describe('the audit hash chain and audit-verify', () => {
   it('names the record after one that was removed, and notices removed newest records', async () => {
     const all = await ids();
     await behindTheTrigger('DELETE FROM audit_log WHERE id = $1', [all[3]]);
-    expect(await check()).toMatchObject({ ok: false, recordId: all[4] });
+    expect(await check()).toMatchObject({
+      ok: false,
+      firstBadId: all[4],
+      breaks: [{ kind: 'id_gap', recordId: all[4], count: 1 }],
+    });
     await rechain();
 
     const newest = (await ids()).at(-1)!;
     await behindTheTrigger('DELETE FROM audit_log WHERE id = $1', [newest]);
-    const tail = await check();
-    expect(tail.ok).toBe(false);
-    expect(!tail.ok && tail.problem).toContain(`head is at ${newest}: newest records were removed`);
+    expect(await check()).toMatchObject({
+      ok: false,
+      breaks: [
+        {
+          kind: 'head_mismatch',
+          problem: expect.stringContaining(`head is at ${newest}: newest records were removed`),
+        },
+      ],
+    });
     await rechain();
     expect(await check()).toMatchObject({ ok: true });
   });
@@ -106,7 +113,7 @@ describe('the audit hash chain and audit-verify', () => {
     const [before] = await t.db.query('SELECT action FROM audit_log WHERE id = $1', [second]);
     await behindTheTrigger(`UPDATE audit_log SET action = 'nothing' WHERE id = $1`, [second]);
     await rechain(); // every hash made to fit the change
-    expect(await check()).toMatchObject({ ok: false, recordId: anchor.id });
+    expect(await check()).toMatchObject({ ok: false, firstBadId: anchor.id });
     const cli = await auditVerify(t);
     expect(cli.code).toBe(1);
     expect(cli.stderr).toContain(`audit record ${anchor.id} is not the one sealed in its anchor`);
@@ -118,28 +125,19 @@ describe('the audit hash chain and audit-verify', () => {
     await rechain();
     expect(await check()).toMatchObject({ ok: true, anchors: 1 });
     await t.db.query(`UPDATE audit_anchors SET hash = sha256('forged')`);
-    expect(await check()).toMatchObject({ ok: false, problem: expect.stringContaining('anchor') });
+    expect(await check()).toMatchObject({ ok: false, breaks: [{ kind: 'anchor_mismatch' }] });
     await t.db.query('DELETE FROM audit_anchors');
   });
 
   it('still holds after a retention purge, through sealed checkpoints that cannot be forged', async () => {
     // Old records between young ones, so the purge leaves several runs.
-    const aged = (action: string) =>
-      t.db.query(
-        `INSERT INTO audit_log (at, action, outcome) SELECT now() - interval '3 days', $1, 'success'
-           FROM generate_series(1, 3)`,
-        [action],
-      );
+    const aged = (action: string) => insertAged(t, action, 3);
     await aged('chain_old_a');
     await t.http.get('/users/list').expect(401);
     await aged('chain_old_b');
     await t.http.get('/users/list').expect(401);
     await aged('chain_old_tail');
-    const retention = new AuditRetentionService(
-      { retentionMs: 2 * 86_400_000 },
-      t.app.get(AuditRepository),
-    );
-    expect(await retention.purgeExpired()).toBe(9);
+    expect(await purgeOlderThanTwoDays(t)).toBe(9);
     const checkpoints = await t.db.query('SELECT id::text AS id FROM audit_checkpoints');
     expect(checkpoints).toHaveLength(3);
     expect(await check()).toMatchObject({ ok: true, checkpoints: 3 });
@@ -147,13 +145,24 @@ describe('the audit hash chain and audit-verify', () => {
     // A record written after the purged tail chains on from it.
     await t.http.get('/users/list').expect(401);
     expect(await check()).toMatchObject({ ok: true });
+    expect(await auditVerify(t)).toMatchObject({ code: 0, stderr: '' });
+    // The server's bounded check holds too, wherever its window starts among the checkpoints.
+    const total = (await ids()).length;
+    for (let newest = 1; newest <= total + 1; newest++)
+      expect(await t.app.get(AuditChain).verify({ newest })).toMatchObject({ ok: true });
+    expect(await t.app.get(AuditChainMonitor).checkNow()).toMatchObject({ state: 'ok' });
 
     await t.db.query(`UPDATE audit_checkpoints SET hash = sha256('forged') WHERE id = $1`, [
       checkpoints[1].id,
     ]);
     expect(await check()).toMatchObject({
       ok: false,
-      problem: `checkpoint ${checkpoints[1].id} is not sealed by this server's key (forged or changed)`,
+      breaks: [
+        {
+          kind: 'checkpoint_mismatch',
+          problem: `checkpoint ${checkpoints[1].id} is not sealed by this server's key (forged or changed)`,
+        },
+      ],
     });
   });
 });

@@ -10,7 +10,12 @@ describe('health probes', () => {
     const t = await startApp();
     try {
       const ready = await t.http.get('/health/ready').expect(200);
-      expect(ready.body).toEqual({ status: 'ok', database: 'up', migrations: 'current' });
+      expect(ready.body).toEqual({
+        status: 'ok',
+        database: 'up',
+        migrations: 'current',
+        audit_chain: 'ok',
+      });
       expect(ready.headers['cache-control']).toBe('no-store');
       await t.http.get('/health/live').expect(200, { status: 'ok' });
     } finally {
@@ -22,7 +27,13 @@ describe('health probes', () => {
     const t = await startApp({ MIGRATIONS_RUN: 'false' });
     try {
       const res = await t.http.get('/health/ready').expect(503);
-      expect(res.body).toEqual({ status: 'error', database: 'up', migrations: 'pending' });
+      // The chain could not be checked at start (no tables yet).
+      expect(res.body).toEqual({
+        status: 'error',
+        database: 'up',
+        migrations: 'pending',
+        audit_chain: 'unknown',
+      });
       await t.db.runMigrations({ transaction: 'each' });
       await t.http.get('/health/ready').expect(200);
     } finally {
@@ -89,7 +100,12 @@ describe('health probes', () => {
           const res = await t.http.get('/health/ready');
           return res.status === 200 ? res : undefined;
         }, 'ready to come back');
-        expect(up.body).toEqual({ status: 'ok', database: 'up', migrations: 'current' });
+        expect(up.body).toEqual({
+          status: 'ok',
+          database: 'up',
+          migrations: 'current',
+          audit_chain: 'ok',
+        });
       } finally {
         await t.close();
         await proxy.stop();

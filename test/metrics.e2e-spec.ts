@@ -1,24 +1,8 @@
 import { bearer, createUser, loginToken } from './support/factories';
+import { sample } from './support/metrics';
 import { startApp, TestApp } from './support/test-app';
 
 const TOKEN = 'metrics-token-for-the-tests-0123456789';
-
-/** The value of one sample line (`name{labels} value`), or undefined when it is absent. */
-function sample(
-  text: string,
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries(
-      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
-    );
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 describe('GET /metrics', () => {
   let t: TestApp;
@@ -113,6 +97,16 @@ describe('GET /metrics', () => {
     expect(sample(text, 'db_pool_connections', { state: 'waiting' })).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeDefined();
+  });
+
+  it("reports the server's own check of the audit chain, done at start", async () => {
+    const text = await scrape();
+    expect(sample(text, 'audit_chain_ok')).toBe(1);
+    expect(sample(text, 'audit_chain_breaks', { kind: 'changed_record' })).toBe(0);
+    expect(sample(text, 'audit_chain_breaks', { kind: 'missing_head' })).toBe(0);
+    const checkedAt = sample(text, 'audit_chain_last_check_timestamp_seconds')!;
+    expect(checkedAt).toBeGreaterThan(Date.now() / 1000 - 600);
+    expect(checkedAt).toBeLessThanOrEqual(Date.now() / 1000);
   });
 });
 

@@ -25,7 +25,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
   private running?: Promise<unknown>;
 
   constructor(
-    @Inject(auditConfig.KEY) private readonly cfg: AuditConfig,
+    @Inject(auditConfig.KEY) private readonly cfg: Pick<AuditConfig, 'retentionMs'>,
     private readonly repo: AuditRepository,
   ) {}
 

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessDenialRecorder } from '../common/filters/access-denial-recorder';
 import { CryptoModule } from '../crypto/crypto.module';
 import { AuditChain } from './audit-chain';
+import { AuditChainMonitor } from './audit-chain-monitor';
 import { AuditDenialRecorder } from './audit-denial.recorder';
 import { AuditHistoryService } from './audit-history.service';
 import { AuditRecord } from './audit-record.entity';
@@ -16,7 +17,8 @@ import { AuditService } from './audit.service';
 /**
  * Global: every module records auth events and admin actions through AuditService, and every
  * `@Audit()` route through the AuditInterceptor (which that decorator attaches). Also serves the
- * history (/users/actions), runs the retention purge, and records denials for the exception filter.
+ * history (/users/actions), runs the retention purge and the chain's own check, and records denials
+ * for the exception filter.
  */
 @Global()
 @Module({
@@ -26,6 +28,7 @@ import { AuditService } from './audit.service';
     AuditService,
     AuditRepository,
     AuditChain,
+    AuditChainMonitor,
     AuditHistoryService,
     AuditRetentionService,
     AuditInterceptor,
@@ -34,6 +37,7 @@ import { AuditService } from './audit.service';
   ],
   exports: [
     AuditChain,
+    AuditChainMonitor,
     AuditService,
     AuditHistoryService,
     AuditInterceptor,

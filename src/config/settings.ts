@@ -73,6 +73,9 @@ export interface Settings {
   };
   audit: {
     retentionMs?: number;
+    /** How often the server checks its newest audit records' chain; undefined: never. */
+    chainCheckIntervalMs?: number;
+    chainCheckRecords: number;
   };
   admin: {
     email?: string;
@@ -336,6 +339,8 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     audit: {
       retentionMs: r.optionalDuration('AUDIT_RETENTION', 86_400_000),
+      chainCheckIntervalMs: r.optionalDuration('AUDIT_CHAIN_CHECK_INTERVAL', 1000, '15m'),
+      chainCheckRecords: r.int('AUDIT_CHAIN_CHECK_RECORDS', 10_000, 1, 1_000_000),
     },
     admin: { email: adminEmail?.toLowerCase(), password: adminPassword },
     services: { keys: r.list('SERVICE_KEYS') },

@@ -3,6 +3,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
+  ApiPropertyOptional,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -32,6 +33,20 @@ class ReadyDto {
 
   @ApiProperty({ enum: ['current', 'pending', 'unknown'] })
   migrations: 'current' | 'pending' | 'unknown';
+
+  @ApiProperty({
+    enum: ['ok', 'broken', 'unknown'],
+    description:
+      "The server's last check of the newest audit records' hash chain (`unknown` before the " +
+      'first check or when it could not run). A broken chain does not make the server unready.',
+  })
+  audit_chain: 'ok' | 'broken' | 'unknown';
+
+  @ApiPropertyOptional({
+    description: 'When the chain is broken: the lowest id among the records that do not match',
+    example: '812',
+  })
+  audit_chain_first_bad_id?: string;
 }
 
 @ApiTags('operations')
@@ -75,7 +90,8 @@ export class HealthController {
     summary: 'Readiness probe',
     description:
       '503 while the database is down, migrations are pending, or the server is shutting down ' +
-      '(from the signal on, for SHUTDOWN_DELAY, before it stops taking connections).',
+      '(from the signal on, for SHUTDOWN_DELAY, before it stops taking connections). The body ' +
+      "also tells the server's last check of the audit chain, which never makes it 503.",
   })
   @ApiOkResponse({ type: ReadyDto })
   @ApiServiceUnavailableResponse({ type: ReadyDto, description: 'Not ready: the body says why' })

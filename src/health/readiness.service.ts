@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
+import { AuditChainMonitor } from '../audit/audit-chain-monitor';
 import { opsConfig, OpsConfig } from '../config/config';
 
 const PROBE_TIMEOUT_MS = 2000;
@@ -10,6 +11,10 @@ export interface Readiness {
   status: 'ok' | 'error' | 'shutting_down';
   database: 'up' | 'down';
   migrations: 'current' | 'pending' | 'unknown';
+  /** The server's last check of the audit chain's newest records; informs, never makes it unready. */
+  audit_chain: 'ok' | 'broken' | 'unknown';
+  /** When broken: the lowest id among the records that do not match. */
+  audit_chain_first_bad_id?: string;
 }
 
 /**
@@ -26,6 +31,7 @@ export class ReadinessService implements OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(opsConfig.KEY) private readonly ops: OpsConfig,
+    private readonly auditChain: AuditChainMonitor,
   ) {}
 
   async onModuleDestroy(): Promise<void> {
@@ -54,10 +60,14 @@ export class ReadinessService implements OnModuleDestroy {
       migrations = this.migrationsCurrent ? 'current' : 'pending';
     }
     const ok = up && migrations === 'current' && !this.shuttingDown;
+    const chain = this.auditChain.status;
+    const firstBad = chain.state === 'broken' ? chain.report?.firstBadId : undefined;
     return {
       status: ok ? 'ok' : this.shuttingDown ? 'shutting_down' : 'error',
       database: up ? 'up' : 'down',
       migrations,
+      audit_chain: chain.state,
+      ...(firstBad && { audit_chain_first_bad_id: firstBad }),
     };
   }
 

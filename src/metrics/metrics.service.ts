@@ -2,6 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { BREAK_NAMES, ChainBreakKind } from '../audit/audit-chain';
+import { AuditChainMonitor } from '../audit/audit-chain-monitor';
 import { AuditService } from '../audit/audit.service';
 import { MailService } from '../mail/mail.service';
 
@@ -53,6 +55,7 @@ export class MetricsService implements OnModuleInit {
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly mail: MailService,
+    private readonly auditChain: AuditChainMonitor,
   ) {
     collectDefaultMetrics({ register: this.registry });
     let outbox: ReturnType<MailService['outboxStats']> | undefined;
@@ -75,6 +78,38 @@ export class MetricsService implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.set((await stats()).oldestPendingSeconds);
+      },
+    });
+    const chain = () => this.auditChain.status;
+    new Gauge({
+      name: 'audit_chain_ok',
+      help: "The server's last check of the newest audit records: 1 intact, 0 broken, -1 not checked",
+      registers: [this.registry],
+      collect() {
+        const { state } = chain();
+        this.set(state === 'ok' ? 1 : state === 'broken' ? 0 : -1);
+      },
+    });
+    new Gauge({
+      name: 'audit_chain_breaks',
+      help: 'Places where the last check found the audit chain broken, by kind',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      collect() {
+        const { report } = chain();
+        this.reset();
+        if (!report) return;
+        for (const kind of Object.keys(BREAK_NAMES) as ChainBreakKind[])
+          this.set({ kind }, report.breaks.find((b) => b.kind === kind)?.count ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'audit_chain_last_check_timestamp_seconds',
+      help: 'When the server last checked the audit chain (Unix time; 0: not yet)',
+      registers: [this.registry],
+      collect() {
+        const { at } = chain();
+        this.set(at ? at / 1000 : 0);
       },
     });
     const pool = () => this.poolCounts();
