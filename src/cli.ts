@@ -70,7 +70,7 @@ async function embeddedUpgrade(): Promise<void> {
     outcome.upgraded
       ? `Upgraded: ${outcome.tables} tables, ${outcome.rows} rows, and the audit chain holds. ` +
           `The old folder is kept as ${outcome.backup}; remove it once the server runs well.\n`
-      : `Nothing to upgrade: ${outcome.reason}.\n`,
+      : `${outcome.reason}.\n`,
   );
 }
 

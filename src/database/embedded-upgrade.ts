@@ -123,7 +123,7 @@ function anyBackup(dir: string): boolean {
 }
 
 export type UpgradeOutcome =
-  | { upgraded: false; reason: string }
+  | { upgraded: false; /** A sentence for the operator. */ reason: string }
   | { upgraded: true; dir: string; backup: string; tables: number; rows: number };
 
 export interface UpgradeOptions {
@@ -160,14 +160,20 @@ export async function upgradeEmbeddedDatabase(
       unlock();
       const problem = await verify();
       if (problem) throw new EmbeddedUpgradeError(`${dir} does not verify: ${problem}`);
-      return { upgraded: false, reason: `finished an upgrade that had stopped before ${dir}` };
+      return {
+        upgraded: false,
+        reason: `Finished an upgrade that had stopped: ${dir} is in place and verifies`,
+      };
     }
     if (found === undefined)
-      return { upgraded: false, reason: `there is no embedded database in ${dir}` };
+      return {
+        upgraded: false,
+        reason: `Nothing to upgrade: there is no embedded database in ${dir}`,
+      };
     if (found === CURRENT_ENGINE.major)
       return {
         upgraded: false,
-        reason: `${dir} is already on PostgreSQL ${found}, the one this release embeds`,
+        reason: `Nothing to upgrade: ${dir} is already on PostgreSQL ${found}, the one this release embeds`,
       };
     if (found !== PREVIOUS_ENGINE.major)
       throw new EmbeddedUpgradeError(
