@@ -1,8 +1,17 @@
 import { EventEmitter } from 'node:events';
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Extension, PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import { inSpan, tracingStarted } from '../telemetry/spans';
+import { DataDirInUseError, DataDirVersionError } from './database.errors';
 
 /**
  * A `pg`-shaped driver over PGlite for TypeORM's postgres driver (`driver` option).
@@ -40,16 +49,6 @@ interface PgResult {
   rows: unknown[];
   rowCount: number;
   fields: { name: string; dataTypeID: number }[];
-}
-
-export class DataDirInUseError extends Error {
-  constructor(dir: string, pid: number) {
-    super(
-      `The embedded database in ${dir} is in use by process ${pid}. ` +
-        'Stop that process, or give this one another DATA_DIR (or a DATABASE_URL).',
-    );
-    this.name = 'DataDirInUseError';
-  }
 }
 
 const locksHeldHere = new Set<string>();
@@ -187,19 +186,75 @@ class EmbeddedClient extends EventEmitter {
   }
 }
 
+/** A PGlite build: its class, and its pg_trgm extension (which must match the build). */
+export interface EmbeddedEngine {
+  /** The PostgreSQL major version inside, as a data folder's PG_VERSION names it. */
+  major: string;
+  load(): Promise<{ PGlite: typeof PGlite; pg_trgm: Extension }>;
+}
+
 /**
- * PGlite's build of the pg_trgm extension (trigram indexes for substring search), which must be
- * handed to PGlite.create before `CREATE EXTENSION pg_trgm` can run. Loaded by require: the package
- * only exposes it as a subpath export, which this project's module resolution cannot type.
+ * The PGlite this release runs (0.6: PostgreSQL 19). Change `major` together with the package; a
+ * spec checks that they agree. pg_trgm (trigram indexes for substring search) must be handed to
+ * PGlite.create before `CREATE EXTENSION pg_trgm` can run; it is loaded by require because the
+ * package only exposes it as a subpath export, which this project's module resolution cannot type.
  */
-function loadPgTrgm(): Extension {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm;
+export const CURRENT_ENGINE: EmbeddedEngine = {
+  major: '19',
+  load: async () => ({
+    PGlite: (await import('@electric-sql/pglite')).PGlite,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pg_trgm: (require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm,
+  }),
+};
+
+/**
+ * The PGlite of the previous release (0.3.16: PostgreSQL 17), kept only to read a data folder it
+ * wrote during `embedded-upgrade`. Its API is the same for what the driver uses.
+ */
+export const PREVIOUS_ENGINE: EmbeddedEngine = {
+  major: '17',
+  load: async () => ({
+    PGlite: (await import('pglite-previous')).PGlite as unknown as typeof PGlite,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pg_trgm: (require('pglite-previous/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm,
+  }),
+};
+
+/** The major version a data folder was written by, or undefined for a new (absent or empty) one. */
+export function dataDirMajor(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, 'PG_VERSION'), 'utf8').trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Where an upgrade writes the new folder before it takes the old one's place. */
+export const upgradeWorkDir = (dir: string) => `${dir}.upgrading`;
+
+/**
+ * Refuses a folder the engine cannot open before PGlite touches it: PGlite itself would only say
+ * "PGlite failed to initialize properly". A missing folder or PG_VERSION is a new database, unless
+ * an upgrade stopped between moving the old folder away and putting the new one in its place.
+ */
+export function checkDataDirVersion(dir: string, engine: EmbeddedEngine = CURRENT_ENGINE): void {
+  const found = dataDirMajor(dir);
+  if (found === undefined) {
+    if (existsSync(upgradeWorkDir(dir)))
+      throw new DataDirVersionError(dir, 'none', engine.major, PREVIOUS_ENGINE.major);
+    return;
+  }
+  if (found !== engine.major)
+    throw new DataDirVersionError(dir, found, engine.major, PREVIOUS_ENGINE.major);
 }
 
 export interface EmbeddedDriverOptions {
   /** Folder of the database files; `<dir>.lock` is created beside it. */
   dir: string;
+  /** The PGlite build to open it with (the current one unless upgrading). */
+  engine?: EmbeddedEngine;
 }
 
 export class EmbeddedPool extends EventEmitter {
@@ -208,7 +263,10 @@ export class EmbeddedPool extends EventEmitter {
   private readonly turnstile = new Turnstile();
   private closed = false;
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly engine: EmbeddedEngine = CURRENT_ENGINE,
+  ) {
     super();
   }
 
@@ -229,9 +287,10 @@ export class EmbeddedPool extends EventEmitter {
     this.opening ??= (async () => {
       this.unlock = lockDataDir(this.dir);
       try {
+        checkDataDirVersion(this.dir, this.engine);
         mkdirSync(this.dir, { recursive: true });
-        const { PGlite } = await import('@electric-sql/pglite');
-        const db = await PGlite.create(this.dir, { extensions: { pg_trgm: loadPgTrgm() } });
+        const { PGlite, pg_trgm } = await this.engine.load();
+        const db = await PGlite.create(this.dir, { extensions: { pg_trgm } });
         return new EmbeddedClient(db);
       } catch (e) {
         this.unlock();
@@ -286,13 +345,13 @@ export class EmbeddedPool extends EventEmitter {
 }
 
 /** An object with a `Pool` class: the only thing TypeORM's postgres driver takes from `pg`. */
-export function createEmbeddedDriver({ dir }: EmbeddedDriverOptions): {
+export function createEmbeddedDriver({ dir, engine }: EmbeddedDriverOptions): {
   Pool: new () => EmbeddedPool;
 } {
   return {
     Pool: class extends EmbeddedPool {
       constructor() {
-        super(dir);
+        super(dir, engine);
       }
     },
   };
