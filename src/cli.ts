@@ -49,7 +49,9 @@ async function verifyUpgraded(): Promise<string | undefined> {
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
   try {
     const report = await app.get(AuditChain).verify();
-    return report.ok ? undefined : `the audit chain is broken: ${report.problem}`;
+    return report.ok
+      ? undefined
+      : `the audit chain is broken: ${report.breaks.map((b) => b.problem).join('; ')}`;
   } finally {
     await app.close();
   }
