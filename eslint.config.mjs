@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '**/dist/', 'node_modules/', 'coverage/', 'data/', 'eslint.config.mjs', 'bench/**/*.js'] },
+  { ignores: ['dist/', '**/dist/', 'node_modules/', 'coverage/', 'data/', 'eslint.config.mjs', '.dependency-cruiser.cjs', 'bench/**/*.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -9,7 +9,7 @@ import type { AuthUser } from '../common/auth-user';
 import type { AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
 import { OtpService } from '../otp/otp.service';
-import type { MessageResponseDto } from '../registration/dto/responses.dto';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserNotFoundError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';

@@ -8,7 +8,7 @@ import { ValidationFailedError, type AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
 import { AccountMailService } from '../otp/account-mail.service';
 import { OtpService } from '../otp/otp.service';
-import type { User } from '../users/user.entity';
+import type { UserAccount } from '../users/user-account';
 import { UserNotFoundError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
 import { CodeRequiredError, PasswordRequiredError } from './account.errors';
@@ -22,7 +22,7 @@ const CODES: Record<
     /** The audit action of mailing the code, and the route that does it. */
     audit: string;
     route: string;
-    mail: (mail: AccountMailService, m: EntityManager, user: User) => Promise<void>;
+    mail: (mail: AccountMailService, m: EntityManager, user: UserAccount) => Promise<void>;
   }
 > = {
   account_delete: {

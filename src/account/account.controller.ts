@@ -40,7 +40,7 @@ import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import type { RequestMeta } from '../common/request-meta';
 import { AccountPages, ApiLinkPage } from '../registration/account-pages';
-import { MessageResponseDto } from '../registration/dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { AccountDeletionService } from './account-deletion.service';
 import { AccountService } from './account.service';
 import { DeleteAccountDto } from './dto/delete-account.dto';

@@ -1,6 +1,6 @@
 import { AppError } from '../common/errors';
 
-export { PasswordRequiredError } from '../auth/password.errors';
+export { PasswordRequiredError } from '../passwords/passwords.errors';
 
 export class CodeRequiredError extends AppError {
   /** `route`: the one that mails the code this action takes. */

@@ -12,7 +12,7 @@ import { SecurityNotices } from '../notices/security-notices.service';
 import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpPurpose, OtpService } from '../otp/otp.service';
-import type { MessageResponseDto } from '../registration/dto/responses.dto';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import { UsersService } from '../users/users.service';
 import { UserNotFoundError } from '../users/users.errors';
 import { SameEmailError } from './account.errors';

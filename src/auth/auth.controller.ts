@@ -23,7 +23,7 @@ import { Public } from '../common/decorators/public.decorator';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import type { RequestMeta } from '../common/request-meta';
 import { AuthService } from './auth.service';
-import { MessageResponseDto } from '../registration/dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginCodeRequestDto, LoginCodeVerifyDto } from './dto/login-code.dto';
 import { LoginDto, LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';

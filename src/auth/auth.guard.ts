@@ -4,7 +4,7 @@ import { ADMIN_ONLY } from '../common/decorators/admin-only.decorator';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import { AppError } from '../common/errors';
 import type { RouteMetadata, RouteStep } from '../common/guards/route-pipeline.guard';
-import type { LiveSessionRow } from '../sessions/sessions.repository';
+import type { LiveSession } from '../sessions/live-session';
 import { SessionsService } from '../sessions/sessions.service';
 import {
   CONSOLE_COOKIE,
@@ -17,7 +17,7 @@ import { SessionCookie } from './session-cookie';
 declare module 'express-serve-static-core' {
   interface Request {
     /** The validated session and its user, as the AuthGuard found them (for /validate_token). */
-    authSession?: LiveSessionRow;
+    authSession?: LiveSession;
   }
 }
 
@@ -72,15 +72,15 @@ export class AuthGuard implements RouteStep {
     }
     if (!token) throw new InvalidTokenError();
 
-    const row = await this.sessions.validate(token);
-    if (!row) throw new InvalidTokenError();
+    const live = await this.sessions.validate(token);
+    if (!live) throw new InvalidTokenError();
     req.user = {
-      id: row.id,
-      email: row.email,
-      role: row.role,
-      sessionId: row.session_id,
-      aal: row.aal,
+      id: live.user.id,
+      email: live.user.email,
+      role: live.user.role,
+      sessionId: live.session.id,
+      aal: live.session.aal,
     };
-    req.authSession = row;
+    req.authSession = live;
   }
 }

@@ -15,10 +15,10 @@ import {
   newSessionToken,
 } from '../sessions/session-token';
 import { SessionsService } from '../sessions/sessions.service';
-import type { User } from '../users/user.entity';
+import type { UserAccount } from '../users/user-account';
 import { PasswordCheck, UsersService } from '../users/users.service';
 import type { LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
-import { LoginThrottle } from './login-throttle';
+import { LoginThrottle } from '../login-throttle/login-throttle';
 
 /** Which first factor a login passed (audit `details.method`). */
 export type FirstFactor = 'password' | 'code';
@@ -65,7 +65,7 @@ export class SignInService {
    * throttle.
    */
   async afterFirstFactor(
-    user: User,
+    user: UserAccount,
     check: PasswordCheck,
     opts: {
       method: FirstFactor;
@@ -188,7 +188,7 @@ export class SignInService {
    * The user an unused mfa_token belongs to (the console signs in admins only, and asks no second
    * factor of anyone else); undefined for an unknown, used or expired token.
    */
-  async pendingUser(mfaToken: string): Promise<User | undefined> {
+  async pendingUser(mfaToken: string): Promise<UserAccount | undefined> {
     if (!looksLikeSessionToken(mfaToken)) return undefined;
     const challenge = await this.mfa.findChallenge(hashSessionToken(mfaToken));
     return (challenge && (await this.users.findById(challenge.userId))) ?? undefined;
@@ -206,7 +206,7 @@ export class SignInService {
    * request meanwhile.
    */
   private async openSession(
-    user: User,
+    user: UserAccount,
     opts: {
       aal: 1 | 2;
       unchanged: (m: EntityManager) => Promise<boolean | 'gone'>;

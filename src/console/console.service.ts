@@ -63,21 +63,21 @@ export class ConsoleService {
     meta: RequestMeta,
   ): Promise<ConsoleSignIn> {
     const { token, expiresAt } = result.session!;
-    const row = await this.sessions.validate(token);
-    const who = row ? { id: row.id, email: row.email } : null;
-    if (!row || !ADMIN_ROLES.includes(row.role)) {
-      if (row) await this.sessions.revoke(row.id, row.session_id);
+    const live = await this.sessions.validate(token);
+    const who = live ? { id: live.user.id, email: live.user.email } : null;
+    if (!live || !ADMIN_ROLES.includes(live.user.role)) {
+      if (live) await this.sessions.revoke(live.user.id, live.session.id);
       throw await this.refuse(new NotAnAdminError(), who, email, meta);
     }
-    if (row.aal < 2 && this.cfg.mfaRequiredRoles.includes(row.role)) {
-      await this.sessions.revoke(row.id, row.session_id);
+    if (live.session.aal < 2 && this.cfg.mfaRequiredRoles.includes(live.user.role)) {
+      await this.sessions.revoke(live.user.id, live.session.id);
       const error = new MfaRequiredError(
         'Your role must sign in with a second factor: turn one on for your account ' +
           '(POST /mfa/totp), then sign in here again.',
       );
       throw await this.refuse(error, who, email, meta);
     }
-    return { token, expiresAt, body: this.auth.describeSession(row) };
+    return { token, expiresAt, body: this.auth.describeSession(live) };
   }
 
   /**

@@ -26,7 +26,7 @@ import {
   PasswordAndCodeDto,
   RecoveryCodesDto,
 } from './dto/mfa.dto';
-import { MessageResponseDto } from '../registration/dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { MfaService, OwnerProof } from './mfa.service';
 
 const proofOf = (dto: EnrolDto): OwnerProof => ({

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { LoginThrottleModule } from '../auth/login-throttle.module';
+import { LoginThrottleModule } from '../login-throttle/login-throttle.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { Clock } from '../common/clock';
 import { OtpModule } from '../otp/otp.module';

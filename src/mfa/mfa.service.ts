@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { LoginThrottle } from '../auth/login-throttle';
-import { InvalidCurrentPasswordError, PasswordRequiredError } from '../auth/password.errors';
+import { LoginThrottle } from '../login-throttle/login-throttle';
+import { InvalidCurrentPasswordError, PasswordRequiredError } from '../passwords/passwords.errors';
 import { AccountMailService } from '../otp/account-mail.service';
 import { OtpService } from '../otp/otp.service';
 import { ValidationFailedError } from '../common/errors';
-import type { MessageResponseDto } from '../registration/dto/responses.dto';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import type { AuditContext } from '../audit/audit-context';
 import type { AuthUser } from '../common/auth-user';
 import { Clock } from '../common/clock';
@@ -15,7 +15,7 @@ import { SecretBox } from '../crypto/secret-box';
 import { ChangeEvents } from '../events/change-events.service';
 import { SecurityNotices } from '../notices/security-notices.service';
 import { SessionsService } from '../sessions/sessions.service';
-import type { User } from '../users/user.entity';
+import type { UserAccount } from '../users/user-account';
 import { UsersService } from '../users/users.service';
 import type { EnrolmentDto, RecoveryCodesDto } from './dto/mfa.dto';
 import {
@@ -171,7 +171,7 @@ export class MfaService {
   /** DELETE /users/{id}/mfa: an admin removes a user's factor (role rules as for updates). */
   async reset(actor: AuthUser, id: string, audit: AuditContext): Promise<void> {
     await this.db.transaction(async (m) => {
-      const target: User = await this.users.findManageable(actor, id, m);
+      const target: UserAccount = await this.users.findManageable(actor, id, m);
       audit.setTarget(target);
       const account = await this.lockUser(target.id, m);
       if (!(await this.repo.deleteFactor(target.id, m))) throw new MfaNotEnabledError();
@@ -320,7 +320,7 @@ export class MfaService {
    * factor, and answers the user as the notices need it (address, locale). Notices go through the
    * outbox in the change's transaction: both commit or neither.
    */
-  private async lockUser(id: string, m: EntityManager): Promise<User> {
+  private async lockUser(id: string, m: EntityManager): Promise<UserAccount> {
     const locked = await this.users.lockForLogin(id, m);
     if (!locked) throw new MfaNotEnabledError();
     // Token checks answer `mfa_enabled`: every change here is a change of what they read (the

@@ -19,7 +19,7 @@ import type { RequestMeta } from '../common/request-meta';
 import { AccountPages, ApiLinkPage } from './account-pages';
 import { EmailDto } from './dto/email.dto';
 import { ResetPasswordDto } from './dto/reset-password.dto';
-import { MessageResponseDto } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { PasswordResetService } from './password-reset.service';
 
 @ApiTags('registration')

@@ -4,7 +4,7 @@ import type { RequestMeta } from '../common/request-meta';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PasswordPolicy } from '../passwords/password-policy';
-import { LoginThrottle } from '../auth/login-throttle';
+import { LoginThrottle } from '../login-throttle/login-throttle';
 import { PasswordService } from '../passwords/password.service';
 import { ValidationFailedError } from '../common/errors';
 import { SecurityNotices } from '../notices/security-notices.service';
@@ -14,7 +14,8 @@ import { OtpCheck, OtpService } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { auditFailures } from '../audit/audit-failures';
-import { MAIL_ON_ITS_WAY, MessageResponseDto } from './dto/responses.dto';
+import { MAIL_ON_ITS_WAY } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import type { ResetPasswordDto } from './dto/reset-password.dto';
 
 export type ResetPageState = { valid: true; email: string } | { valid: false };

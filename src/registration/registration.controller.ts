@@ -22,7 +22,8 @@ import { AccountPages, ApiLinkPage } from './account-pages';
 import { ConfirmCodeDto } from './dto/confirm-code.dto';
 import { EmailDto } from './dto/email.dto';
 import { RegisterDto } from './dto/register.dto';
-import { MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
+import { VerifyResultDto } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { VerifyLinkDto } from './dto/verify-link.dto';
 import { RegistrationService } from './registration.service';
 

@@ -13,12 +13,13 @@ import { AccountMailService } from '../otp/account-mail.service';
 import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService, VerifiedOtp } from '../otp/otp.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
-import type { User } from '../users/user.entity';
+import type { UserAccount } from '../users/user-account';
 import { UsersService } from '../users/users.service';
 import { auditFailures } from '../audit/audit-failures';
 import type { ConfirmCodeDto } from './dto/confirm-code.dto';
 import type { RegisterDto } from './dto/register.dto';
-import { MAIL_ON_ITS_WAY, MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
+import { MAIL_ON_ITS_WAY, VerifyResultDto } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import type { VerifyLinkDto } from './dto/verify-link.dto';
 import {
   PasswordNotExpectedError,
@@ -29,7 +30,7 @@ import {
 export type VerifyPageState =
   { valid: true; email: string; setPassword: boolean } | { valid: false };
 
-type Confirmed = { ok: true; user: User } | { ok: false; error: AppError };
+type Confirmed = { ok: true; user: UserAccount } | { ok: false; error: AppError };
 
 /** Self sign-up and email confirmation (by code or by link). */
 @Injectable()

@@ -15,7 +15,7 @@ import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import type { RequestMeta } from '../common/request-meta';
 import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AccountPages, ApiLinkPage } from './account-pages';
-import { MessageResponseDto } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { SecureAccountDto } from './dto/secure-account.dto';
 import { SecureAccountService } from './secure-account.service';
 

@@ -9,7 +9,7 @@ import { OtpService } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { auditFailures } from '../audit/audit-failures';
-import type { MessageResponseDto } from './dto/responses.dto';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
 
 export type SecurePageState = { valid: true; email: string } | { valid: false };
 

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { AuthUser, Role } from '../common/auth-user';
 import type { Transactions } from '../database/transactions';
 import type { User } from './user.entity';
-import { isBlocked } from './user-status';
+import { isBlocked } from '../common/user-status';
 import { UserNotFoundError } from './users.errors';
 import type { UsersRepository } from './users.repository';
 import type { UsersService } from './users.service';
