@@ -14,15 +14,13 @@ import { isBlocked } from '../common/user-status';
 import { PasswordCheck, UsersService } from '../users/users.service';
 import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto, LoginMfaDto } from './dto/login.dto';
-import { EmailNotConfirmedError, InvalidCredentialsError } from './auth.errors';
-import { InvalidCurrentPasswordError } from '../passwords/passwords.errors';
 import { LoginResult, SignInService } from './sign-in.service';
 import type { TokenInfoDto } from './dto/token-info.dto';
 import { LoginAttempt, LoginThrottle } from '../login-throttle/login-throttle';
 import { PasswordPolicy } from '../passwords/password-policy';
 import { PasswordService } from '../passwords/password.service';
-
-export { InvalidCurrentPasswordError };
+import { AuthErrors } from './auth.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
 
 /** Login, logout and the password change: the rules of API.md's self-service. */
 @Injectable()
@@ -50,7 +48,7 @@ export class AuthService {
         if (result !== 'changed') return result;
         if (round === 2) {
           throw await this.refuse(
-            new InvalidCredentialsError(),
+            AuthErrors.invalid_credentials(),
             { email },
             meta,
             'changed_during_login',
@@ -79,11 +77,11 @@ export class AuthService {
     if (!user || !passwordOk || isBlocked(user)) {
       await attempt.failed();
       const reason = user && passwordOk ? 'blocked' : undefined;
-      throw await this.refuse(new InvalidCredentialsError(), target, meta, reason);
+      throw await this.refuse(AuthErrors.invalid_credentials(), target, meta, reason);
     }
     if (!user.isConfirmed) {
       await attempt.succeeded();
-      throw await this.refuse(new EmailNotConfirmedError(), target, meta);
+      throw await this.refuse(AuthErrors.email_not_confirmed(), target, meta);
     }
 
     // bcrypt outside any transaction: it must not hold a connection (or the embedded database).
@@ -151,7 +149,7 @@ export class AuthService {
       if (!check.passwordOk) {
         await attempt.failed();
         const entry = { action, actor: user, target: user, meta };
-        throw await auditRefusal(this.audit, entry, new InvalidCurrentPasswordError());
+        throw await auditRefusal(this.audit, entry, PasswordsErrors.invalid_current_password());
       }
       await attempt.succeeded();
       return check;

@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
-import { ValidationFailedError } from '../common/errors';
-import { InvalidMfaCodeError, InvalidMfaTokenError } from '../mfa/mfa.errors';
+import { CommonErrors } from '../common/errors';
 import { MfaService } from '../mfa/mfa.service';
 import { SecurityNotices } from '../notices/security-notices.service';
 import {
@@ -19,6 +18,7 @@ import type { UserAccount } from '../users/user-account';
 import { PasswordCheck, UsersService } from '../users/users.service';
 import type { LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
 import { LoginThrottle } from '../login-throttle/login-throttle';
+import { MfaErrors } from '../mfa/mfa.errors';
 
 /** Which first factor a login passed (audit `details.method`). */
 export type FirstFactor = 'password' | 'code';
@@ -123,7 +123,9 @@ export class SignInService {
   /** POST /login/mfa: the mfa_token and a TOTP or recovery code give the session, at aal 2. */
   async secondFactor(dto: LoginMfaDto, meta: RequestMeta): Promise<LoginResult> {
     if ((dto.code === undefined) === (dto.recovery_code === undefined)) {
-      throw new ValidationFailedError(['give code or recovery_code (one of them)']);
+      throw CommonErrors.validation_failed({
+        message: ['give code or recovery_code (one of them)'],
+      });
     }
     const tokenHash = looksLikeSessionToken(dto.mfa_token)
       ? hashSessionToken(dto.mfa_token)
@@ -131,7 +133,11 @@ export class SignInService {
     const challenge = tokenHash && (await this.mfa.findChallenge(tokenHash));
     const found = challenge && (await this.users.findById(challenge.userId));
     if (!tokenHash || !found) {
-      throw await auditRefusal(this.audit, { action: 'login', meta }, new InvalidMfaTokenError());
+      throw await auditRefusal(
+        this.audit,
+        { action: 'login', meta },
+        MfaErrors.invalid_mfa_token(),
+      );
     }
     const login = { action: 'login', target: { id: found.id, email: found.email }, meta };
     // The address's throttle first (429 while it waits; a place is reserved, so parallel guesses
@@ -139,7 +145,7 @@ export class SignInService {
     const attempt = await auditFailures(this.audit, login, () => this.throttle.begin(found.email));
     try {
       const tried = await this.mfa.tryChallenge(tokenHash, MFA_MAX_TRIES);
-      if (!tried) throw await auditRefusal(this.audit, login, new InvalidMfaTokenError());
+      if (!tried) throw await auditRefusal(this.audit, login, MfaErrors.invalid_mfa_token());
       const method = await this.mfa.verify(found.id, {
         code: dto.code,
         recoveryCode: dto.recovery_code,
@@ -150,7 +156,7 @@ export class SignInService {
         const refused = await auditRefusal(
           this.audit,
           { ...login, details },
-          new InvalidMfaCodeError(),
+          MfaErrors.invalid_mfa_code(),
         );
         await attempt.failed();
         throw refused;
@@ -175,7 +181,7 @@ export class SignInService {
       });
       if (result === 'changed') {
         const details = { reason: 'changed_during_login' };
-        throw await auditRefusal(this.audit, { ...login, details }, new InvalidMfaTokenError());
+        throw await auditRefusal(this.audit, { ...login, details }, MfaErrors.invalid_mfa_token());
       }
       await attempt.succeeded();
       return result;
@@ -239,7 +245,7 @@ export class SignInService {
       throw await auditRefusal(
         this.audit,
         { action: 'login', target, details, meta: opts.meta },
-        new InvalidMfaTokenError(),
+        MfaErrors.invalid_mfa_token(),
       );
     }
     if (opened === false) return 'changed';

@@ -2,10 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LoginThrottle } from '../login-throttle/login-throttle';
-import { InvalidCurrentPasswordError, PasswordRequiredError } from '../passwords/passwords.errors';
 import { AccountMailService } from '../otp/account-mail.service';
 import { OtpService } from '../otp/otp.service';
-import { ValidationFailedError } from '../common/errors';
+import { CommonErrors } from '../common/errors';
 import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import type { AuditContext } from '../audit/audit-context';
 import type { AuthUser } from '../common/auth-user';
@@ -18,13 +17,6 @@ import { SessionsService } from '../sessions/sessions.service';
 import type { UserAccount } from '../users/user-account';
 import { UsersService } from '../users/users.service';
 import type { EnrolmentDto, RecoveryCodesDto } from './dto/mfa.dto';
-import {
-  EmailCodeRequiredError,
-  MfaAlreadyEnabledError,
-  MfaNotEnabledError,
-  MfaNotPendingError,
-  WrongMfaCodeError,
-} from './mfa.errors';
 import { ChallengeRow, MfaRepository, NewChallenge } from './mfa.repository';
 import {
   hashRecoveryCode,
@@ -33,6 +25,8 @@ import {
   RECOVERY_CODE_COUNT,
 } from './recovery-codes';
 import { newTotpSecret, otpauthUrl, totpStep } from './totp';
+import { MfaErrors } from './mfa.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
 
 /** A second-factor code as a user gives it: a TOTP code or a recovery code. */
 export interface SecondFactorCode {
@@ -82,7 +76,7 @@ export class MfaService {
     await this.checkOwner(user, proof);
     const secret = newTotpSecret();
     if (!(await this.repo.savePending(user.id, this.box.seal(secret, context(user.id))))) {
-      throw new MfaAlreadyEnabledError();
+      throw MfaErrors.mfa_already_enabled();
     }
     return { secret, otpauth_url: otpauthUrl(secret, this.app.appName, user.email) };
   }
@@ -91,16 +85,16 @@ export class MfaService {
   async confirm(user: AuthUser, code: string, audit: AuditContext): Promise<RecoveryCodesDto> {
     audit.setTarget(user);
     const row = await this.repo.findTotp(user.id);
-    if (row?.confirmedAt) throw new MfaAlreadyEnabledError();
-    if (!row) throw new MfaNotPendingError();
+    if (row?.confirmedAt) throw MfaErrors.mfa_already_enabled();
+    if (!row) throw MfaErrors.mfa_not_pending();
     // Not resealed here: the confirmation below names this very sealed value.
     const secret = this.box.open(row.secret, context(user.id));
     const step = totpStep(secret, code, this.clock.now());
-    if (step === null) throw new WrongMfaCodeError();
+    if (step === null) throw MfaErrors.wrong_mfa_code();
     return this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
       const taken = await this.repo.useStep(user.id, step, { confirmSealed: row.secret }, m);
-      if (!taken) throw new WrongMfaCodeError();
+      if (!taken) throw MfaErrors.wrong_mfa_code();
       const codes = await this.newRecoveryCodes(user.id, m);
       await this.sessions.raiseAal(user, m);
       await this.notices.mfaEnabled(m, account);
@@ -119,7 +113,7 @@ export class MfaService {
     await this.checkOwner(user, proof, code);
     await this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
-      if (!(await this.repo.deleteFactor(user.id, m))) throw new MfaNotEnabledError();
+      if (!(await this.repo.deleteFactor(user.id, m))) throw MfaErrors.mfa_not_enabled();
       await this.repo.deleteChallengesForUser(user.id, m);
       const ended = await this.sessions.revokeAllForUser(user.id, {
         exceptSessionId: user.sessionId,
@@ -141,7 +135,7 @@ export class MfaService {
     await this.checkOwner(user, proof, code);
     return this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
-      if (!(await this.repo.findTotp(user.id, m))?.confirmedAt) throw new MfaNotEnabledError();
+      if (!(await this.repo.findTotp(user.id, m))?.confirmedAt) throw MfaErrors.mfa_not_enabled();
       const codes = await this.newRecoveryCodes(user.id, m);
       await this.notices.mfaRecoveryCodes(m, account);
       return { recovery_codes: codes };
@@ -155,8 +149,8 @@ export class MfaService {
   async sendEmailCode(user: AuthUser, audit: AuditContext): Promise<MessageResponseDto> {
     audit.setTarget(user);
     const account = await this.users.findWithPasswordState(user.email);
-    if (!account || account.user.id !== user.id) throw new EmailCodeRequiredError();
-    if (account.hasPassword) throw new PasswordRequiredError();
+    if (!account || account.user.id !== user.id) throw MfaErrors.email_code_required();
+    if (account.hasPassword) throw PasswordsErrors.password_required();
     await this.otp.throttleMail(user.email);
     await this.db.transaction((m) => this.accountMail.sendMfaCode(m, account.user));
     return EMAIL_CODE_ON_ITS_WAY;
@@ -174,7 +168,7 @@ export class MfaService {
       const target: UserAccount = await this.users.findManageable(actor, id, m);
       audit.setTarget(target);
       const account = await this.lockUser(target.id, m);
-      if (!(await this.repo.deleteFactor(target.id, m))) throw new MfaNotEnabledError();
+      if (!(await this.repo.deleteFactor(target.id, m))) throw MfaErrors.mfa_not_enabled();
       await this.repo.deleteChallengesForUser(target.id, m);
       const ended = await this.sessions.revokeAllForUser(target.id, { manager: m });
       audit.addDetails({ sessions_ended: ended });
@@ -283,17 +277,19 @@ export class MfaService {
    */
   private async checkOwner(user: AuthUser, proof: OwnerProof, code?: string): Promise<void> {
     if ((proof.password === undefined) === (proof.emailCode === undefined)) {
-      throw new ValidationFailedError(['give password or email_code (one of them)']);
+      throw CommonErrors.validation_failed({
+        message: ['give password or email_code (one of them)'],
+      });
     }
     const hasPassword = await this.users.hasPassword(user.id);
-    if (hasPassword && proof.password === undefined) throw new PasswordRequiredError();
-    if (!hasPassword && proof.emailCode === undefined) throw new EmailCodeRequiredError();
+    if (hasPassword && proof.password === undefined) throw PasswordsErrors.password_required();
+    if (!hasPassword && proof.emailCode === undefined) throw MfaErrors.email_code_required();
     const attempt = await this.throttle.begin(user.email);
     try {
       if (proof.password !== undefined) {
         if (!(await this.users.checkPasswordOf(user.id, proof.password)).passwordOk) {
           await attempt.failed();
-          throw new InvalidCurrentPasswordError();
+          throw PasswordsErrors.invalid_current_password();
         }
       } else {
         const checked = await this.db.transaction((m) =>
@@ -306,10 +302,10 @@ export class MfaService {
       const noFactor = code !== undefined && !(await this.isEnabled(user.id));
       if (code !== undefined && !noFactor && !(await this.codeIsRight(user.id, code))) {
         await attempt.failed();
-        throw new WrongMfaCodeError();
+        throw MfaErrors.wrong_mfa_code();
       }
       await attempt.succeeded();
-      if (noFactor) throw new MfaNotEnabledError();
+      if (noFactor) throw MfaErrors.mfa_not_enabled();
     } finally {
       await attempt.abandon();
     }
@@ -322,7 +318,7 @@ export class MfaService {
    */
   private async lockUser(id: string, m: EntityManager): Promise<UserAccount> {
     const locked = await this.users.lockForLogin(id, m);
-    if (!locked) throw new MfaNotEnabledError();
+    if (!locked) throw MfaErrors.mfa_not_enabled();
     // Token checks answer `mfa_enabled`: every change here is a change of what they read (the
     // event goes out when the transaction commits, none if it rolls back).
     await this.events.userChanged(m, id);

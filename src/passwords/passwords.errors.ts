@@ -1,15 +1,10 @@
-import { AppError } from '../common/errors';
+import { defineErrors } from '../common/errors';
 
-/** A route that changes the account asked for the current password, and it was wrong. */
-export class InvalidCurrentPasswordError extends AppError {
-  constructor() {
-    super(400, 'invalid_current_password', 'The current password is wrong.');
-  }
-}
-
-/** The account has a password, and the route was given a mailed code instead of it. */
-export class PasswordRequiredError extends AppError {
-  constructor() {
-    super(400, 'password_required', 'This account has a password: confirm with it.');
-  }
-}
+export const PasswordsErrors = defineErrors({
+  /** A route that changes the account asked for the current password, and it was wrong. */
+  invalid_current_password: [400, 'The current password is wrong.'],
+  /** The account has a password, and the route was given a mailed code instead of it. */
+  password_required: [400, 'This account has a password: confirm with it.'],
+  /** The policy's reason is the message (PasswordPolicy). */
+  weak_password: [400, 'The password is too weak.'],
+});

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
-import { NotFoundError } from '../common/errors';
+import { SessionsErrors } from './sessions.errors';
 import type { RequestMeta } from '../common/request-meta';
 import { authConfig, AuthConfig } from '../config/config';
 import { ChangeEvents } from '../events/change-events.service';
@@ -165,7 +165,7 @@ export class SessionsService implements OnModuleDestroy {
           meta,
           details: isId ? { session_id: sessionId } : {},
         },
-        new NotFoundError('session_not_found', 'No such session.'),
+        SessionsErrors.session_not_found(),
       );
     }
     await this.audit.recordQuietly({
