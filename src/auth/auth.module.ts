@@ -14,6 +14,7 @@ import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCookie } from './session-cookie';
 import { SignInService } from './sign-in.service';
 import { MfaModule } from '../mfa/mfa.module';
+import { ChallengeModule } from '../challenge/challenge.module';
 
 /** Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). */
 @Module({
@@ -26,6 +27,7 @@ import { MfaModule } from '../mfa/mfa.module';
     OtpModule,
     MailModule,
     MfaModule,
+    ChallengeModule,
     LoginThrottleModule,
   ],
   controllers: [AuthController],

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LoginThrottle } from '../login-throttle/login-throttle';
+import { ChallengeService } from '../challenge/challenge.service';
 import { AccountMailService } from '../otp/account-mail.service';
 import { OtpService } from '../otp/otp.service';
 import { CommonErrors } from '../common/errors';
@@ -17,7 +18,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import type { UserAccount } from '../users/user-account';
 import { UsersService } from '../users/users.service';
 import type { EnrolmentDto, RecoveryCodesDto } from './dto/mfa.dto';
-import { ChallengeRow, MfaRepository, NewChallenge } from './mfa.repository';
+import { MfaRepository } from './mfa.repository';
 import {
   hashRecoveryCode,
   newRecoveryCode,
@@ -52,7 +53,7 @@ const EMAIL_CODE_ON_ITS_WAY: MessageResponseDto = {
  * login does before it opens a session, so a login in flight sees the change or precedes it.
  */
 @Injectable()
-export class MfaService {
+export class MfaService implements OnModuleInit {
   private readonly logger = new Logger(MfaService.name);
 
   constructor(
@@ -68,7 +69,16 @@ export class MfaService {
     private readonly accountMail: AccountMailService,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    private readonly challenges: ChallengeService,
   ) {}
+
+  /** TOTP codes and recovery codes answer the sign-in challenge (POST /login/mfa). */
+  onModuleInit(): void {
+    this.challenges.register({
+      methods: ['totp', 'recovery_code'],
+      verify: (userId, answer) => this.verify(userId, answer),
+    });
+  }
 
   /** POST /mfa/totp: a new pending secret (replacing a pending one), shown this once. */
   async enrol(user: AuthUser, proof: OwnerProof, audit: AuditContext): Promise<EnrolmentDto> {
@@ -114,7 +124,7 @@ export class MfaService {
     await this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
       if (!(await this.repo.deleteFactor(user.id, m))) throw MfaErrors.mfa_not_enabled();
-      await this.repo.deleteChallengesForUser(user.id, m);
+      await this.challenges.dropAllOf(user.id, m);
       const ended = await this.sessions.revokeAllForUser(user.id, {
         exceptSessionId: user.sessionId,
         manager: m,
@@ -169,7 +179,7 @@ export class MfaService {
       audit.setTarget(target);
       const account = await this.lockUser(target.id, m);
       if (!(await this.repo.deleteFactor(target.id, m))) throw MfaErrors.mfa_not_enabled();
-      await this.repo.deleteChallengesForUser(target.id, m);
+      await this.challenges.dropAllOf(target.id, m);
       const ended = await this.sessions.revokeAllForUser(target.id, { manager: m });
       audit.addDetails({ sessions_ended: ended });
       await this.notices.mfaReset(m, account);
@@ -199,33 +209,6 @@ export class MfaService {
       return (await this.useRecoveryCode(userId, given.recoveryCode)) ? 'recovery_code' : null;
     }
     return null;
-  }
-
-  /** An mfa_token between the first factor and the second; returns when it ends. */
-  startChallenge(c: NewChallenge): Promise<Date> {
-    return this.repo.insertChallenge(c);
-  }
-
-  findChallenge(tokenHash: string): Promise<ChallengeRow | undefined> {
-    return this.repo.findLiveChallenge(tokenHash);
-  }
-
-  /**
-   * Counts a try of a code on the challenge before the code is checked; undefined when the
-   * challenge is gone or had its `max` tries.
-   */
-  tryChallenge(tokenHash: string, max: number): Promise<ChallengeRow | undefined> {
-    return this.repo.tryChallenge(tokenHash, max);
-  }
-
-  /** Ends a challenge (its last try failed). */
-  endChallenge(tokenHash: string): Promise<void> {
-    return this.repo.deleteChallenge(tokenHash);
-  }
-
-  /** Uses up the challenge in the caller's transaction; undefined when it is gone already. */
-  consumeChallenge(tokenHash: string, m: EntityManager): Promise<ChallengeRow | undefined> {
-    return this.repo.consumeChallenge(tokenHash, m);
   }
 
   /** One field that may hold either kind of code (the management routes' `code`). */
