@@ -12,6 +12,7 @@ export default tseslint.config(
       'data/',
       'eslint.config.mjs',
       'jest.config.js',
+      '.dependency-cruiser.cjs',
       'test/jest/*.cjs',
       'bench/**/*.js',
     ],

@@ -1,7 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { declaredErrorsOf } from './common/decorators/api-errors.decorator';
 import { IS_PUBLIC } from './common/decorators/public.decorator';
+import { ErrorResponseDto } from './common/dto/error-response.dto';
+import { bodyOf, CommonErrors, DefinedError } from './common/errors';
 
 /** Tags of the document, in this order; a route with another tag fails `npm run check`. */
 const TAGS: Record<string, string> = {
@@ -20,8 +23,9 @@ const TAGS: Record<string, string> = {
 /**
  * The OpenAPI document, served at /docs-json and committed as openapi.json (`npm run openapi`).
  * Beyond what the decorators say: public routes (`@Public()`) need no session (`security: []`),
- * every other route needs the bearer token (the global AuthGuard), and `paths` and `schemas` are
- * sorted so that two branches adding routes touch different lines.
+ * every other route needs the bearer token (the global AuthGuard, whose 401 it documents), each
+ * route's error answers are those its `@ApiErrors` declare, and `paths` and `schemas` are sorted
+ * so that two branches adding routes touch different lines.
  */
 export function buildOpenApiDocument(app: INestApplication, title: string): OpenAPIObject {
   const builder = new DocumentBuilder()
@@ -60,14 +64,22 @@ export function buildOpenApiDocument(app: INestApplication, title: string): Open
     )
     .addSecurityRequirements('bearer');
   for (const [name, description] of Object.entries(TAGS)) builder.addTag(name, description);
-  const document = SwaggerModule.createDocument(app, builder.build());
+  const document = SwaggerModule.createDocument(app, builder.build(), {
+    extraModels: [ErrorResponseDto],
+  });
 
-  const publicOps = publicOperationIds(app);
+  const routes = routesOf(app);
   for (const item of Object.values(document.paths)) {
-    for (const op of Object.values(item) as Array<{ operationId?: string; security?: object[] }>) {
-      if (!op?.operationId || !publicOps.has(op.operationId)) continue;
-      // A public route may still take its own credential (GET /metrics), never the session.
-      op.security = (op.security ?? []).filter((s) => !('bearer' in s));
+    for (const op of Object.values(item) as Operation[]) {
+      const route = op?.operationId ? routes.get(op.operationId) : undefined;
+      if (!route) continue;
+      if (route.isPublic) {
+        // A public route may still take its own credential (GET /metrics), never the session.
+        op.security = (op.security ?? []).filter((s) => !('bearer' in s));
+      }
+      const errors = route.isPublic ? route.errors : [CommonErrors.invalid_token, ...route.errors];
+      op.responses = { ...op.responses, ...errorResponses(errors) };
+      op.responses = sortKeys(op.responses);
     }
   }
   document.paths = sortKeys(document.paths);
@@ -76,9 +88,20 @@ export function buildOpenApiDocument(app: INestApplication, title: string): Open
   return document;
 }
 
-/** `Controller_method` (Swagger's default operationId) of every route marked `@Public()`. */
-function publicOperationIds(app: INestApplication): Set<string> {
-  const ids = new Set<string>();
+interface Operation {
+  operationId?: string;
+  security?: object[];
+  responses: Record<string, unknown>;
+}
+
+interface Route {
+  isPublic: boolean;
+  errors: DefinedError[];
+}
+
+/** Every route by `Controller_method` (Swagger's default operationId): public or not, its errors. */
+function routesOf(app: INestApplication): Map<string, Route> {
+  const routes = new Map<string, Route>();
   for (const module of app.get(ModulesContainer).values()) {
     for (const { metatype } of module.controllers.values()) {
       if (!metatype) continue;
@@ -88,11 +111,38 @@ function publicOperationIds(app: INestApplication): Set<string> {
         const handler = proto[name];
         if (name === 'constructor' || typeof handler !== 'function') continue;
         const onMethod = Reflect.getMetadata(IS_PUBLIC, handler) as boolean | undefined;
-        if (onMethod ?? onClass) ids.add(`${metatype.name}_${name}`);
+        routes.set(`${metatype.name}_${name}`, {
+          isPublic: onMethod ?? onClass ?? false,
+          errors: declaredErrorsOf(metatype, handler),
+        });
       }
     }
   }
-  return ids;
+  return routes;
+}
+
+/**
+ * One response per status: its codes and messages in the description, and an example body per
+ * error, each made by the same function that makes the answers.
+ */
+function errorResponses(errors: DefinedError[]): Record<string, unknown> {
+  const byStatus = new Map<number, DefinedError[]>();
+  for (const e of new Map(errors.map((e) => [e.key, e])).values()) {
+    byStatus.set(e.status, [...(byStatus.get(e.status) ?? []), e]);
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [status, list] of byStatus) {
+    responses[String(status)] = {
+      description: list.map((e) => `\`${e.code}\`: ${e.message}`).join('\n\n'),
+      content: {
+        'application/json': {
+          schema: { $ref: '#/components/schemas/ErrorResponseDto' },
+          examples: Object.fromEntries(list.map((e) => [e.key, { value: bodyOf(e()) }])),
+        },
+      },
+    };
+  }
+  return responses;
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {

@@ -3,18 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { auditFailures } from '../audit/audit-failures';
 import { AuditService, pseudonymOf } from '../audit/audit.service';
-import { InvalidTokenError } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import type { AuthUser } from '../common/auth-user';
 import type { AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
 import { OtpService } from '../otp/otp.service';
-import type { MessageResponseDto } from '../registration/dto/responses.dto';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import { SessionsService } from '../sessions/sessions.service';
-import { UserNotFoundError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
 import type { DeleteAccountDto } from './dto/delete-account.dto';
 import { AccountProof } from './account-proof.service';
+import { UsersErrors } from '../users/users.errors';
+import { CommonErrors } from '../common/errors';
 
 const CODE_ON_ITS_WAY: MessageResponseDto = {
   message: 'A code to confirm the deletion is on its way to your address.',
@@ -47,7 +47,7 @@ export class AccountDeletionService {
   async delete(user: AuthUser, dto: DeleteAccountDto, meta: RequestMeta): Promise<void> {
     const entry = { action: 'account_delete', email: user.email, meta };
     // Deleted meanwhile (a parallel DELETE /me): the session this request came with is gone too.
-    if (!(await this.users.findById(user.id))) throw new InvalidTokenError();
+    if (!(await this.users.findById(user.id))) throw CommonErrors.invalid_token();
     await this.proof.require(user, dto, entry, 'account_delete');
     if (dto.password !== undefined) {
       await this.auth.verifyCurrentPassword(user, dto.password, 'account_delete', meta);
@@ -60,7 +60,7 @@ export class AccountDeletionService {
         // locked, no login can open a session before the row is gone.
         await this.otp.cancelForUser(m, user.id);
         const locked = await this.users.lockForDeletion(user.id, m).catch((e: unknown) => {
-          throw e instanceof UserNotFoundError ? new InvalidTokenError() : e;
+          throw e instanceof UsersErrors.user_not_found ? CommonErrors.invalid_token() : e;
         });
         const sessionsEnded = await this.sessions.revokeAllForUser(user.id, { manager: m });
         await this.users.deleteLocked(user.id, m);

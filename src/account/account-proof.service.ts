@@ -4,14 +4,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { auditFailures, auditRefusal, type FailureEntry } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
-import { ValidationFailedError, type AppError } from '../common/errors';
+import { CommonErrors, type AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
 import { AccountMailService } from '../otp/account-mail.service';
 import { OtpService } from '../otp/otp.service';
-import type { User } from '../users/user.entity';
-import { UserNotFoundError } from '../users/users.errors';
+import type { UserAccount } from '../users/user-account';
 import { UsersService } from '../users/users.service';
-import { CodeRequiredError, PasswordRequiredError } from './account.errors';
+import { UsersErrors } from '../users/users.errors';
+import { AccountErrors } from './account.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
 
 /** The actions of the account's own that take a proof, and the code that stands in for a password. */
 export type ProvenAction = 'account_delete' | 'email_change_request';
@@ -22,7 +23,7 @@ const CODES: Record<
     /** The audit action of mailing the code, and the route that does it. */
     audit: string;
     route: string;
-    mail: (mail: AccountMailService, m: EntityManager, user: User) => Promise<void>;
+    mail: (mail: AccountMailService, m: EntityManager, user: UserAccount) => Promise<void>;
   }
 > = {
   account_delete: {
@@ -57,8 +58,8 @@ export class AccountProof {
     const code = CODES[action];
     return auditFailures(this.audit, { action: code.audit, email: user.email, meta }, async () => {
       const account = await this.users.findWithPasswordState(user.email);
-      if (!account) throw new UserNotFoundError();
-      if (account.hasPassword) throw new PasswordRequiredError();
+      if (!account) throw UsersErrors.user_not_found();
+      if (account.hasPassword) throw PasswordsErrors.password_required();
       await this.otp.throttleMail(user.email);
       await this.db.transaction(async (m) => {
         await code.mail(this.accountMail, m, account.user);
@@ -79,12 +80,15 @@ export class AccountProof {
   ): Promise<void> {
     const refuse = (e: AppError) => auditRefusal(this.audit, entry, e);
     if ((dto.password === undefined) === (dto.code === undefined)) {
-      throw await refuse(new ValidationFailedError(['give password or code (one of them)']));
+      throw await refuse(
+        CommonErrors.validation_failed({ message: ['give password or code (one of them)'] }),
+      );
     }
     const hasPassword = await this.users.hasPassword(user.id);
-    if (hasPassword && dto.password === undefined) throw await refuse(new PasswordRequiredError());
+    if (hasPassword && dto.password === undefined)
+      throw await refuse(PasswordsErrors.password_required());
     if (!hasPassword && dto.code === undefined) {
-      throw await refuse(new CodeRequiredError(CODES[action].route));
+      throw await refuse(AccountErrors.code_required({ message: CODES[action].route }));
     }
   }
 

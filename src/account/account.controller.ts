@@ -14,18 +14,14 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiBody,
-  ApiConflictResponse,
   ApiConsumes,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { SessionCookie } from '../auth/session-cookie';
@@ -37,23 +33,40 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import type { RequestMeta } from '../common/request-meta';
 import { AccountPages, ApiLinkPage } from '../registration/account-pages';
-import { MessageResponseDto } from '../registration/dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { AccountDeletionService } from './account-deletion.service';
 import { AccountService } from './account.service';
 import { DeleteAccountDto } from './dto/delete-account.dto';
 import { ChangeEmailDto, ConfirmEmailChangeDto, EmailChangeLinkDto } from './dto/email-change.dto';
 import { AccountExportDto, MeDto, UpdateMeDto } from './dto/me.dto';
 import { EmailChangeService } from './email-change.service';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
+import { AccountErrors } from './account.errors';
+import { CommonErrors } from '../common/errors';
+import { LoginThrottleErrors } from '../login-throttle/login-throttle.errors';
+import { OtpErrors } from '../otp/otp.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
+import { UsersErrors } from '../users/users.errors';
 
-const err = (description: string) => ({ description, type: ErrorResponseDto });
+/**
+ * A wrong or missing owner proof (the password, or the mailed code of an account without one);
+ * wrong passwords count in the login throttle.
+ */
+const WRONG_PROOF = [
+  PasswordsErrors.invalid_current_password,
+  OtpErrors.invalid_code,
+  PasswordsErrors.password_required,
+  AccountErrors.code_required,
+  CommonErrors.validation_failed,
+  LoginThrottleErrors.login_locked,
+  LoginThrottleErrors.login_busy,
+];
 
 /** The signed-in user's own account (any confirmed user's bearer). */
 @ApiTags('account')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse(err('No valid session'))
 @Controller('me')
 export class AccountController {
   constructor(
@@ -81,7 +94,7 @@ export class AccountController {
     description: 'Anything else (email, role, password, ...) is 400 as an unknown field.',
   })
   @ApiOkResponse({ type: MeDto })
-  @ApiBadRequestResponse(err('validation_failed'))
+  @ApiErrors(CommonErrors.validation_failed)
   update(
     @CurrentUser() user: AuthUser,
     @Body() dto: UpdateMeDto,
@@ -97,8 +110,7 @@ export class AccountController {
     description: `${NEEDS_SESSION} To the current address. One mail per RESEND_COOLDOWN (10 an hour); the code lives OTP_TTL. Audit email_change_code.`,
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse(err('password_required (the account has a password: use it)'))
-  @ApiTooManyRequestsResponse(err('too_many_requests (a mail was sent recently)'))
+  @ApiErrors(PasswordsErrors.password_required, OtpErrors.mail_cooldown)
   sendEmailChangeCode(
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
@@ -118,12 +130,7 @@ export class AccountController {
       'account without a password gives the code of POST /me/email-code instead.',
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse(
-    err(
-      'invalid_current_password, invalid_code, password_required, code_required, validation_failed',
-    ),
-  )
-  @ApiTooManyRequestsResponse(err('too_many_attempts (password), too_many_requests (mail)'))
+  @ApiErrors(...WRONG_PROOF, OtpErrors.mail_cooldown)
   requestEmailChange(
     @CurrentUser() user: AuthUser,
     @Body() dto: ChangeEmailDto,
@@ -139,10 +146,7 @@ export class AccountController {
     description: `${NEEDS_SESSION} The code of the pending change (PUT /me/email); five tries, and 20 wrong codes lock the new address for an hour (429). Audit email_change.`,
   })
   @ApiOkResponse({ type: MeDto })
-  @ApiBadRequestResponse(
-    err('invalid_code (wrong, expired, used, none pending), validation_failed'),
-  )
-  @ApiTooManyRequestsResponse(err('too_many_attempts'))
+  @ApiErrors(OtpErrors.invalid_code, CommonErrors.validation_failed, OtpErrors.too_many_attempts)
   confirmEmailChange(
     @CurrentUser() user: AuthUser,
     @Body() dto: ConfirmEmailChangeDto,
@@ -182,7 +186,7 @@ export class AccountController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: EmailChangeLinkDto })
   @ApiOkResponse({ type: MeDto })
-  @ApiBadRequestResponse(err('invalid_token, validation_failed'))
+  @ApiErrors(OtpErrors.invalid_link, CommonErrors.validation_failed)
   verifyEmailChange(
     @Body() dto: EmailChangeLinkDto,
     @Req() req: Request,
@@ -204,8 +208,7 @@ export class AccountController {
     description: `${NEEDS_SESSION} One mail per RESEND_COOLDOWN (10 an hour); the code lives OTP_TTL. Audit account_delete_code.`,
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse(err('password_required (the account has a password: use it)'))
-  @ApiTooManyRequestsResponse(err('too_many_requests (a mail was sent recently)'))
+  @ApiErrors(PasswordsErrors.password_required, OtpErrors.mail_cooldown)
   sendDeleteCode(
     @CurrentUser() user: AuthUser,
     @ReqMeta() meta: RequestMeta,
@@ -223,13 +226,7 @@ export class AccountController {
       'replaced by deleted-user-<id>.',
   })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse(
-    err(
-      'invalid_current_password, invalid_code, password_required, code_required, validation_failed',
-    ),
-  )
-  @ApiConflictResponse(err('last_root: the last active root cannot delete itself'))
-  @ApiTooManyRequestsResponse(err('too_many_attempts'))
+  @ApiErrors(...WRONG_PROOF, UsersErrors.last_root, OtpErrors.too_many_attempts)
   async delete(
     @CurrentUser() user: AuthUser,
     @Body() dto: DeleteAccountDto,

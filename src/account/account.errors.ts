@@ -1,16 +1,14 @@
-import { AppError } from '../common/errors';
+import { defineErrors } from '../common/errors';
 
-export { PasswordRequiredError } from '../auth/password.errors';
-
-export class CodeRequiredError extends AppError {
-  /** `route`: the one that mails the code this action takes. */
-  constructor(route = 'POST /me/delete-code') {
-    super(400, 'code_required', `This account has no password: confirm with the code of ${route}.`);
-  }
-}
-
-export class SameEmailError extends AppError {
-  constructor() {
-    super(400, 'validation_failed', ['email is already the address of this account']);
-  }
-}
+export const AccountErrors = defineErrors({
+  /** The message names the route that mails the code this action takes. */
+  code_required: [
+    400,
+    'This account has no password: confirm with the code of POST /me/delete-code.',
+  ],
+  same_email: [
+    400,
+    'email is already the address of this account',
+    { code: 'validation_failed', asList: true },
+  ],
+});

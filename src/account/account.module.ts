@@ -4,6 +4,7 @@ import { MfaModule } from '../mfa/mfa.module';
 import { NoticesModule } from '../notices/notices.module';
 import { OtpModule } from '../otp/otp.module';
 import { RegistrationModule } from '../registration/registration.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccountDeletionService } from './account-deletion.service';
 import { AccountProof } from './account-proof.service';
@@ -13,7 +14,15 @@ import { EmailChangeService } from './email-change.service';
 
 /** The signed-in user's own account: /me, the email change, deletion and the data export. */
 @Module({
-  imports: [UsersModule, AuthModule, OtpModule, RegistrationModule, NoticesModule, MfaModule],
+  imports: [
+    UsersModule,
+    AuthModule,
+    SessionsModule,
+    OtpModule,
+    RegistrationModule,
+    NoticesModule,
+    MfaModule,
+  ],
   controllers: [AccountController],
   providers: [AccountService, EmailChangeService, AccountDeletionService, AccountProof],
 })

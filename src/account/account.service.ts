@@ -4,9 +4,9 @@ import { AuditHistoryService } from '../audit/audit-history.service';
 import type { AuthUser } from '../common/auth-user';
 import { MfaService } from '../mfa/mfa.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { UserNotFoundError } from '../users/users.errors';
 import { UsersService } from '../users/users.service';
 import { AccountExportDto, MeDto, UpdateMeDto } from './dto/me.dto';
+import { UsersErrors } from '../users/users.errors';
 
 /** The caller's own profile and the copy of their data. */
 @Injectable()
@@ -20,7 +20,7 @@ export class AccountService {
 
   async me(user: AuthUser): Promise<MeDto> {
     const found = await this.users.findById(user.id);
-    if (!found) throw new UserNotFoundError();
+    if (!found) throw UsersErrors.user_not_found();
     return MeDto.fromUser(found, await this.mfa.isEnabled(user.id));
   }
 

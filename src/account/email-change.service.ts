@@ -10,15 +10,15 @@ import type { RequestMeta } from '../common/request-meta';
 import { isUniqueViolation } from '../database/sql';
 import { SecurityNotices } from '../notices/security-notices.service';
 import { AccountMailService } from '../otp/account-mail.service';
-import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpPurpose, OtpService } from '../otp/otp.service';
-import type { MessageResponseDto } from '../registration/dto/responses.dto';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import { UsersService } from '../users/users.service';
-import { UserNotFoundError } from '../users/users.errors';
-import { SameEmailError } from './account.errors';
 import type { ChangeEmailDto } from './dto/email-change.dto';
 import { AccountProof } from './account-proof.service';
 import { MeDto } from './dto/me.dto';
+import { UsersErrors } from '../users/users.errors';
+import { OtpErrors } from '../otp/otp.errors';
+import { AccountErrors } from './account.errors';
 
 const CODE_ON_ITS_WAY: MessageResponseDto = {
   message: 'A code to confirm the change of address is on its way to your current address.',
@@ -83,14 +83,14 @@ export class EmailChangeService {
     const newEmail = dto.email;
     const entry = { action: 'email_change_request', email: user.email, meta };
     const refuse = (e: AppError) => auditRefusal(this.audit, entry, e);
-    if (newEmail === user.email) throw await refuse(new SameEmailError());
+    if (newEmail === user.email) throw await refuse(AccountErrors.same_email());
     await this.proof.require(user, dto, entry, 'email_change_request');
     const account =
       dto.password !== undefined
         ? (await this.auth.verifyCurrentPassword(user, dto.password, 'email_change_request', meta))
             .user
         : await this.users.findById(user.id);
-    if (!account) throw await refuse(new UserNotFoundError());
+    if (!account) throw await refuse(UsersErrors.user_not_found());
     const me = { id: user.id, email: user.email, locale: account.locale };
     return auditFailures(this.audit, entry, async () => {
       // A wrong code's try is kept (the transaction commits it), then refused, before any mail
@@ -134,10 +134,10 @@ export class EmailChangeService {
     const entry = { action: 'email_change', email: user.email, meta };
     return auditFailures(this.audit, entry, async () => {
       const result = await this.applying(
-        new InvalidCodeError(),
+        OtpErrors.invalid_code(),
         async (m) => {
           const pending = await this.otp.pendingAddress(m, user.id, 'email_change');
-          if (!pending) return { ok: false, error: new InvalidCodeError() };
+          if (!pending) return { ok: false, error: OtpErrors.invalid_code() };
           return this.otp.verifyCode(m, { email: pending, purpose: 'email_change', code });
         },
         meta,
@@ -157,7 +157,7 @@ export class EmailChangeService {
   async confirmByLink(token: string, meta: RequestMeta): Promise<MeDto> {
     return auditFailures(this.audit, { action: 'email_change', meta }, async () => {
       const result = await this.applying(
-        new InvalidLinkError(),
+        OtpErrors.invalid_link(),
         (m) => this.otp.consumeLink(m, token, 'email_change'),
         meta,
         'link',

@@ -1,7 +1,7 @@
 import { Inject, Injectable, StreamableFile } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AuditContext } from './audit-context';
-import { ValidationFailedError } from '../common/errors';
+import { CommonErrors } from '../common/errors';
 import { OverCapMemory, readPage } from '../common/paging';
 import { appConfig, AppConfig } from '../config/config';
 import { csvLine } from './csv';
@@ -129,7 +129,7 @@ export class AuditHistoryService {
     const from = q.from && DATE_ONLY.test(q.from) ? `${q.from}T00:00:00Z` : q.from;
     const to = q.to && DATE_ONLY.test(q.to) ? `${q.to}T23:59:59.999999Z` : q.to;
     if (from && to && Date.parse(from) > Date.parse(to)) {
-      throw new ValidationFailedError(['from must not be after to']);
+      throw CommonErrors.validation_failed({ message: ['from must not be after to'] });
     }
     return { userIds: list(q.users), actions: list(q.actions), from, to, outcome: q.outcome };
   }

@@ -1,18 +1,13 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
 import { AuditContext } from './audit-context';
 import { Audit, AuditCtx } from './audit.decorator';
 import { AuditHistoryService } from './audit-history.service';
 import { AuditExportQueryDto, AuditQueryDto } from './dto/audit-query.dto';
 import { AuditPageDto } from './dto/audit-record.dto';
+import { CommonErrors } from '../common/errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 /**
  * The action history under /users. Express matches routes in the order they were registered, and
@@ -33,10 +28,7 @@ export class AuditController {
       'A record matches users when one of them is its actor or target; from and to are inclusive.',
   })
   @ApiOkResponse({ type: AuditPageDto })
-  @ApiBadRequestResponse({
-    description: 'validation_failed: a bad filter, or a page past LIST_COUNT_LIMIT',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(CommonErrors.validation_failed)
   list(@Query() query: AuditQueryDto): Promise<AuditPageDto> {
     return this.history.list(query);
   }

@@ -1,17 +1,13 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiExtraModels,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -20,16 +16,22 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import type { RequestMeta } from '../common/request-meta';
 import { AuthService } from './auth.service';
-import { MessageResponseDto } from '../registration/dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginCodeRequestDto, LoginCodeVerifyDto } from './dto/login-code.dto';
 import { LoginDto, LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
 import { TokenInfoDto } from './dto/token-info.dto';
 import { LoginCodeService } from './login-code.service';
 import { SessionCookie } from './session-cookie';
+import { AuthErrors } from './auth.errors';
+import { CommonErrors } from '../common/errors';
+import { LoginThrottleErrors } from '../login-throttle/login-throttle.errors';
+import { MfaErrors } from '../mfa/mfa.errors';
+import { OtpErrors } from '../otp/otp.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 const refs = (model: new () => object) => ({ $ref: getSchemaPath(model) });
 
@@ -47,7 +49,6 @@ const FORWARD_OK = {
 
 @ApiTags('auth')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid session', type: ErrorResponseDto })
 @Controller()
 export class AuthController {
   constructor(
@@ -73,8 +74,13 @@ export class AuthController {
       'A session, or for a user with a second factor `mfa_required` (then POST /login/mfa)',
     schema: { oneOf: [refs(LoginResponseDto), refs(MfaRequiredDto)] },
   })
-  @ApiForbiddenResponse({ description: 'email_not_confirmed', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    AuthErrors.invalid_credentials,
+    AuthErrors.email_not_confirmed,
+    LoginThrottleErrors.login_locked,
+    LoginThrottleErrors.login_busy,
+  )
   async login(
     @Body() dto: LoginDto,
     @ReqMeta() meta: RequestMeta,
@@ -97,12 +103,11 @@ export class AuthController {
       'LOGIN_CODE_ENABLED=false (403 login_code_disabled).',
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
-  @ApiForbiddenResponse({ description: 'login_code_disabled', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse({
-    description: 'too_many_requests (a mail was sent recently); see Retry-After',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    AuthErrors.login_code_disabled,
+    OtpErrors.mail_cooldown,
+  )
   requestLoginCode(
     @Body() dto: LoginCodeRequestDto,
     @ReqMeta() meta: RequestMeta,
@@ -125,12 +130,13 @@ export class AuthController {
     description: 'A session, or for a user with a second factor the mfa_required answer',
     schema: { oneOf: [refs(LoginResponseDto), refs(MfaRequiredDto)] },
   })
-  @ApiBadRequestResponse({
-    description: 'invalid_code (wrong, expired, used, unknown), validation_failed',
-    type: ErrorResponseDto,
-  })
-  @ApiForbiddenResponse({ description: 'login_code_disabled', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  @ApiErrors(
+    OtpErrors.invalid_code,
+    CommonErrors.validation_failed,
+    AuthErrors.login_code_disabled,
+    OtpErrors.too_many_attempts,
+    LoginThrottleErrors.login_busy,
+  )
   async verifyLoginCode(
     @Body() dto: LoginCodeVerifyDto,
     @ReqMeta() meta: RequestMeta,
@@ -153,12 +159,13 @@ export class AuthController {
       'codes count in the per-address login throttle. A TOTP code is accepted once.',
   })
   @ApiOkResponse({ type: LoginResponseDto })
-  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({
-    description: 'invalid_mfa_code, invalid_mfa_token',
-    type: ErrorResponseDto,
-  })
-  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    MfaErrors.invalid_mfa_code,
+    MfaErrors.invalid_mfa_token,
+    LoginThrottleErrors.login_locked,
+    LoginThrottleErrors.login_busy,
+  )
   async loginMfa(
     @Body() dto: LoginMfaDto,
     @ReqMeta() meta: RequestMeta,
@@ -237,11 +244,13 @@ export class AuthController {
     description: `${NEEDS_SESSION} Wrong current passwords count toward the login throttle.`,
   })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({
-    description: 'invalid_current_password, weak_password, validation_failed',
-    type: ErrorResponseDto,
-  })
-  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  @ApiErrors(
+    PasswordsErrors.invalid_current_password,
+    PasswordsErrors.weak_password,
+    CommonErrors.validation_failed,
+    LoginThrottleErrors.login_locked,
+    LoginThrottleErrors.login_busy,
+  )
   changePassword(
     @CurrentUser() user: AuthUser,
     @Body() dto: ChangePasswordDto,

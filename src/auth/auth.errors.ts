@@ -1,13 +1,12 @@
-import { AppError, BEARER_CHALLENGE } from '../common/errors';
+import { BEARER_CHALLENGE, defineErrors } from '../common/errors';
 
-export class InvalidCredentialsError extends AppError {
-  constructor() {
-    super(401, 'invalid_credentials', 'The email or the password is wrong.', BEARER_CHALLENGE);
-  }
-}
-
-export class EmailNotConfirmedError extends AppError {
-  constructor() {
-    super(403, 'email_not_confirmed', 'Confirm your email address before logging in.');
-  }
-}
+// A missing or dead session token is CommonErrors.invalid_token (the admin guard answers it too).
+export const AuthErrors = defineErrors({
+  invalid_credentials: [401, 'The email or the password is wrong.', { headers: BEARER_CHALLENGE }],
+  email_not_confirmed: [403, 'Confirm your email address before logging in.'],
+  csrf_header_missing: [
+    403,
+    'A request authenticated by the session cookie must send X-CSRF-Protection: 1.',
+  ],
+  login_code_disabled: [403, 'Sign-in by emailed code is turned off on this server.'],
+});

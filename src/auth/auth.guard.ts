@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ADMIN_ONLY } from '../common/decorators/admin-only.decorator';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
-import { AppError } from '../common/errors';
 import type { RouteMetadata, RouteStep } from '../common/guards/route-pipeline.guard';
-import type { LiveSessionRow } from '../sessions/sessions.repository';
+import type { LiveSession } from '../sessions/live-session';
 import { SessionsService } from '../sessions/sessions.service';
 import {
   CONSOLE_COOKIE,
@@ -13,29 +12,13 @@ import {
   readCookie,
 } from '../common/session-cookie.rules';
 import { SessionCookie } from './session-cookie';
+import { AuthErrors } from './auth.errors';
+import { CommonErrors } from '../common/errors';
 
 declare module 'express-serve-static-core' {
   interface Request {
     /** The validated session and its user, as the AuthGuard found them (for /validate_token). */
-    authSession?: LiveSessionRow;
-  }
-}
-
-export class InvalidTokenError extends AppError {
-  constructor() {
-    super(401, 'invalid_token', 'A valid session token is required.', {
-      'WWW-Authenticate': 'Bearer',
-    });
-  }
-}
-
-export class CsrfHeaderMissingError extends AppError {
-  constructor() {
-    super(
-      403,
-      'csrf_header_missing',
-      'A request authenticated by the session cookie must send X-CSRF-Protection: 1.',
-    );
+    authSession?: LiveSession;
   }
 }
 
@@ -67,20 +50,20 @@ export class AuthGuard implements RouteStep {
       token = this.cookie.read(req);
       if (!token && route.get(ADMIN_ONLY)) token = readCookie(req, CONSOLE_COOKIE);
       if (token && !passesCsrfCheck(req)) {
-        throw new CsrfHeaderMissingError();
+        throw AuthErrors.csrf_header_missing();
       }
     }
-    if (!token) throw new InvalidTokenError();
+    if (!token) throw CommonErrors.invalid_token();
 
-    const row = await this.sessions.validate(token);
-    if (!row) throw new InvalidTokenError();
+    const live = await this.sessions.validate(token);
+    if (!live) throw CommonErrors.invalid_token();
     req.user = {
-      id: row.id,
-      email: row.email,
-      role: row.role,
-      sessionId: row.session_id,
-      aal: row.aal,
+      id: live.user.id,
+      email: live.user.email,
+      role: live.user.role,
+      sessionId: live.session.id,
+      aal: live.session.aal,
     };
-    req.authSession = row;
+    req.authSession = live;
   }
 }

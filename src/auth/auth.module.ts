@@ -9,16 +9,14 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginCodeService } from './login-code.service';
-import { LoginThrottleModule } from './login-throttle.module';
+import { LoginThrottleModule } from '../login-throttle/login-throttle.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { SessionCookie } from './session-cookie';
 import { SignInService } from './sign-in.service';
 import { MfaModule } from '../mfa/mfa.module';
+import { ChallengeModule } from '../challenge/challenge.module';
 
-/**
- * Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). Exports LoginThrottle (a password reset
- * clears it) and SessionsModule (password reset and blocking revoke sessions).
- */
+/** Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). */
 @Module({
   imports: [
     UsersModule,
@@ -29,17 +27,11 @@ import { MfaModule } from '../mfa/mfa.module';
     OtpModule,
     MailModule,
     MfaModule,
+    ChallengeModule,
     LoginThrottleModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, SignInService, LoginCodeService, SessionCookie, AuthGuard],
-  exports: [
-    AuthService,
-    SignInService,
-    LoginThrottleModule,
-    SessionCookie,
-    SessionsModule,
-    AuthGuard,
-  ],
+  exports: [AuthService, SignInService, SessionCookie, AuthGuard],
 })
 export class AuthModule {}

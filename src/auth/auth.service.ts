@@ -7,22 +7,20 @@ import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { SecurityNotices } from '../notices/security-notices.service';
 import type { AuthUser } from '../common/auth-user';
 import type { AppError } from '../common/errors';
-import type { LiveSessionRow } from '../sessions/sessions.repository';
+import type { LiveSession } from '../sessions/live-session';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
-import { isBlocked } from '../users/user-status';
+import { isBlocked } from '../common/user-status';
 import { PasswordCheck, UsersService } from '../users/users.service';
 import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto, LoginMfaDto } from './dto/login.dto';
-import { EmailNotConfirmedError, InvalidCredentialsError } from './auth.errors';
-import { InvalidCurrentPasswordError } from './password.errors';
 import { LoginResult, SignInService } from './sign-in.service';
 import type { TokenInfoDto } from './dto/token-info.dto';
-import { LoginAttempt, LoginThrottle } from './login-throttle';
+import { LoginAttempt, LoginThrottle } from '../login-throttle/login-throttle';
 import { PasswordPolicy } from '../passwords/password-policy';
 import { PasswordService } from '../passwords/password.service';
-
-export { InvalidCurrentPasswordError };
+import { AuthErrors } from './auth.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
 
 /** Login, logout and the password change (docs/api.md, "Login and sessions"). */
 @Injectable()
@@ -50,7 +48,7 @@ export class AuthService {
         if (result !== 'changed') return result;
         if (round === 2) {
           throw await this.refuse(
-            new InvalidCredentialsError(),
+            AuthErrors.invalid_credentials(),
             { email },
             meta,
             'changed_during_login',
@@ -79,11 +77,11 @@ export class AuthService {
     if (!user || !passwordOk || isBlocked(user)) {
       await attempt.failed();
       const reason = user && passwordOk ? 'blocked' : undefined;
-      throw await this.refuse(new InvalidCredentialsError(), target, meta, reason);
+      throw await this.refuse(AuthErrors.invalid_credentials(), target, meta, reason);
     }
     if (!user.isConfirmed) {
       await attempt.succeeded();
-      throw await this.refuse(new EmailNotConfirmedError(), target, meta);
+      throw await this.refuse(AuthErrors.email_not_confirmed(), target, meta);
     }
 
     // bcrypt outside any transaction: it must not hold a connection (or the embedded database).
@@ -151,7 +149,7 @@ export class AuthService {
       if (!check.passwordOk) {
         await attempt.failed();
         const entry = { action, actor: user, target: user, meta };
-        throw await auditRefusal(this.audit, entry, new InvalidCurrentPasswordError());
+        throw await auditRefusal(this.audit, entry, PasswordsErrors.invalid_current_password());
       }
       await attempt.succeeded();
       return check;
@@ -160,24 +158,13 @@ export class AuthService {
     }
   }
 
-  /** The answer of GET /validate_token, from the row the AuthGuard already read. */
-  describeSession(row: LiveSessionRow): TokenInfoDto {
+  /** The answer of GET /validate_token, from the session the AuthGuard already found. */
+  describeSession({ user, session }: LiveSession): TokenInfoDto {
+    const { mfaEnabled, ...profile } = user;
     return {
-      ...UserResponseDto.from({
-        id: row.id,
-        email: row.email,
-        name: row.name,
-        surname: row.surname,
-        role: row.role,
-        isActive: row.is_active,
-        isConfirmed: row.is_confirmed,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-        blockedUntil: row.blocked_until,
-        lastLoginAt: row.last_login_at,
-      }),
-      mfa_enabled: row.mfa_enabled,
-      session: { id: row.session_id, expires_at: row.expires_at.toISOString(), aal: row.aal },
+      ...UserResponseDto.from(profile),
+      mfa_enabled: mfaEnabled,
+      session: { id: session.id, expires_at: session.expiresAt.toISOString(), aal: session.aal },
     };
   }
 
@@ -186,13 +173,13 @@ export class AuthService {
    * bytes: an address beyond ASCII (日本@example.com) goes as its UTF-8 bytes, which gateways pass
    * on untouched and upstreams read as UTF-8; Node refuses the string itself (it was a 500).
    */
-  forwardHeaders(row: LiveSessionRow): Record<string, string> {
+  forwardHeaders({ user, session }: LiveSession): Record<string, string> {
     return {
-      'X-Auth-User-Id': String(row.id),
-      'X-Auth-User-Email': Buffer.from(row.email, 'utf8').toString('latin1'),
-      'X-Auth-User-Role': row.role,
-      'X-Auth-Session-Id': row.session_id,
-      'X-Auth-Aal': String(row.aal),
+      'X-Auth-User-Id': String(user.id),
+      'X-Auth-User-Email': Buffer.from(user.email, 'utf8').toString('latin1'),
+      'X-Auth-User-Role': user.role,
+      'X-Auth-Session-Id': session.id,
+      'X-Auth-Aal': String(session.aal),
     };
   }
 

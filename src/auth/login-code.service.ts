@@ -3,25 +3,19 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { auditFailures } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
-import { AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
 import { authConfig, AuthConfig } from '../config/config';
 import { MailCatalog } from '../mail/mail-catalog';
 import { AccountMailService } from '../otp/account-mail.service';
-import { InvalidCodeError } from '../otp/otp.errors';
 import { OtpService } from '../otp/otp.service';
-import type { MessageResponseDto } from '../registration/dto/responses.dto';
-import { isBlocked } from '../users/user-status';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
+import { isBlocked } from '../common/user-status';
 import type { PasswordCheck } from '../users/users.service';
 import { UsersService } from '../users/users.service';
 import { LoginResult, SignInService } from './sign-in.service';
 import type { LoginCodeVerifyDto } from './dto/login-code.dto';
-
-export class LoginCodeDisabledError extends AppError {
-  constructor() {
-    super(403, 'login_code_disabled', 'Sign-in by emailed code is turned off on this server.');
-  }
-}
+import { AuthErrors } from './auth.errors';
+import { OtpErrors } from '../otp/otp.errors';
 
 /** One answer for every address: known, unknown, blocked or unconfirmed. */
 const CODE_ON_ITS_WAY: MessageResponseDto = {
@@ -52,7 +46,7 @@ export class LoginCodeService {
 
   async requestCode(email: string, meta: RequestMeta): Promise<MessageResponseDto> {
     return auditFailures(this.audit, { action: 'login_code_request', email, meta }, async () => {
-      if (!this.cfg.loginCodeEnabled) throw new LoginCodeDisabledError();
+      if (!this.cfg.loginCodeEnabled) throw AuthErrors.login_code_disabled();
       await this.otp.throttleMail(email);
       await this.db.transaction(async (m) => {
         const user = await this.users.findByEmail(email, m);
@@ -86,7 +80,7 @@ export class LoginCodeService {
   async verify(dto: LoginCodeVerifyDto, meta: RequestMeta): Promise<LoginResult> {
     const entry = { action: 'login', email: dto.email, meta, details: { method: 'code' } };
     return auditFailures(this.audit, entry, async () => {
-      if (!this.cfg.loginCodeEnabled) throw new LoginCodeDisabledError();
+      if (!this.cfg.loginCodeEnabled) throw AuthErrors.login_code_disabled();
       const checked = await this.db.transaction(async (m) => {
         const otp = await this.otp.verifyCode(m, {
           email: dto.email,
@@ -99,7 +93,7 @@ export class LoginCodeService {
           : { user: null, passwordOk: false, needsRehash: false, passwordVersion: '' };
         // Blocked since the code was sent, or the address moved: the code signs in no one.
         if (!check.user || isBlocked(check.user)) {
-          return { ok: false as const, error: new InvalidCodeError() };
+          return { ok: false as const, error: OtpErrors.invalid_code() };
         }
         return { ok: true as const, check };
       });
@@ -113,7 +107,7 @@ export class LoginCodeService {
         details: user.isConfirmed ? {} : { address_confirmed: true },
       });
       // The user changed (blocked, reset, moved) between the code and the session: no session.
-      if (result === 'changed') throw new InvalidCodeError();
+      if (result === 'changed') throw OtpErrors.invalid_code();
       return result;
     });
   }

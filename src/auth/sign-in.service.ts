@@ -5,20 +5,16 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
-import { ValidationFailedError } from '../common/errors';
-import { InvalidMfaCodeError, InvalidMfaTokenError } from '../mfa/mfa.errors';
+import { CommonErrors } from '../common/errors';
+import { ChallengeService } from '../challenge/challenge.service';
 import { MfaService } from '../mfa/mfa.service';
 import { SecurityNotices } from '../notices/security-notices.service';
-import {
-  hashSessionToken,
-  looksLikeSessionToken,
-  newSessionToken,
-} from '../sessions/session-token';
 import { SessionsService } from '../sessions/sessions.service';
-import type { User } from '../users/user.entity';
+import type { UserAccount } from '../users/user-account';
 import { PasswordCheck, UsersService } from '../users/users.service';
 import type { LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
-import { LoginThrottle } from './login-throttle';
+import { LoginThrottle } from '../login-throttle/login-throttle';
+import { MfaErrors } from '../mfa/mfa.errors';
 
 /** Which first factor a login passed (audit `details.method`). */
 export type FirstFactor = 'password' | 'code';
@@ -29,21 +25,17 @@ export interface LoginResult {
   session?: { token: string; expiresAt: Date };
 }
 
-const MFA_TOKEN_TTL_MS = 5 * 60_000;
-/** Codes tried per mfa_token; the token ends with the last of them. */
-const MFA_MAX_TRIES = 5;
-
 /**
- * What happens after the first factor passed: a session, or, for a user with a second factor, an
- * `mfa_token` for POST /login/mfa. The one place that opens a login session, so both ways in keep
- * these rules (docs/security.md, Sessions):
+ * What happens after the first factor passed: a session, or, for a user with a second factor, a
+ * challenge (its `mfa_token`) for POST /login/mfa. The one place that opens a login session, so
+ * every way in keeps these rules (docs/security.md, Sessions):
  *
  * - a session is inserted only if the user is still the one that was checked, in the transaction
  *   that stamps the login under the user's row lock: the same password hash, confirmed, not
  *   blocked, and the same second-factor state. A reset, block or factor change that commits while
  *   a login is in flight (between the password and the session, or between the password and the
  *   second factor) leaves that login without a session;
- * - an `mfa_token` is bound to that state (`stamp`), and checked again when it is redeemed;
+ * - a challenge is bound to that state (`stamp`), and checked again when it is redeemed;
  * - failures of the second factor count in the address's login throttle.
  */
 @Injectable()
@@ -52,6 +44,7 @@ export class SignInService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly mfa: MfaService,
+    private readonly challenges: ChallengeService,
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
     private readonly notices: SecurityNotices,
@@ -65,7 +58,7 @@ export class SignInService {
    * throttle.
    */
   async afterFirstFactor(
-    user: User,
+    user: UserAccount,
     check: PasswordCheck,
     opts: {
       method: FirstFactor;
@@ -93,13 +86,10 @@ export class SignInService {
     }
     // Not a failure, but the failures before it stay: a right password buys no fresh guesses
     // (the caller gives its throttle attempt back uncounted).
-    const token = newSessionToken();
-    const expiresAt = await this.mfa.startChallenge({
-      tokenHash: hashSessionToken(token),
+    const { token, expiresAt } = await this.challenges.start({
       userId: user.id,
-      method: opts.method,
+      firstFactor: opts.method,
       stamp: stampOf(check.passwordVersion, factor, user.email),
-      ttlMs: MFA_TOKEN_TTL_MS,
     });
     const target = { id: user.id, email: user.email };
     await this.audit.recordQuietly({
@@ -114,7 +104,7 @@ export class SignInService {
       body: {
         mfa_required: true,
         mfa_token: token,
-        methods: ['totp', 'recovery_code'],
+        methods: this.challenges.methods,
         expires_at: expiresAt.toISOString(),
       },
     };
@@ -123,59 +113,63 @@ export class SignInService {
   /** POST /login/mfa: the mfa_token and a TOTP or recovery code give the session, at aal 2. */
   async secondFactor(dto: LoginMfaDto, meta: RequestMeta): Promise<LoginResult> {
     if ((dto.code === undefined) === (dto.recovery_code === undefined)) {
-      throw new ValidationFailedError(['give code or recovery_code (one of them)']);
+      throw CommonErrors.validation_failed({
+        message: ['give code or recovery_code (one of them)'],
+      });
     }
-    const tokenHash = looksLikeSessionToken(dto.mfa_token)
-      ? hashSessionToken(dto.mfa_token)
-      : undefined;
-    const challenge = tokenHash && (await this.mfa.findChallenge(tokenHash));
-    const found = challenge && (await this.users.findById(challenge.userId));
-    if (!tokenHash || !found) {
-      throw await auditRefusal(this.audit, { action: 'login', meta }, new InvalidMfaTokenError());
+    const pending = await this.challenges.pending(dto.mfa_token);
+    const found = pending && (await this.users.findById(pending.userId));
+    if (!found) {
+      throw await auditRefusal(
+        this.audit,
+        { action: 'login', meta },
+        MfaErrors.invalid_mfa_token(),
+      );
     }
     const login = { action: 'login', target: { id: found.id, email: found.email }, meta };
     // The address's throttle first (429 while it waits; a place is reserved, so parallel guesses
-    // cannot all pass before they are counted), then one of the token's tries, before the code.
+    // cannot all pass before they are counted), then one of the challenge's tries, before the code.
     const attempt = await auditFailures(this.audit, login, () => this.throttle.begin(found.email));
     try {
-      const tried = await this.mfa.tryChallenge(tokenHash, MFA_MAX_TRIES);
-      if (!tried) throw await auditRefusal(this.audit, login, new InvalidMfaTokenError());
-      const method = await this.mfa.verify(found.id, {
+      const answered = await this.challenges.answer(dto.mfa_token, {
         code: dto.code,
         recoveryCode: dto.recovery_code,
       });
-      if (!method) {
-        if (tried.tries >= MFA_MAX_TRIES) await this.mfa.endChallenge(tokenHash);
+      if (answered.outcome === 'spent') {
+        throw await auditRefusal(this.audit, login, MfaErrors.invalid_mfa_token());
+      }
+      if (answered.outcome === 'wrong') {
         const details = { method: dto.code !== undefined ? 'totp' : 'recovery_code' };
         const refused = await auditRefusal(
           this.audit,
           { ...login, details },
-          new InvalidMfaCodeError(),
+          MfaErrors.invalid_mfa_code(),
         );
         await attempt.failed();
         throw refused;
       }
+      const { method, challenge } = answered;
       const result = await this.openSession(found, {
         aal: 2,
-        // The token is used up whatever follows; the session only if the user is still as the
-        // first factor saw it (a reset, block or factor change since then ends the token).
+        // The challenge is used up whatever follows; the session only if the user is still as
+        // the first factor saw it (a reset, block or factor change since then ends it).
         unchanged: async (m) => {
-          if (!(await this.mfa.consumeChallenge(tokenHash, m))) return 'gone';
+          if (!(await this.challenges.redeem(dto.mfa_token, m))) return 'gone';
           const now = await this.users.lockForLogin(found.id, m);
           const factor = await this.mfa.factorVersion(found.id, m);
-          if (!now || stampOf(now.passwordVersion, factor, now.user.email) !== tried.stamp) {
+          if (!now || stampOf(now.passwordVersion, factor, now.user.email) !== challenge.stamp) {
             return false;
           }
           // After an emailed code the account may have no password, and the code confirms it.
-          const first = tried.method === 'code' ? 'code' : 'password';
+          const first = challenge.firstFactor === 'code' ? 'code' : 'password';
           return this.users.recordSecondFactorLogin(found.id, now.passwordVersion, first, m);
         },
-        details: { method, first_factor: tried.method },
+        details: { method, first_factor: challenge.firstFactor },
         meta,
       });
       if (result === 'changed') {
         const details = { reason: 'changed_during_login' };
-        throw await auditRefusal(this.audit, { ...login, details }, new InvalidMfaTokenError());
+        throw await auditRefusal(this.audit, { ...login, details }, MfaErrors.invalid_mfa_token());
       }
       await attempt.succeeded();
       return result;
@@ -188,15 +182,14 @@ export class SignInService {
    * The user an unused mfa_token belongs to (the console signs in admins only, and asks no second
    * factor of anyone else); undefined for an unknown, used or expired token.
    */
-  async pendingUser(mfaToken: string): Promise<User | undefined> {
-    if (!looksLikeSessionToken(mfaToken)) return undefined;
-    const challenge = await this.mfa.findChallenge(hashSessionToken(mfaToken));
-    return (challenge && (await this.users.findById(challenge.userId))) ?? undefined;
+  async pendingUser(mfaToken: string): Promise<UserAccount | undefined> {
+    const pending = await this.challenges.pending(mfaToken);
+    return (pending && (await this.users.findById(pending.userId))) ?? undefined;
   }
 
   /** Ends an mfa_token that will not be redeemed. */
-  async dropChallenge(mfaToken: string): Promise<void> {
-    if (looksLikeSessionToken(mfaToken)) await this.mfa.endChallenge(hashSessionToken(mfaToken));
+  dropChallenge(mfaToken: string): Promise<void> {
+    return this.challenges.drop(mfaToken);
   }
 
   /**
@@ -206,7 +199,7 @@ export class SignInService {
    * request meanwhile.
    */
   private async openSession(
-    user: User,
+    user: UserAccount,
     opts: {
       aal: 1 | 2;
       unchanged: (m: EntityManager) => Promise<boolean | 'gone'>;
@@ -239,7 +232,7 @@ export class SignInService {
       throw await auditRefusal(
         this.audit,
         { action: 'login', target, details, meta: opts.meta },
-        new InvalidMfaTokenError(),
+        MfaErrors.invalid_mfa_token(),
       );
     }
     if (opened === false) return 'changed';

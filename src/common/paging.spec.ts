@@ -1,5 +1,5 @@
 import { PageQueryDto } from './dto/page-query.dto';
-import { ValidationFailedError } from './errors';
+import { CommonErrors } from './errors';
 import { OverCapMemory, readPage } from './paging';
 
 const query = (page: number, per_page: number): PageQueryDto => ({ page, per_page });
@@ -29,7 +29,7 @@ describe('readPage', () => {
   it('refuses a page that starts past the limit, naming the last page', async () => {
     const rows = jest.fn(rowsOf(0));
     await expect(readPage(query(11, 10), 100, rows, async () => 0)).rejects.toThrow(
-      ValidationFailedError,
+      CommonErrors.validation_failed,
     );
     await expect(readPage(query(11, 10), 100, rows, async () => 0)).rejects.toMatchObject({
       detail: [expect.stringContaining('page must be at most 10 with per_page 10')],

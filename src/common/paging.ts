@@ -1,5 +1,5 @@
 import { PageInfoDto, PageQueryDto } from './dto/page-query.dto';
-import { ValidationFailedError } from './errors';
+import { CommonErrors } from './errors';
 
 /**
  * Remembers for a while which filters match more than the count limit, so that paging through a
@@ -51,10 +51,12 @@ export async function readPage<T>(
 ): Promise<{ items: T[]; info: PageInfoDto }> {
   const offset = (q.page - 1) * q.per_page;
   if (offset >= countLimit) {
-    throw new ValidationFailedError([
-      `page must be at most ${Math.ceil(countLimit / q.per_page)} with per_page ${q.per_page}: ` +
-        `a list reaches its first ${countLimit} matches; narrow the filters to see others`,
-    ]);
+    throw CommonErrors.validation_failed({
+      message: [
+        `page must be at most ${Math.ceil(countLimit / q.per_page)} with per_page ${q.per_page}: ` +
+          `a list reaches its first ${countLimit} matches; narrow the filters to see others`,
+      ],
+    });
   }
   const items = await rows(offset, q.per_page);
   // A page that is not full is the last one, so it tells the total without a second query.

@@ -1,5 +1,5 @@
 import { ArgumentMetadata, HttpException, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ValidationFailedError } from './errors';
+import { CommonErrors } from './errors';
 import { findHostileString, freeTextFields } from './hostile-input';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -19,13 +19,15 @@ class SafeValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'custom') {
       const problem = findHostileString(value, freeTextFields(metadata.metatype), metadata.data);
-      if (problem) throw new ValidationFailedError([problem]);
+      if (problem) throw CommonErrors.validation_failed({ message: [problem] });
     }
     try {
       return (await super.transform(value, metadata)) as unknown;
     } catch (e) {
       if (e instanceof HttpException) throw e;
-      throw new ValidationFailedError([`${metadata.data ?? metadata.type} could not be validated`]);
+      throw CommonErrors.validation_failed({
+        message: [`${metadata.data ?? metadata.type} could not be validated`],
+      });
     }
   }
 }
@@ -36,6 +38,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
+    exceptionFactory: (errors) => CommonErrors.validation_failed({ message: flatten(errors) }),
   });
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { MAKE_KEY_HINT, parseKey } from '../crypto/secret-box';
+import { MAKE_KEY_HINT, parseKey } from './encryption-key';
 
 /**
  * Every setting of the server, parsed and validated in one place. A wrong value is collected with

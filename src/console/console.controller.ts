@@ -12,18 +12,14 @@ import {
   StreamableFile,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCookieAuth,
   ApiExcludeEndpoint,
   ApiExtraModels,
-  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -37,14 +33,17 @@ import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
-import { NotFoundError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
 import { CONSOLE_COOKIE, passesCsrfCheck, readCookie } from '../common/session-cookie.rules';
-import { CsrfHeaderMissingError } from '../auth/auth.guard';
 import { consoleCookie } from './console-cookie';
 import { ConsolePage } from './console-page';
 import { ConsoleService, type ConsoleSignIn } from './console.service';
+import { AuthErrors } from '../auth/auth.errors';
+import { ConsoleErrors } from './console.errors';
+import { CommonErrors } from '../common/errors';
+import { LoginThrottleErrors } from '../login-throttle/login-throttle.errors';
+import { MfaErrors } from '../mfa/mfa.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 const refs = (model: new () => object) => ({ $ref: getSchemaPath(model) });
 
@@ -78,7 +77,7 @@ export class ConsoleController {
   @Header('Cache-Control', 'no-cache')
   asset(@Param('name') name: string): StreamableFile {
     const file = this.page.asset(name);
-    if (!file) throw new NotFoundError('not_found', 'No such file.');
+    if (!file) throw ConsoleErrors.console_file_not_found();
     return new StreamableFile(file.body, { type: file.contentType, length: file.body.length });
   }
 
@@ -102,21 +101,22 @@ export class ConsoleController {
     description: 'Signed in (the cookie is set), or the second factor is asked for',
     schema: { oneOf: [refs(TokenInfoDto), refs(MfaRequiredDto)] },
   })
-  @ApiUnauthorizedResponse({ description: 'invalid_credentials', type: ErrorResponseDto })
-  @ApiForbiddenResponse({
-    description:
-      'not_an_admin, email_not_confirmed, csrf_header_missing, mfa_required (MFA_REQUIRED_ROLES ' +
-      'names the role and the account has no second factor)',
-    type: ErrorResponseDto,
-  })
-  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  @ApiErrors(
+    AuthErrors.invalid_credentials,
+    ConsoleErrors.not_an_admin,
+    AuthErrors.email_not_confirmed,
+    AuthErrors.csrf_header_missing,
+    CommonErrors.mfa_required,
+    LoginThrottleErrors.login_locked,
+    LoginThrottleErrors.login_busy,
+  )
   async signIn(
     @Req() req: Request,
     @Body() dto: LoginDto,
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TokenInfoDto | MfaRequiredDto> {
-    if (!passesCsrfCheck(req)) throw new CsrfHeaderMissingError();
+    if (!passesCsrfCheck(req)) throw AuthErrors.csrf_header_missing();
     return this.answer(res, await this.console.signIn(dto, meta));
   }
 
@@ -133,23 +133,22 @@ export class ConsoleController {
       '`X-CSRF-Protection: 1`.',
   })
   @ApiOkResponse({ type: TokenInfoDto })
-  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
-  @ApiUnauthorizedResponse({
-    description: 'invalid_mfa_code, invalid_mfa_token',
-    type: ErrorResponseDto,
-  })
-  @ApiForbiddenResponse({
-    description: 'not_an_admin, csrf_header_missing',
-    type: ErrorResponseDto,
-  })
-  @ApiTooManyRequestsResponse({ description: 'too_many_attempts', type: ErrorResponseDto })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    MfaErrors.invalid_mfa_code,
+    MfaErrors.invalid_mfa_token,
+    ConsoleErrors.not_an_admin,
+    AuthErrors.csrf_header_missing,
+    LoginThrottleErrors.login_locked,
+    LoginThrottleErrors.login_busy,
+  )
   async secondFactor(
     @Req() req: Request,
     @Body() dto: LoginMfaDto,
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TokenInfoDto | MfaRequiredDto> {
-    if (!passesCsrfCheck(req)) throw new CsrfHeaderMissingError();
+    if (!passesCsrfCheck(req)) throw AuthErrors.csrf_header_missing();
     return this.answer(res, await this.console.secondFactor(dto, meta));
   }
 

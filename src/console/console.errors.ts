@@ -1,7 +1,6 @@
-import { AppError } from '../common/errors';
+import { defineErrors } from '../common/errors';
 
-export class NotAnAdminError extends AppError {
-  constructor() {
-    super(403, 'not_an_admin', 'The admin console is for admins and roots.');
-  }
-}
+export const ConsoleErrors = defineErrors({
+  not_an_admin: [403, 'The admin console is for admins and roots.'],
+  console_file_not_found: [404, 'No such file.', { code: 'not_found' }],
+});

@@ -8,11 +8,11 @@ import type { LoginResult } from '../auth/sign-in.service';
 import { SignInService } from '../auth/sign-in.service';
 import { ADMIN_ROLES } from '../common/auth-user';
 import type { AppError } from '../common/errors';
-import { MfaRequiredError } from '../common/guards/mfa-roles.guard';
 import type { RequestMeta } from '../common/request-meta';
 import { authConfig, AuthConfig } from '../config/config';
 import { SessionsService } from '../sessions/sessions.service';
-import { NotAnAdminError } from './console.errors';
+import { ConsoleErrors } from './console.errors';
+import { CommonErrors } from '../common/errors';
 
 /** A console sign-in: the answer, and the token for the cookie (never for the body). */
 export type ConsoleSignIn =
@@ -46,7 +46,7 @@ export class ConsoleService {
     if (!user || !ADMIN_ROLES.includes(user.role)) {
       await this.signInFlow.dropChallenge(body.mfa_token);
       const who = user ? { id: user.id, email: user.email } : null;
-      throw await this.refuse(new NotAnAdminError(), who, dto.email, meta);
+      throw await this.refuse(ConsoleErrors.not_an_admin(), who, dto.email, meta);
     }
     return { body };
   }
@@ -63,21 +63,22 @@ export class ConsoleService {
     meta: RequestMeta,
   ): Promise<ConsoleSignIn> {
     const { token, expiresAt } = result.session!;
-    const row = await this.sessions.validate(token);
-    const who = row ? { id: row.id, email: row.email } : null;
-    if (!row || !ADMIN_ROLES.includes(row.role)) {
-      if (row) await this.sessions.revoke(row.id, row.session_id);
-      throw await this.refuse(new NotAnAdminError(), who, email, meta);
+    const live = await this.sessions.validate(token);
+    const who = live ? { id: live.user.id, email: live.user.email } : null;
+    if (!live || !ADMIN_ROLES.includes(live.user.role)) {
+      if (live) await this.sessions.revoke(live.user.id, live.session.id);
+      throw await this.refuse(ConsoleErrors.not_an_admin(), who, email, meta);
     }
-    if (row.aal < 2 && this.cfg.mfaRequiredRoles.includes(row.role)) {
-      await this.sessions.revoke(row.id, row.session_id);
-      const error = new MfaRequiredError(
-        'Your role must sign in with a second factor: turn one on for your account ' +
+    if (live.session.aal < 2 && this.cfg.mfaRequiredRoles.includes(live.user.role)) {
+      await this.sessions.revoke(live.user.id, live.session.id);
+      const error = CommonErrors.mfa_required({
+        message:
+          'Your role must sign in with a second factor: turn one on for your account ' +
           '(POST /mfa/totp), then sign in here again.',
-      );
+      });
       throw await this.refuse(error, who, email, meta);
     }
-    return { token, expiresAt, body: this.auth.describeSession(row) };
+    return { token, expiresAt, body: this.auth.describeSession(live) };
   }
 
   /**

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cryptoConfig, CryptoConfig, databaseConfig, DatabaseConfig } from '../config/config';
-import { MAKE_KEY_HINT, parseKey, SecretBox } from './secret-box';
+import { MAKE_KEY_HINT, parseKey } from '../config/encryption-key';
+import { SecretBox } from './secret-box';
 
 /**
  * The one SecretBox of the server, sealing secrets at rest with ENCRYPTION_KEY. Production never

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { keyId, parseKey, SecretBox, SecretBoxError } from './secret-box';
+import { parseKey } from '../config/encryption-key';
+import { keyId, SecretBox, SecretBoxError } from './secret-box';
 
 describe('SecretBox', () => {
   const oldKey = randomBytes(32);

@@ -1,19 +1,11 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { AppError } from '../common/errors';
 import { ChangeEvent, ChangeSignal } from './change-event';
 import { ChangeEvents } from './change-events.service';
+import { EventsErrors } from './events.errors';
 
 /** Streams promise a comment line at least every 15 s; 10 s leaves room for a busy event loop. */
 export const HEARTBEAT_MS = 10_000;
-
-export class EventsUnavailableError extends AppError {
-  constructor() {
-    super(503, 'events_unavailable', 'Change events are interrupted; try again shortly.', {
-      'Retry-After': '1',
-    });
-  }
-}
 
 function frame(e: ChangeEvent): string {
   const { type, ...data } = e;
@@ -48,7 +40,7 @@ export class ChangeStreamService implements OnModuleInit, OnModuleDestroy {
 
   /** Node's own response (what every HTTP platform wraps), not the framework's. */
   open(res: ServerResponse): void {
-    if (!this.events.isLive) throw new EventsUnavailableError();
+    if (!this.events.isLive) throw EventsErrors.events_unavailable();
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');

@@ -1,18 +1,11 @@
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../common/decorators/public.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { ChangeStreamService } from './change-stream.service';
 import { ServiceKeyGuard } from './service-key.guard';
+import { EventsErrors } from './events.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 @ApiTags('services')
 @Controller('events')
@@ -35,11 +28,7 @@ export class EventsController {
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'The event stream (`text/event-stream`)' })
-  @ApiUnauthorizedResponse({ description: 'invalid_service_key', type: ErrorResponseDto })
-  @ApiServiceUnavailableResponse({
-    description: 'events_unavailable: this instance does not hear changes right now',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(EventsErrors.invalid_service_key, EventsErrors.events_unavailable)
   sessions(@Res() res: Response): void {
     this.streams.open(res);
   }

@@ -1,19 +1,9 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../common/errors';
 import { readBearer } from '../common/session-cookie.rules';
 import { servicesConfig, ServicesConfig } from '../config/config';
-
-export class InvalidServiceKeyError extends AppError {
-  constructor() {
-    super(401, 'invalid_service_key', 'A service key (SERVICE_KEYS) is required.', {
-      'WWW-Authenticate': 'Bearer',
-      // It checked a key, and no cache may keep an answer that did.
-      'Cache-Control': 'no-store',
-    });
-  }
-}
+import { EventsErrors } from './events.errors';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -32,11 +22,11 @@ export class ServiceKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     const given = readBearer(req.headers.authorization ?? '');
-    if (!given) throw new InvalidServiceKeyError();
+    if (!given) throw EventsErrors.invalid_service_key();
     const d = digest(given);
     let ok = false;
     for (const k of this.keys) ok = timingSafeEqual(k, d) || ok;
-    if (!ok) throw new InvalidServiceKeyError();
+    if (!ok) throw EventsErrors.invalid_service_key();
     return true;
   }
 }

@@ -11,17 +11,11 @@ import type {
   TestMailDto,
 } from './dto/mail-admin.dto';
 import { MailCatalog } from './mail-catalog';
-import {
-  LocaleNotSupportedError,
-  MailExpiredError,
-  MailNotFailedError,
-  MailNotFoundError,
-  TemplateNotFoundError,
-} from './mail.errors';
 import { MailOutboxRepository } from './mail-outbox.repository';
 import { isMailTemplate, MAIL_TEMPLATE_NAMES, MailTemplate, SAMPLE_VARS } from './mail-templates';
 import { MailRenderer } from './mail.renderer';
 import { MailService } from './mail.service';
+import { MailErrors } from './mail.errors';
 
 /** The admin's view of mail: templates, previews with sample data, test mails, the outbox. */
 @Injectable()
@@ -47,7 +41,11 @@ export class MailAdminService {
   preview(name: string, q: PreviewQueryDto): { contentType: string; body: string } {
     const template = this.templateNamed(name);
     const locale = q.locale ?? this.catalog.defaultLocale;
-    if (!this.catalog.has(locale)) throw new LocaleNotSupportedError(this.catalog.locales);
+    if (!this.catalog.has(locale)) {
+      throw MailErrors.locale_not_supported({
+        message: [`locale must be one of ${this.catalog.locales.join(', ')}`],
+      });
+    }
     const mail = this.renderer.render(template, locale, 'ada@example.com', SAMPLE_VARS[template]);
     return q.format === 'text'
       ? {
@@ -103,15 +101,15 @@ export class MailAdminService {
 
   async retry(id: string, audit: AuditContext): Promise<void> {
     audit.addDetails({ mail_id: id });
-    if (!/^\d{1,18}$/.test(id)) throw new MailNotFoundError();
+    if (!/^\d{1,18}$/.test(id)) throw MailErrors.mail_not_found();
     const result = await this.outbox.retry(id);
-    if (result === 'not_found') throw new MailNotFoundError();
-    if (result === 'not_failed') throw new MailNotFailedError();
-    if (result === 'expired') throw new MailExpiredError();
+    if (result === 'not_found') throw MailErrors.mail_not_found();
+    if (result === 'not_failed') throw MailErrors.mail_not_failed();
+    if (result === 'expired') throw MailErrors.mail_expired();
   }
 
   private templateNamed(name: string): MailTemplate {
-    if (!isMailTemplate(name)) throw new TemplateNotFoundError();
+    if (!isMailTemplate(name)) throw MailErrors.template_not_found();
     return name;
   }
 }

@@ -1,9 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
@@ -14,7 +11,6 @@ import type { AuditContext } from '../audit/audit-context';
 import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
 import { Audit, AuditCtx } from '../audit/audit.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import {
   OutboxListDto,
   OutboxQueryDto,
@@ -24,6 +20,9 @@ import {
   TestMailDto,
 } from './dto/mail-admin.dto';
 import { MailAdminService } from './mail-admin.service';
+import { CommonErrors } from '../common/errors';
+import { MailErrors } from './mail.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 /** Mail for `root` and `admin`: templates, previews, test mails and the outbox. */
 @ApiTags('mail')
@@ -49,11 +48,7 @@ export class MailController {
   })
   @ApiProduces('text/html', 'text/plain')
   @ApiOkResponse({ description: 'The rendered mail' })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'validation_failed (locale, format)',
-  })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'template_not_found' })
+  @ApiErrors(CommonErrors.validation_failed, MailErrors.template_not_found)
   preview(
     @Param('name') name: string,
     @Query() query: PreviewQueryDto,
@@ -72,7 +67,7 @@ export class MailController {
       'Locale: `locale`, else the Accept-Language of the request, else MAIL_DEFAULT_LOCALE.',
   })
   @ApiAcceptedResponse({ type: QueuedDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  @ApiErrors(CommonErrors.validation_failed)
   @Audit('mail_test')
   test(
     @Body() dto: TestMailDto,
@@ -88,7 +83,7 @@ export class MailController {
     description: 'Newest first; filter by status and recipient address.',
   })
   @ApiOkResponse({ type: OutboxListDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  @ApiErrors(CommonErrors.validation_failed)
   outbox(@Query() query: OutboxQueryDto): Promise<OutboxListDto> {
     return this.mail.list(query);
   }
@@ -100,8 +95,7 @@ export class MailController {
     description: 'Only a failed mail; 409 mail_expired once its code or link has stopped working.',
   })
   @ApiAcceptedResponse({ description: 'Queued' })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'mail_not_found' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'mail_expired, mail_not_failed' })
+  @ApiErrors(MailErrors.mail_not_found, MailErrors.mail_expired, MailErrors.mail_not_failed)
   @Audit('mail_retry')
   retry(@Param('id') id: string, @AuditCtx() audit: AuditContext): Promise<void> {
     return this.mail.retry(id, audit);

@@ -1,35 +1,14 @@
-import { AppError, NotFoundError } from '../common/errors';
+import { defineErrors } from '../common/errors';
 
-export class TemplateNotFoundError extends NotFoundError {
-  constructor() {
-    super('template_not_found', 'No mail template of that name.');
-  }
-}
-
-export class LocaleNotSupportedError extends AppError {
-  constructor(locales: readonly string[]) {
-    super(400, 'validation_failed', [`locale must be one of ${locales.join(', ')}`]);
-  }
-}
-
-export class MailNotFoundError extends NotFoundError {
-  constructor() {
-    super('mail_not_found', 'No mail with that id in the outbox.');
-  }
-}
-
-export class MailExpiredError extends AppError {
-  constructor() {
-    super(
-      409,
-      'mail_expired',
-      'The code or link of this mail no longer works; it cannot be sent again.',
-    );
-  }
-}
-
-export class MailNotFailedError extends AppError {
-  constructor() {
-    super(409, 'mail_not_failed', 'Only a failed mail can be retried.');
-  }
-}
+export const MailErrors = defineErrors({
+  template_not_found: [404, 'No mail template of that name.'],
+  /** The message names the supported locales. */
+  locale_not_supported: [
+    400,
+    'locale is not one of the supported ones',
+    { code: 'validation_failed', asList: true },
+  ],
+  mail_not_found: [404, 'No mail with that id in the outbox.'],
+  mail_expired: [409, 'The code or link of this mail no longer works; it cannot be sent again.'],
+  mail_not_failed: [409, 'Only a failed mail can be retried.'],
+});

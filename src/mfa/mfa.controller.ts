@@ -1,23 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBearerAuth,
-  ApiConflictResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { AuditContext } from '../audit/audit-context';
 import type { AuthUser } from '../common/auth-user';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
 import { Audit, AuditCtx } from '../audit/audit.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import {
   ConfirmTotpDto,
   EnrolDto,
@@ -26,8 +20,15 @@ import {
   PasswordAndCodeDto,
   RecoveryCodesDto,
 } from './dto/mfa.dto';
-import { MessageResponseDto } from '../registration/dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { MfaService, OwnerProof } from './mfa.service';
+import { CommonErrors } from '../common/errors';
+import { LoginThrottleErrors } from '../login-throttle/login-throttle.errors';
+import { MfaErrors } from './mfa.errors';
+import { OtpErrors } from '../otp/otp.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
+import { UsersErrors } from '../users/users.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 const proofOf = (dto: EnrolDto): OwnerProof => ({
   password: dto.password,
@@ -38,17 +39,23 @@ const OWNER_PROOF =
   ' Proven by the current password, or for an account without one by `email_code`, the code of ' +
   'POST /mfa/email-code.';
 
-const WRONG_INPUT = {
-  type: ErrorResponseDto,
-  description:
-    'invalid_current_password, invalid_code (email_code), invalid_mfa_code, password_required, ' +
-    'code_required, validation_failed',
-};
+/**
+ * A wrong or missing owner proof (the password, or `email_code`), for every route that takes one;
+ * wrong passwords count in the login throttle.
+ */
+const WRONG_PROOF = [
+  PasswordsErrors.invalid_current_password,
+  OtpErrors.invalid_code,
+  PasswordsErrors.password_required,
+  MfaErrors.email_code_required,
+  CommonErrors.validation_failed,
+  LoginThrottleErrors.login_locked,
+  LoginThrottleErrors.login_busy,
+];
 
 /** The signed-in user's second factor. */
 @ApiTags('mfa')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid session', type: ErrorResponseDto })
 @Controller('mfa')
 export class MfaController {
   constructor(private readonly mfa: MfaService) {}
@@ -63,14 +70,7 @@ export class MfaController {
       'One mail per RESEND_COOLDOWN (10 an hour); the code lives OTP_TTL.',
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'password_required (the account has a password: use it)',
-  })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponseDto,
-    description: 'too_many_requests (a mail was sent recently)',
-  })
+  @ApiErrors(PasswordsErrors.password_required, OtpErrors.mail_cooldown)
   sendEmailCode(
     @CurrentUser() user: AuthUser,
     @AuditCtx() audit: AuditContext,
@@ -88,13 +88,7 @@ export class MfaController {
       OWNER_PROOF,
   })
   @ApiOkResponse({ type: EnrolmentDto })
-  @ApiBadRequestResponse({
-    ...WRONG_INPUT,
-    description:
-      'invalid_current_password, invalid_code, password_required, code_required, validation_failed',
-  })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'mfa_already_enabled' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'too_many_attempts' })
+  @ApiErrors(...WRONG_PROOF, MfaErrors.mfa_already_enabled)
   enrol(
     @CurrentUser() user: AuthUser,
     @Body() dto: EnrolDto,
@@ -111,14 +105,12 @@ export class MfaController {
     description: 'The calling session becomes aal 2. Mails a notice.',
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'invalid_mfa_code, validation_failed',
-  })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'mfa_already_enabled, mfa_not_pending',
-  })
+  @ApiErrors(
+    MfaErrors.wrong_mfa_code,
+    CommonErrors.validation_failed,
+    MfaErrors.mfa_already_enabled,
+    MfaErrors.mfa_not_pending,
+  )
   confirm(
     @CurrentUser() user: AuthUser,
     @Body() dto: ConfirmTotpDto,
@@ -135,9 +127,7 @@ export class MfaController {
     description: 'The code is a TOTP code or a recovery code. Mails a notice.' + OWNER_PROOF,
   })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse(WRONG_INPUT)
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'mfa_not_enabled' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'too_many_attempts' })
+  @ApiErrors(...WRONG_PROOF, MfaErrors.wrong_mfa_code, MfaErrors.mfa_not_enabled)
   disable(
     @CurrentUser() user: AuthUser,
     @Body() dto: PasswordAndCodeDto,
@@ -154,9 +144,7 @@ export class MfaController {
     description: 'The code is a TOTP code or a recovery code. Mails a notice.' + OWNER_PROOF,
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
-  @ApiBadRequestResponse(WRONG_INPUT)
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'mfa_not_enabled' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponseDto, description: 'too_many_attempts' })
+  @ApiErrors(...WRONG_PROOF, MfaErrors.wrong_mfa_code, MfaErrors.mfa_not_enabled)
   regenerate(
     @CurrentUser() user: AuthUser,
     @Body() dto: PasswordAndCodeDto,
@@ -179,7 +167,7 @@ export class MfaAdminController {
     description: 'For the admin console, which offers the reset only for a user with a factor.',
   })
   @ApiOkResponse({ type: MfaStateDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
+  @ApiErrors(UsersErrors.user_not_found)
   state(@Param('id') id: string): Promise<MfaStateDto> {
     return this.mfa.stateOf(id);
   }
@@ -192,8 +180,7 @@ export class MfaAdminController {
     description: 'Only a root may reset an admin or a root. Mails the user a notice.',
   })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'mfa_not_enabled' })
+  @ApiErrors(UsersErrors.insufficient_role, UsersErrors.user_not_found, MfaErrors.mfa_not_enabled)
   reset(
     @CurrentUser() actor: AuthUser,
     @Param('id') id: string,

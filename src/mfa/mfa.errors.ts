@@ -1,55 +1,30 @@
-import { AppError, BEARER_CHALLENGE } from '../common/errors';
+import { BEARER_CHALLENGE, defineErrors } from '../common/errors';
 
-export class MfaAlreadyEnabledError extends AppError {
-  constructor() {
-    super(409, 'mfa_already_enabled', 'A second factor is already on; turn it off first.');
-  }
-}
-
-export class MfaNotPendingError extends AppError {
-  constructor() {
-    super(409, 'mfa_not_pending', 'Start the enrolment (POST /mfa/totp) before confirming it.');
-  }
-}
-
-export class MfaNotEnabledError extends AppError {
-  constructor() {
-    super(409, 'mfa_not_enabled', 'This account has no second factor.');
-  }
-}
-
-/** A wrong code on a route of a signed-in user (400, like a wrong current password). */
-export class WrongMfaCodeError extends AppError {
-  constructor() {
-    super(400, 'invalid_mfa_code', 'The code is wrong, expired or already used.');
-  }
-}
-
-/** A wrong code at POST /login/mfa. */
-export class InvalidMfaCodeError extends AppError {
-  constructor() {
-    super(401, 'invalid_mfa_code', 'The code is wrong, expired or already used.', BEARER_CHALLENGE);
-  }
-}
-
-export class InvalidMfaTokenError extends AppError {
-  constructor() {
-    super(
-      401,
-      'invalid_mfa_token',
-      'The mfa_token is unknown, used up or expired; log in again.',
-      BEARER_CHALLENGE,
-    );
-  }
-}
-
-/** An account without a password confirms second-factor changes with a mailed code. */
-export class EmailCodeRequiredError extends AppError {
-  constructor() {
-    super(
-      400,
-      'code_required',
-      'This account has no password: confirm with the code of POST /mfa/email-code (email_code).',
-    );
-  }
-}
+export const MfaErrors = defineErrors({
+  mfa_already_enabled: [409, 'A second factor is already on; turn it off first.'],
+  mfa_not_pending: [409, 'Start the enrolment (POST /mfa/totp) before confirming it.'],
+  mfa_not_enabled: [409, 'This account has no second factor.'],
+  /** A wrong code at POST /login/mfa: part of signing in, so 401. */
+  invalid_mfa_code: [
+    401,
+    'The code is wrong, expired or already used.',
+    { headers: BEARER_CHALLENGE },
+  ],
+  /** A wrong code on a route of a signed-in user: 400, like a wrong current password. */
+  wrong_mfa_code: [
+    400,
+    'The code is wrong, expired or already used.',
+    { code: 'invalid_mfa_code' },
+  ],
+  invalid_mfa_token: [
+    401,
+    'The mfa_token is unknown, used up or expired; log in again.',
+    { headers: BEARER_CHALLENGE },
+  ],
+  /** An account without a password confirms second-factor changes with a mailed code. */
+  email_code_required: [
+    400,
+    'This account has no password: confirm with the code of POST /mfa/email-code (email_code).',
+    { code: 'code_required' },
+  ],
+});

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { LoginThrottleModule } from '../auth/login-throttle.module';
+import { LoginThrottleModule } from '../login-throttle/login-throttle.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { Clock } from '../common/clock';
 import { OtpModule } from '../otp/otp.module';
+import { ChallengeModule } from '../challenge/challenge.module';
 import { CryptoModule } from '../crypto/crypto.module';
 import { NoticesModule } from '../notices/notices.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -25,6 +26,7 @@ import { MfaService } from './mfa.service';
     CryptoModule,
     LoginThrottleModule,
     OtpModule,
+    ChallengeModule,
   ],
   controllers: [MfaController, MfaAdminController],
   providers: [MfaRepository, MfaService, Clock],

@@ -1,12 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { LoginThrottle } from '../auth/login-throttle';
-import { InvalidCurrentPasswordError, PasswordRequiredError } from '../auth/password.errors';
+import { LoginThrottle } from '../login-throttle/login-throttle';
+import { ChallengeService } from '../challenge/challenge.service';
 import { AccountMailService } from '../otp/account-mail.service';
 import { OtpService } from '../otp/otp.service';
-import { ValidationFailedError } from '../common/errors';
-import type { MessageResponseDto } from '../registration/dto/responses.dto';
+import { CommonErrors } from '../common/errors';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import type { AuditContext } from '../audit/audit-context';
 import type { AuthUser } from '../common/auth-user';
 import { Clock } from '../common/clock';
@@ -15,17 +15,10 @@ import { SecretBox } from '../crypto/secret-box';
 import { ChangeEvents } from '../events/change-events.service';
 import { SecurityNotices } from '../notices/security-notices.service';
 import { SessionsService } from '../sessions/sessions.service';
-import type { User } from '../users/user.entity';
+import type { UserAccount } from '../users/user-account';
 import { UsersService } from '../users/users.service';
 import type { EnrolmentDto, RecoveryCodesDto } from './dto/mfa.dto';
-import {
-  EmailCodeRequiredError,
-  MfaAlreadyEnabledError,
-  MfaNotEnabledError,
-  MfaNotPendingError,
-  WrongMfaCodeError,
-} from './mfa.errors';
-import { ChallengeRow, MfaRepository, NewChallenge } from './mfa.repository';
+import { MfaRepository } from './mfa.repository';
 import {
   hashRecoveryCode,
   newRecoveryCode,
@@ -33,6 +26,8 @@ import {
   RECOVERY_CODE_COUNT,
 } from './recovery-codes';
 import { newTotpSecret, otpauthUrl, totpStep } from './totp';
+import { MfaErrors } from './mfa.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
 
 /** A second-factor code as a user gives it: a TOTP code or a recovery code. */
 export interface SecondFactorCode {
@@ -58,7 +53,7 @@ const EMAIL_CODE_ON_ITS_WAY: MessageResponseDto = {
  * login does before it opens a session, so a login in flight sees the change or precedes it.
  */
 @Injectable()
-export class MfaService {
+export class MfaService implements OnModuleInit {
   private readonly logger = new Logger(MfaService.name);
 
   constructor(
@@ -74,7 +69,16 @@ export class MfaService {
     private readonly accountMail: AccountMailService,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
+    private readonly challenges: ChallengeService,
   ) {}
+
+  /** TOTP codes and recovery codes answer the sign-in challenge (POST /login/mfa). */
+  onModuleInit(): void {
+    this.challenges.register({
+      methods: ['totp', 'recovery_code'],
+      verify: (userId, answer) => this.verify(userId, answer),
+    });
+  }
 
   /** POST /mfa/totp: a new pending secret (replacing a pending one), shown this once. */
   async enrol(user: AuthUser, proof: OwnerProof, audit: AuditContext): Promise<EnrolmentDto> {
@@ -82,7 +86,7 @@ export class MfaService {
     await this.checkOwner(user, proof);
     const secret = newTotpSecret();
     if (!(await this.repo.savePending(user.id, this.box.seal(secret, context(user.id))))) {
-      throw new MfaAlreadyEnabledError();
+      throw MfaErrors.mfa_already_enabled();
     }
     return { secret, otpauth_url: otpauthUrl(secret, this.app.appName, user.email) };
   }
@@ -91,16 +95,16 @@ export class MfaService {
   async confirm(user: AuthUser, code: string, audit: AuditContext): Promise<RecoveryCodesDto> {
     audit.setTarget(user);
     const row = await this.repo.findTotp(user.id);
-    if (row?.confirmedAt) throw new MfaAlreadyEnabledError();
-    if (!row) throw new MfaNotPendingError();
+    if (row?.confirmedAt) throw MfaErrors.mfa_already_enabled();
+    if (!row) throw MfaErrors.mfa_not_pending();
     // Not resealed here: the confirmation below names this very sealed value.
     const secret = this.box.open(row.secret, context(user.id));
     const step = totpStep(secret, code, this.clock.now());
-    if (step === null) throw new WrongMfaCodeError();
+    if (step === null) throw MfaErrors.wrong_mfa_code();
     return this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
       const taken = await this.repo.useStep(user.id, step, { confirmSealed: row.secret }, m);
-      if (!taken) throw new WrongMfaCodeError();
+      if (!taken) throw MfaErrors.wrong_mfa_code();
       const codes = await this.newRecoveryCodes(user.id, m);
       await this.sessions.raiseAal(user, m);
       await this.notices.mfaEnabled(m, account);
@@ -119,8 +123,8 @@ export class MfaService {
     await this.checkOwner(user, proof, code);
     await this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
-      if (!(await this.repo.deleteFactor(user.id, m))) throw new MfaNotEnabledError();
-      await this.repo.deleteChallengesForUser(user.id, m);
+      if (!(await this.repo.deleteFactor(user.id, m))) throw MfaErrors.mfa_not_enabled();
+      await this.challenges.dropAllOf(user.id, m);
       const ended = await this.sessions.revokeAllForUser(user.id, {
         exceptSessionId: user.sessionId,
         manager: m,
@@ -141,7 +145,7 @@ export class MfaService {
     await this.checkOwner(user, proof, code);
     return this.db.transaction(async (m) => {
       const account = await this.lockUser(user.id, m);
-      if (!(await this.repo.findTotp(user.id, m))?.confirmedAt) throw new MfaNotEnabledError();
+      if (!(await this.repo.findTotp(user.id, m))?.confirmedAt) throw MfaErrors.mfa_not_enabled();
       const codes = await this.newRecoveryCodes(user.id, m);
       await this.notices.mfaRecoveryCodes(m, account);
       return { recovery_codes: codes };
@@ -155,8 +159,8 @@ export class MfaService {
   async sendEmailCode(user: AuthUser, audit: AuditContext): Promise<MessageResponseDto> {
     audit.setTarget(user);
     const account = await this.users.findWithPasswordState(user.email);
-    if (!account || account.user.id !== user.id) throw new EmailCodeRequiredError();
-    if (account.hasPassword) throw new PasswordRequiredError();
+    if (!account || account.user.id !== user.id) throw MfaErrors.email_code_required();
+    if (account.hasPassword) throw PasswordsErrors.password_required();
     await this.otp.throttleMail(user.email);
     await this.db.transaction((m) => this.accountMail.sendMfaCode(m, account.user));
     return EMAIL_CODE_ON_ITS_WAY;
@@ -171,11 +175,11 @@ export class MfaService {
   /** DELETE /users/{id}/mfa: an admin removes a user's factor (role rules as for updates). */
   async reset(actor: AuthUser, id: string, audit: AuditContext): Promise<void> {
     await this.db.transaction(async (m) => {
-      const target: User = await this.users.findManageable(actor, id, m);
+      const target: UserAccount = await this.users.findManageable(actor, id, m);
       audit.setTarget(target);
       const account = await this.lockUser(target.id, m);
-      if (!(await this.repo.deleteFactor(target.id, m))) throw new MfaNotEnabledError();
-      await this.repo.deleteChallengesForUser(target.id, m);
+      if (!(await this.repo.deleteFactor(target.id, m))) throw MfaErrors.mfa_not_enabled();
+      await this.challenges.dropAllOf(target.id, m);
       const ended = await this.sessions.revokeAllForUser(target.id, { manager: m });
       audit.addDetails({ sessions_ended: ended });
       await this.notices.mfaReset(m, account);
@@ -205,33 +209,6 @@ export class MfaService {
       return (await this.useRecoveryCode(userId, given.recoveryCode)) ? 'recovery_code' : null;
     }
     return null;
-  }
-
-  /** An mfa_token between the first factor and the second; returns when it ends. */
-  startChallenge(c: NewChallenge): Promise<Date> {
-    return this.repo.insertChallenge(c);
-  }
-
-  findChallenge(tokenHash: string): Promise<ChallengeRow | undefined> {
-    return this.repo.findLiveChallenge(tokenHash);
-  }
-
-  /**
-   * Counts a try of a code on the challenge before the code is checked; undefined when the
-   * challenge is gone or had its `max` tries.
-   */
-  tryChallenge(tokenHash: string, max: number): Promise<ChallengeRow | undefined> {
-    return this.repo.tryChallenge(tokenHash, max);
-  }
-
-  /** Ends a challenge (its last try failed). */
-  endChallenge(tokenHash: string): Promise<void> {
-    return this.repo.deleteChallenge(tokenHash);
-  }
-
-  /** Uses up the challenge in the caller's transaction; undefined when it is gone already. */
-  consumeChallenge(tokenHash: string, m: EntityManager): Promise<ChallengeRow | undefined> {
-    return this.repo.consumeChallenge(tokenHash, m);
   }
 
   /** One field that may hold either kind of code (the management routes' `code`). */
@@ -283,17 +260,19 @@ export class MfaService {
    */
   private async checkOwner(user: AuthUser, proof: OwnerProof, code?: string): Promise<void> {
     if ((proof.password === undefined) === (proof.emailCode === undefined)) {
-      throw new ValidationFailedError(['give password or email_code (one of them)']);
+      throw CommonErrors.validation_failed({
+        message: ['give password or email_code (one of them)'],
+      });
     }
     const hasPassword = await this.users.hasPassword(user.id);
-    if (hasPassword && proof.password === undefined) throw new PasswordRequiredError();
-    if (!hasPassword && proof.emailCode === undefined) throw new EmailCodeRequiredError();
+    if (hasPassword && proof.password === undefined) throw PasswordsErrors.password_required();
+    if (!hasPassword && proof.emailCode === undefined) throw MfaErrors.email_code_required();
     const attempt = await this.throttle.begin(user.email);
     try {
       if (proof.password !== undefined) {
         if (!(await this.users.checkPasswordOf(user.id, proof.password)).passwordOk) {
           await attempt.failed();
-          throw new InvalidCurrentPasswordError();
+          throw PasswordsErrors.invalid_current_password();
         }
       } else {
         const checked = await this.db.transaction((m) =>
@@ -306,10 +285,10 @@ export class MfaService {
       const noFactor = code !== undefined && !(await this.isEnabled(user.id));
       if (code !== undefined && !noFactor && !(await this.codeIsRight(user.id, code))) {
         await attempt.failed();
-        throw new WrongMfaCodeError();
+        throw MfaErrors.wrong_mfa_code();
       }
       await attempt.succeeded();
-      if (noFactor) throw new MfaNotEnabledError();
+      if (noFactor) throw MfaErrors.mfa_not_enabled();
     } finally {
       await attempt.abandon();
     }
@@ -320,9 +299,9 @@ export class MfaService {
    * factor, and answers the user as the notices need it (address, locale). Notices go through the
    * outbox in the change's transaction: both commit or neither.
    */
-  private async lockUser(id: string, m: EntityManager): Promise<User> {
+  private async lockUser(id: string, m: EntityManager): Promise<UserAccount> {
     const locked = await this.users.lockForLogin(id, m);
-    if (!locked) throw new MfaNotEnabledError();
+    if (!locked) throw MfaErrors.mfa_not_enabled();
     // Token checks answer `mfa_enabled`: every change here is a change of what they read (the
     // event goes out when the transaction commits, none if it rolls back).
     await this.events.userChanged(m, id);

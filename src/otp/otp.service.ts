@@ -6,12 +6,7 @@ import { RateLimitService } from '../common/rate-limit/rate-limit.service';
 import { otpConfig, OtpConfig } from '../config/config';
 import { OneTimeToken } from './one-time-token.entity';
 import { OneTimeTokenRepository } from './one-time-token.repository';
-import {
-  InvalidCodeError,
-  InvalidLinkError,
-  MailCooldownError,
-  TooManyAttemptsError,
-} from './otp.errors';
+import { OtpErrors } from './otp.errors';
 
 export type OtpPurpose =
   | 'email_confirm'
@@ -184,7 +179,7 @@ export class OtpService {
       row.attempts >= OTP_RULES.maxTriesPerCode
     ) {
       await this.countFailure(manager, email);
-      return { ok: false, error: new InvalidCodeError() };
+      return { ok: false, error: OtpErrors.invalid_code() };
     }
     const expected = Buffer.from(row.tokenHash, 'hex');
     const given = Buffer.from(this.codeHash(email, opts.purpose, row.salt ?? '', opts.code), 'hex');
@@ -195,7 +190,7 @@ export class OtpService {
         row.attempts + 1 >= OTP_RULES.maxTriesPerCode,
       );
       await this.countFailure(manager, email);
-      return { ok: false, error: new InvalidCodeError() };
+      return { ok: false, error: OtpErrors.invalid_code() };
     }
     await this.tokens.consumeOutstanding(manager, email, opts.purpose);
     await this.limits.reset(failureKey(email), manager);
@@ -234,7 +229,7 @@ export class OtpService {
   async consumeLink(manager: EntityManager, token: string, purpose: OtpPurpose): Promise<OtpCheck> {
     const row = await this.tokens.findLinkByHash(this.linkHash(token), manager);
     if (!row || !this.isLiveLink(row, purpose)) {
-      return { ok: false, error: new InvalidLinkError() };
+      return { ok: false, error: OtpErrors.invalid_link() };
     }
     await this.tokens.consumeOutstanding(manager, row.email, row.purpose);
     // As for a right code: the owner has proved the address, so others' wrong codes are forgotten.
@@ -246,7 +241,7 @@ export class OtpService {
   async assertNotLocked(email: string, manager?: EntityManager): Promise<void> {
     const state = await this.limits.peek(failureKey(email.toLowerCase()), manager);
     const left = (state?.lockedUntil?.getTime() ?? 0) - this.now();
-    if (left > 0) throw new TooManyAttemptsError(left / 1000);
+    if (left > 0) throw OtpErrors.too_many_attempts({ retryAfterSeconds: left / 1000 });
   }
 
   /**
@@ -263,13 +258,15 @@ export class OtpService {
       manager,
     );
     if (cooldown.hits > 1) {
-      throw new MailCooldownError(
-        this.secondsLeft(cooldown.windowStartedAt, this.cfg.resendCooldownMs),
-      );
+      throw OtpErrors.mail_cooldown({
+        retryAfterSeconds: this.secondsLeft(cooldown.windowStartedAt, this.cfg.resendCooldownMs),
+      });
     }
     const hourly = await this.limits.hit(`mail-hourly:${address}`, HOUR_MS, manager);
     if (hourly.hits > OTP_RULES.mailsPerHour) {
-      throw new MailCooldownError(this.secondsLeft(hourly.windowStartedAt, HOUR_MS));
+      throw OtpErrors.mail_cooldown({
+        retryAfterSeconds: this.secondsLeft(hourly.windowStartedAt, HOUR_MS),
+      });
     }
   }
 

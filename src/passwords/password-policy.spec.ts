@@ -1,5 +1,6 @@
 import { loadSettings } from '../config/settings';
-import { PasswordPolicy, WeakPasswordError } from './password-policy';
+import { PasswordPolicy } from './password-policy';
+import { PasswordsErrors } from './passwords.errors';
 
 describe('PasswordPolicy', () => {
   const policy = new PasswordPolicy(loadSettings({}).auth);
@@ -8,7 +9,7 @@ describe('PasswordPolicy', () => {
       policy.check(password, email);
       return 'ok';
     } catch (e) {
-      expect(e).toBeInstanceOf(WeakPasswordError);
+      expect(e).toBeInstanceOf(PasswordsErrors.weak_password);
       return (e as Error).message;
     }
   };

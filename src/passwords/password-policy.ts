@@ -2,13 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { authConfig, AuthConfig } from '../config/config';
-import { AppError } from '../common/errors';
-
-export class WeakPasswordError extends AppError {
-  constructor(reason: string) {
-    super(400, 'weak_password', reason);
-  }
-}
+import { PasswordsErrors } from './passwords.errors';
 
 function loadBlocklist(): Set<string> {
   const text = readFileSync(join(__dirname, 'common-passwords.txt'), 'utf8');
@@ -41,24 +35,26 @@ export class PasswordPolicy {
 
   constructor(@Inject(authConfig.KEY) private readonly cfg: AuthConfig) {}
 
-  /** Throws WeakPasswordError (400 `weak_password`) with the reason; returns when acceptable. */
+  /** Throws PasswordsErrors.weak_password (400 `weak_password`) with the reason; returns when acceptable. */
   check(password: string, email?: string | null): void {
     const nfc = password.normalize('NFC');
     const length = Array.from(nfc).length;
     if (length < this.cfg.passwordMinLength) {
-      throw new WeakPasswordError(
-        `The password must have at least ${this.cfg.passwordMinLength} characters.`,
-      );
+      throw PasswordsErrors.weak_password({
+        message: `The password must have at least ${this.cfg.passwordMinLength} characters.`,
+      });
     }
     if (length > this.cfg.passwordMaxLength) {
-      throw new WeakPasswordError(
-        `The password may have at most ${this.cfg.passwordMaxLength} characters.`,
-      );
+      throw PasswordsErrors.weak_password({
+        message: `The password may have at most ${this.cfg.passwordMaxLength} characters.`,
+      });
     }
     const lower = nfc.toLowerCase();
     const unit = repeatedUnit(lower);
     if (this.blocklist.has(lower) || this.blocklist.has(unit) || Array.from(unit).length === 1) {
-      throw new WeakPasswordError('This password is too common; choose another.');
+      throw PasswordsErrors.weak_password({
+        message: 'This password is too common; choose another.',
+      });
     }
     const local = email?.split('@')[0]?.toLowerCase();
     if (
@@ -66,7 +62,9 @@ export class PasswordPolicy {
       local.length >= 3 &&
       (lower === local || unit === local || lower === email!.toLowerCase())
     ) {
-      throw new WeakPasswordError('The password must not be your email address.');
+      throw PasswordsErrors.weak_password({
+        message: 'The password must not be your email address.',
+      });
     }
   }
 }

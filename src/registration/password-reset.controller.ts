@@ -1,26 +1,27 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import type { RequestMeta } from '../common/request-meta';
 import { AccountPages, ApiLinkPage } from './account-pages';
 import { EmailDto } from './dto/email.dto';
 import { ResetPasswordDto } from './dto/reset-password.dto';
-import { MessageResponseDto } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { PasswordResetService } from './password-reset.service';
+import { CommonErrors } from '../common/errors';
+import { OtpErrors } from '../otp/otp.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 @ApiTags('registration')
 @Public()
@@ -39,8 +40,7 @@ export class PasswordResetController {
     description: 'The same answer and cooldown whether or not the address has an account.',
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse({ description: 'Cooldown; see Retry-After', type: ErrorResponseDto })
+  @ApiErrors(CommonErrors.validation_failed, OtpErrors.mail_cooldown)
   forgot(@Body() dto: EmailDto, @ReqMeta() meta: RequestMeta): Promise<MessageResponseDto> {
     return this.resets.forgot(dto.email, meta);
   }
@@ -71,14 +71,13 @@ export class PasswordResetController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: ResetPasswordDto })
   @ApiOkResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse({
-    description: 'invalid_code, invalid_token, weak_password, validation_failed',
-    type: ErrorResponseDto,
-  })
-  @ApiTooManyRequestsResponse({
-    description: 'too_many_attempts; see Retry-After',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(
+    OtpErrors.invalid_code,
+    OtpErrors.invalid_link,
+    PasswordsErrors.weak_password,
+    CommonErrors.validation_failed,
+    OtpErrors.too_many_attempts,
+  )
   reset(
     @Body() dto: ResetPasswordDto,
     @Req() req: Request,

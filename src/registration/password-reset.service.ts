@@ -4,18 +4,19 @@ import type { RequestMeta } from '../common/request-meta';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PasswordPolicy } from '../passwords/password-policy';
-import { LoginThrottle } from '../auth/login-throttle';
+import { LoginThrottle } from '../login-throttle/login-throttle';
 import { PasswordService } from '../passwords/password.service';
-import { ValidationFailedError } from '../common/errors';
+import { CommonErrors, type AppError } from '../common/errors';
 import { SecurityNotices } from '../notices/security-notices.service';
 import { AccountMailService } from '../otp/account-mail.service';
-import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { auditFailures } from '../audit/audit-failures';
-import { MAIL_ON_ITS_WAY, MessageResponseDto } from './dto/responses.dto';
+import { MAIL_ON_ITS_WAY } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import type { ResetPasswordDto } from './dto/reset-password.dto';
+import { OtpErrors } from '../otp/otp.errors';
 
 export type ResetPageState = { valid: true; email: string } | { valid: false };
 
@@ -83,7 +84,9 @@ export class PasswordResetService {
           byCode === (dto.token !== undefined) ||
           (!byCode && (dto.email ?? dto.code) !== undefined)
         ) {
-          throw new ValidationFailedError(['send either email and code, or token']);
+          throw CommonErrors.validation_failed({
+            message: ['send either email and code, or token'],
+          });
         }
         let email: string;
         if (byCode) {
@@ -91,7 +94,7 @@ export class PasswordResetService {
           await this.otp.assertNotLocked(email);
         } else {
           const otp = await this.otp.peekLink(dto.token!, 'password_reset');
-          if (!otp) throw new InvalidLinkError();
+          if (!otp) throw OtpErrors.invalid_link();
           email = otp.email;
         }
         this.policy.check(dto.new_password, email);
@@ -105,7 +108,7 @@ export class PasswordResetService {
             m,
             check,
             passwordHash,
-            byCode ? new InvalidCodeError() : new InvalidLinkError(),
+            byCode ? OtpErrors.invalid_code() : OtpErrors.invalid_link(),
             meta,
           );
         });
@@ -122,7 +125,7 @@ export class PasswordResetService {
     m: EntityManager,
     check: OtpCheck,
     passwordHash: string,
-    invalid: InvalidCodeError | InvalidLinkError,
+    invalid: AppError,
     meta: RequestMeta,
   ): Promise<OtpCheck> {
     if (!check.ok) return check;

@@ -1,35 +1,32 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
-  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import { Public } from '../common/decorators/public.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import type { RequestMeta } from '../common/request-meta';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { AccountPages, ApiLinkPage } from './account-pages';
 import { ConfirmCodeDto } from './dto/confirm-code.dto';
 import { EmailDto } from './dto/email.dto';
 import { RegisterDto } from './dto/register.dto';
-import { MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
+import { VerifyResultDto } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { VerifyLinkDto } from './dto/verify-link.dto';
 import { RegistrationService } from './registration.service';
-
-const TOO_MANY = {
-  description: 'Too many mails or wrong codes for this address; see Retry-After',
-  type: ErrorResponseDto,
-};
+import { CommonErrors } from '../common/errors';
+import { OtpErrors } from '../otp/otp.errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
+import { RegistrationErrors } from './registration.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 @ApiTags('registration')
 @Public()
@@ -50,12 +47,12 @@ export class RegistrationController {
       'the address has an account (it then gets a notice instead).',
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse({
-    description: 'validation_failed, weak_password',
-    type: ErrorResponseDto,
-  })
-  @ApiForbiddenResponse({ description: 'signup_disabled', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse(TOO_MANY)
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    PasswordsErrors.weak_password,
+    RegistrationErrors.signup_disabled,
+  )
+  @ApiErrors(OtpErrors.mail_cooldown)
   register(
     @Body() dto: RegisterDto,
     @ReqMeta() meta: RequestMeta,
@@ -73,15 +70,12 @@ export class RegistrationController {
       'Codes are single use, 5 wrong tries each; 20 failures for an address lock it for an hour.',
   })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiBadRequestResponse({
-    description:
-      'invalid_code (wrong, expired, used or unknown), validation_failed, password_required',
-    type: ErrorResponseDto,
-  })
-  @ApiTooManyRequestsResponse({
-    description: 'too_many_attempts; see Retry-After',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(
+    OtpErrors.invalid_code,
+    CommonErrors.validation_failed,
+    RegistrationErrors.choose_password,
+    OtpErrors.too_many_attempts,
+  )
   confirm(@Body() dto: ConfirmCodeDto, @ReqMeta() meta: RequestMeta): Promise<UserResponseDto> {
     return this.registration.confirmByCode(dto, meta);
   }
@@ -95,8 +89,8 @@ export class RegistrationController {
       'The same answer and cooldown whether or not the address has an unconfirmed account.',
   })
   @ApiAcceptedResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse({ description: 'validation_failed', type: ErrorResponseDto })
-  @ApiTooManyRequestsResponse(TOO_MANY)
+  @ApiErrors(CommonErrors.validation_failed)
+  @ApiErrors(OtpErrors.mail_cooldown)
   resend(@Body() dto: EmailDto, @ReqMeta() meta: RequestMeta): Promise<MessageResponseDto> {
     return this.registration.resend(dto.email, meta);
   }
@@ -124,10 +118,11 @@ export class RegistrationController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: VerifyLinkDto })
   @ApiOkResponse({ type: VerifyResultDto })
-  @ApiBadRequestResponse({
-    description: 'invalid_token, validation_failed, password_required',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(
+    OtpErrors.invalid_link,
+    CommonErrors.validation_failed,
+    RegistrationErrors.choose_password,
+  )
   verify(
     @Body() dto: VerifyLinkDto,
     @Req() req: Request,

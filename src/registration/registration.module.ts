@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
+import { LoginThrottleModule } from '../login-throttle/login-throttle.module';
 import { MailModule } from '../mail/mail.module';
 import { NoticesModule } from '../notices/notices.module';
 import { PasswordsModule } from '../passwords/passwords.module';
 import { OtpModule } from '../otp/otp.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccountPages } from './account-pages';
 import { PasswordResetController } from './password-reset.controller';
@@ -15,7 +16,15 @@ import { SecureAccountService } from './secure-account.service';
 
 /** Self-service: sign-up, email confirmation, forgot and reset password, "this wasn't me". */
 @Module({
-  imports: [UsersModule, PasswordsModule, OtpModule, AuthModule, MailModule, NoticesModule],
+  imports: [
+    UsersModule,
+    PasswordsModule,
+    OtpModule,
+    SessionsModule,
+    LoginThrottleModule,
+    MailModule,
+    NoticesModule,
+  ],
   controllers: [RegistrationController, PasswordResetController, SecureAccountController],
   providers: [RegistrationService, PasswordResetService, SecureAccountService, AccountPages],
   exports: [AccountPages],

@@ -10,26 +10,23 @@ import { authConfig, AuthConfig } from '../config/config';
 import { isUniqueViolation } from '../database/sql';
 import { MailCatalog } from '../mail/mail-catalog';
 import { AccountMailService } from '../otp/account-mail.service';
-import { InvalidCodeError, InvalidLinkError } from '../otp/otp.errors';
 import { OtpCheck, OtpService, VerifiedOtp } from '../otp/otp.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
-import type { User } from '../users/user.entity';
+import type { UserAccount } from '../users/user-account';
 import { UsersService } from '../users/users.service';
 import { auditFailures } from '../audit/audit-failures';
 import type { ConfirmCodeDto } from './dto/confirm-code.dto';
 import type { RegisterDto } from './dto/register.dto';
-import { MAIL_ON_ITS_WAY, MessageResponseDto, VerifyResultDto } from './dto/responses.dto';
+import { MAIL_ON_ITS_WAY, VerifyResultDto } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import type { VerifyLinkDto } from './dto/verify-link.dto';
-import {
-  PasswordNotExpectedError,
-  PasswordRequiredError,
-  SignupDisabledError,
-} from './registration.errors';
+import { OtpErrors } from '../otp/otp.errors';
+import { RegistrationErrors } from './registration.errors';
 
 export type VerifyPageState =
   { valid: true; email: string; setPassword: boolean } | { valid: false };
 
-type Confirmed = { ok: true; user: User } | { ok: false; error: AppError };
+type Confirmed = { ok: true; user: UserAccount } | { ok: false; error: AppError };
 
 /** Self sign-up and email confirmation (by code or by link). */
 @Injectable()
@@ -56,7 +53,7 @@ export class RegistrationService {
     acceptLanguage?: string,
   ): Promise<MessageResponseDto> {
     return auditFailures(this.audit, { action: 'register', email: dto.email, meta }, async () => {
-      if (!this.auth.signupEnabled) throw new SignupDisabledError();
+      if (!this.auth.signupEnabled) throw RegistrationErrors.signup_disabled();
       this.policy.check(dto.password, dto.email);
       await this.otp.throttleMail(dto.email);
       const passwordHash = await this.passwords.hash(dto.password);
@@ -142,7 +139,7 @@ export class RegistrationService {
           this.otp
             .verifyCode(m, { email: dto.email, purpose: 'email_confirm', code: dto.code })
             .then((check) =>
-              this.confirm(m, check, passwordHash, new InvalidCodeError(), meta, 'code'),
+              this.confirm(m, check, passwordHash, OtpErrors.invalid_code(), meta, 'code'),
             ),
         );
         if (!result.ok) throw result.error;
@@ -164,14 +161,14 @@ export class RegistrationService {
       let passwordHash: string | null = null;
       if (dto.password !== undefined) {
         const otp = await this.otp.peekLink(dto.token, 'email_confirm');
-        if (!otp) throw new InvalidLinkError();
+        if (!otp) throw OtpErrors.invalid_link();
         passwordHash = await this.newPasswordHash(dto.password, otp.email);
       }
       const result = await this.db.transaction((m) =>
         this.otp
           .consumeLink(m, dto.token, 'email_confirm')
           .then((check) =>
-            this.confirm(m, check, passwordHash, new InvalidLinkError(), meta, 'link'),
+            this.confirm(m, check, passwordHash, OtpErrors.invalid_link(), meta, 'link'),
           ),
       );
       if (!result.ok) throw result.error;
@@ -210,8 +207,8 @@ export class RegistrationService {
     // The address changed since the mail was sent: the code proved the old one only.
     if (!user || user.email !== check.otp.email) return { ok: false, error: invalid };
     const setPassword = setsPassword(check.otp);
-    if (setPassword && !passwordHash) throw new PasswordRequiredError();
-    if (!setPassword && passwordHash) throw new PasswordNotExpectedError();
+    if (setPassword && !passwordHash) throw RegistrationErrors.choose_password();
+    if (!setPassword && passwordHash) throw RegistrationErrors.password_not_allowed();
     if (passwordHash) await this.users.setPasswordAndConfirm(user.id, passwordHash, m);
     else await this.users.markConfirmed(user.id, m);
     await this.audit.record(

@@ -1,23 +1,18 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
 import type { RequestMeta } from '../common/request-meta';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { AccountPages, ApiLinkPage } from './account-pages';
-import { MessageResponseDto } from './dto/responses.dto';
+import { MessageResponseDto } from '../common/dto/message-response.dto';
 import { SecureAccountDto } from './dto/secure-account.dto';
 import { SecureAccountService } from './secure-account.service';
+import { CommonErrors } from '../common/errors';
+import { OtpErrors } from '../otp/otp.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 /** The "this wasn't me" link of the security notices. */
 @ApiTags('registration')
@@ -59,10 +54,7 @@ export class SecureAccountController {
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: SecureAccountDto })
   @ApiOkResponse({ type: MessageResponseDto })
-  @ApiBadRequestResponse({
-    description: 'invalid_token, validation_failed',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(OtpErrors.invalid_link, CommonErrors.validation_failed)
   secure(
     @Body() dto: SecureAccountDto,
     @Req() req: Request,

@@ -4,12 +4,12 @@ import { DataSource } from 'typeorm';
 import type { RequestMeta } from '../common/request-meta';
 import { AuditService } from '../audit/audit.service';
 import { AccountMailService } from '../otp/account-mail.service';
-import { InvalidLinkError } from '../otp/otp.errors';
 import { OtpService } from '../otp/otp.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { auditFailures } from '../audit/audit-failures';
-import type { MessageResponseDto } from './dto/responses.dto';
+import type { MessageResponseDto } from '../common/dto/message-response.dto';
+import { OtpErrors } from '../otp/otp.errors';
 
 export type SecurePageState = { valid: true; email: string } | { valid: false };
 
@@ -41,7 +41,7 @@ export class SecureAccountService {
         const check = await this.otp.consumeLink(m, token, 'secure_account');
         if (!check.ok) throw check.error;
         const user = check.otp.userId ? await this.users.findById(check.otp.userId, m) : null;
-        if (!user) throw new InvalidLinkError();
+        if (!user) throw OtpErrors.invalid_link();
         const noticed = check.otp.email;
         let restored = false;
         if (user.email !== noticed && !(await this.users.findByEmail(noticed, m))) {

@@ -2,24 +2,22 @@ import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { NEEDS_SESSION, type AuthUser } from '../common/auth-user';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
 import { ReqMeta } from '../common/decorators/request-meta.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import type { RequestMeta } from '../common/request-meta';
 import { SessionListDto } from './dto/session.dto';
 import { SessionsService } from './sessions.service';
+import { SessionsErrors } from './sessions.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 /** The caller's own sessions. */
 @ApiTags('auth')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid session', type: ErrorResponseDto })
 @Controller('sessions')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
@@ -35,7 +33,7 @@ export class SessionsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'End one of the caller’s own sessions', description: NEEDS_SESSION })
   @ApiNoContentResponse()
-  @ApiNotFoundResponse({ description: 'session_not_found', type: ErrorResponseDto })
+  @ApiErrors(SessionsErrors.session_not_found)
   revoke(
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,

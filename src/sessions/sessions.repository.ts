@@ -6,7 +6,7 @@ import type { Role } from '../common/auth-user';
 import { authConfig, AuthConfig, databaseConfig, DatabaseConfig } from '../config/config';
 import { msInterval } from '../database/sql';
 import { ChangeEvents } from '../events/change-events.service';
-import { blockedSql } from '../users/user-status';
+import { blockedSql } from '../common/user-status';
 import { LookupBatcher } from './lookup-batcher';
 import { Session } from './session.entity';
 import { touchIntervalMs } from './session-token';

@@ -3,11 +3,12 @@ import { EntityManager } from 'typeorm';
 import { auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
-import { NotFoundError } from '../common/errors';
+import { SessionsErrors } from './sessions.errors';
 import type { RequestMeta } from '../common/request-meta';
 import { authConfig, AuthConfig } from '../config/config';
 import { ChangeEvents } from '../events/change-events.service';
 import type { SessionListDto } from './dto/session.dto';
+import type { LiveSession } from './live-session';
 import { LiveSessionCache } from './live-session-cache';
 import { Session } from './session.entity';
 import {
@@ -97,19 +98,20 @@ export class SessionsService implements OnModuleDestroy {
    * PostgreSQL every check asks the database; on the embedded one, memory kept exact by the
    * change events answers (LiveSessionCache).
    */
-  async validate(token: string): Promise<LiveSessionRow | undefined> {
+  async validate(token: string): Promise<LiveSession | undefined> {
     if (!looksLikeSessionToken(token)) return undefined;
     const hash = hashSessionToken(token);
     const remembered = this.memory?.get(hash);
     if (remembered) {
       this.touchInBackground(remembered.session_id);
-      return remembered;
+      return toLiveSession(remembered);
     }
     const mark = this.memory?.mark() ?? 0;
     const row = await this.sessions.findLiveByTokenHash(hash);
-    if (row) this.memory?.set(hash, row, mark);
-    if (row?.needs_touch) this.touchInBackground(row.session_id);
-    return row;
+    if (!row) return undefined;
+    this.memory?.set(hash, row, mark);
+    if (row.needs_touch) this.touchInBackground(row.session_id);
+    return toLiveSession(row);
   }
 
   private touchInBackground(sessionId: string): void {
@@ -163,7 +165,7 @@ export class SessionsService implements OnModuleDestroy {
           meta,
           details: isId ? { session_id: sessionId } : {},
         },
-        new NotFoundError('session_not_found', 'No such session.'),
+        SessionsErrors.session_not_found(),
       );
     }
     await this.audit.recordQuietly({
@@ -188,6 +190,26 @@ export class SessionsService implements OnModuleDestroy {
   ): Promise<number> {
     return this.sessions.revokeAllForUser(userId, opts.exceptSessionId, opts.manager);
   }
+}
+
+function toLiveSession(row: LiveSessionRow): LiveSession {
+  return {
+    session: { id: row.session_id, expiresAt: row.expires_at, aal: row.aal },
+    user: {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      surname: row.surname,
+      role: row.role,
+      isActive: row.is_active,
+      isConfirmed: row.is_confirmed,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      blockedUntil: row.blocked_until,
+      lastLoginAt: row.last_login_at,
+      mfaEnabled: row.mfa_enabled,
+    },
+  };
 }
 
 function toSessionDto(s: Session, currentId: string) {

@@ -1,19 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../common/auth-user';
 import type { AuditContext } from '../audit/audit-context';
 import { AdminOnly } from '../common/decorators/admin-only.decorator';
 import { Audit, AuditCtx } from '../audit/audit.decorator';
 import { CurrentUser } from '../common/decorators/current-user.decorator';
-import { ErrorResponseDto } from '../common/dto/error-response.dto';
 import { SessionListDto } from '../sessions/dto/session.dto';
 import { AddUserDto } from './dto/add-user.dto';
 import { ChangeStatusDto } from './dto/change-status.dto';
@@ -26,6 +17,10 @@ import { ChangeUserStatus } from './use-cases/change-user-status';
 import { ListUserSessions } from './use-cases/list-user-sessions';
 import { UpdateUser } from './use-cases/update-user';
 import { UsersService } from './users.service';
+import { CommonErrors } from '../common/errors';
+import { PasswordsErrors } from '../passwords/passwords.errors';
+import { UsersErrors } from './users.errors';
+import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
 /** User management for `root` and `admin`. `:id` routes come last so named routes win. */
 @ApiTags('admin')
@@ -48,10 +43,7 @@ export class UsersController {
       'last_login_at, each with - for descending; ties are broken by id.',
   })
   @ApiOkResponse({ type: UserListDto })
-  @ApiBadRequestResponse({
-    description: 'validation_failed: a bad filter or sort, or a page past LIST_COUNT_LIMIT',
-    type: ErrorResponseDto,
-  })
+  @ApiErrors(CommonErrors.validation_failed)
   list(@Query() query: ListUsersQueryDto): Promise<UserListDto> {
     return this.users.list(query);
   }
@@ -64,11 +56,13 @@ export class UsersController {
       'choose one.',
   })
   @ApiCreatedResponse({ type: UserResponseDto })
-  @ApiBadRequestResponse({
-    type: ErrorResponseDto,
-    description: 'validation_failed, passwords_dont_match, weak_password',
-  })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'user_exists' })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    UsersErrors.passwords_dont_match,
+    PasswordsErrors.weak_password,
+    UsersErrors.insufficient_role,
+    UsersErrors.user_exists,
+  )
   @Audit('user_add')
   add(
     @CurrentUser() actor: AuthUser,
@@ -87,8 +81,13 @@ export class UsersController {
       'Unblocking revives no session.',
   })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'cannot_block_self, last_root' })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    UsersErrors.insufficient_role,
+    UsersErrors.user_not_found,
+    UsersErrors.cannot_block_self,
+    UsersErrors.last_root,
+  )
   @Audit('user_block')
   changeStatus(
     @CurrentUser() actor: AuthUser,
@@ -101,7 +100,7 @@ export class UsersController {
   @Get(':id')
   @ApiOperation({ summary: 'One user', description: 'By id; 404 user_not_found otherwise.' })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
+  @ApiErrors(UsersErrors.user_not_found)
   get(@Param('id') id: string): Promise<UserResponseDto> {
     return this.users.get(id);
   }
@@ -113,7 +112,7 @@ export class UsersController {
       "For the admin console; `current` marks the caller's own session. 404 user_not_found.",
   })
   @ApiOkResponse({ type: SessionListDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
+  @ApiErrors(UsersErrors.user_not_found)
   sessions(@CurrentUser() actor: AuthUser, @Param('id') id: string): Promise<SessionListDto> {
     return this.userSessions.execute(actor, id);
   }
@@ -125,8 +124,13 @@ export class UsersController {
       'Any other field is 400. Only a root may update, promote or demote an admin or root.',
   })
   @ApiOkResponse({ type: UserResponseDto })
-  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'user_not_found' })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'user_exists, last_root' })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    UsersErrors.insufficient_role,
+    UsersErrors.user_not_found,
+    UsersErrors.user_exists,
+    UsersErrors.last_root,
+  )
   @Audit('user_update')
   update(
     @CurrentUser() actor: AuthUser,

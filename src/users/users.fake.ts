@@ -2,10 +2,10 @@ import type { EntityManager } from 'typeorm';
 import type { AuthUser, Role } from '../common/auth-user';
 import type { Transactions } from '../database/transactions';
 import type { User } from './user.entity';
-import { isBlocked } from './user-status';
-import { UserNotFoundError } from './users.errors';
+import { isBlocked } from '../common/user-status';
 import type { UsersRepository } from './users.repository';
 import type { UsersService } from './users.service';
+import { UsersErrors } from './users.errors';
 
 /** Passed through to the fakes, which ignore it. */
 /** The signed-in user a use case is called by: `u`, with a session of aal 1. */
@@ -99,7 +99,7 @@ export class FakeUsers
   }
   async mustFind(id: string) {
     const u = this.rows.get(id);
-    if (!u) throw new UserNotFoundError();
+    if (!u) throw UsersErrors.user_not_found();
     return { ...u };
   }
   async hasPassword(id: string) {

@@ -13,7 +13,7 @@ import type { Role } from '../common/auth-user';
 import { ChangeEvents } from '../events/change-events.service';
 import type { UserSort } from './dto/list-users.query.dto';
 import { User } from './user.entity';
-import { blockedSql } from './user-status';
+import { blockedSql } from '../common/user-status';
 
 export interface UserListFilter {
   search?: string;

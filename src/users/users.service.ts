@@ -9,10 +9,10 @@ import { ListUsersQueryDto } from './dto/list-users.query.dto';
 import { UserListDto } from './dto/user-list.dto';
 import { UserResponseDto } from './dto/user-response.dto';
 import type { User } from './user.entity';
-import { LastRootError, UserNotFoundError } from './users.errors';
 import { UsersRepository } from './users.repository';
 import { assertMayManage } from './role-rules';
 import type { AuthUser } from '../common/auth-user';
+import { UsersErrors } from './users.errors';
 
 /** The outcome of a password check: the account (if any) and whether the password is its own. */
 export interface PasswordCheck {
@@ -77,9 +77,9 @@ export class UsersService implements OnModuleInit {
 
   /** The user of an admin route's `:id`: 404 for an unknown or malformed id. */
   async mustFind(id: string, manager?: EntityManager): Promise<User> {
-    if (!/^\d{1,18}$/.test(id)) throw new UserNotFoundError();
+    if (!/^\d{1,18}$/.test(id)) throw UsersErrors.user_not_found();
     const user = await this.users.findById(id, manager);
-    if (!user) throw new UserNotFoundError();
+    if (!user) throw UsersErrors.user_not_found();
     return user;
   }
 
@@ -283,9 +283,9 @@ export class UsersService implements OnModuleInit {
    */
   async lockForDeletion(id: string, m: EntityManager): Promise<User> {
     const { user, otherActiveRoots } = await this.users.lockForDeletion(id, m);
-    if (!user) throw new UserNotFoundError();
+    if (!user) throw UsersErrors.user_not_found();
     if (user.role === 'root' && otherActiveRoots === 0) {
-      throw new LastRootError('The last active root cannot delete itself.');
+      throw UsersErrors.last_root({ message: 'The last active root cannot delete itself.' });
     }
     return user;
   }

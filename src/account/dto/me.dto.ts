@@ -3,7 +3,7 @@ import { AuditRecordDto } from '../../audit/dto/audit-record.dto';
 import { SessionDto } from '../../sessions/dto/session.dto';
 import { AddUserDto } from '../../users/dto/add-user.dto';
 import { UserResponseDto } from '../../users/dto/user-response.dto';
-import type { User } from '../../users/user.entity';
+import type { UserAccount } from '../../users/user-account';
 
 /** The caller as GET /me shows them. */
 export class MeDto extends UserResponseDto {
@@ -13,7 +13,7 @@ export class MeDto extends UserResponseDto {
   @ApiProperty({ description: 'Whether a second factor (TOTP) is enrolled' })
   mfa_enabled: boolean;
 
-  static fromUser(u: User, mfaEnabled = false): MeDto {
+  static fromUser(u: UserAccount, mfaEnabled = false): MeDto {
     return { ...UserResponseDto.from(u), locale: u.locale, mfa_enabled: mfaEnabled };
   }
 }

@@ -1,8 +1,9 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { CommonErrors } from '../errors';
 import { AdminGuard } from '../guards/admin.guard';
 import { MfaRolesGuard } from '../guards/mfa-roles.guard';
-import { ErrorResponseDto } from '../dto/error-response.dto';
+import { ApiErrors } from './api-errors.decorator';
 
 export const ADMIN_ONLY = 'auth:admin-only';
 
@@ -15,11 +16,5 @@ export const AdminOnly = () =>
     SetMetadata(ADMIN_ONLY, true),
     UseGuards(AdminGuard, MfaRolesGuard),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'No valid session', type: ErrorResponseDto }),
-    ApiForbiddenResponse({
-      description:
-        'forbidden: the caller is not an admin or root; mfa_required: MFA_REQUIRED_ROLES names ' +
-        "the caller's role and the session did not pass a second factor",
-      type: ErrorResponseDto,
-    }),
+    ApiErrors(CommonErrors.invalid_token, CommonErrors.forbidden, CommonErrors.mfa_required),
   );

@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { AppError, errorBody, ErrorBody } from '../errors';
+import { AppError, bodyOf, CommonErrors, errorBody, ErrorBody } from '../errors';
 
 /** Errors of a lost or restarting database connection: the request may be retried, so 503. */
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -35,13 +35,7 @@ export interface MappedError {
  * and the audit log takes the outcome (`body.code`) from it, so both always agree.
  */
 export function mapException(exception: unknown): MappedError {
-  if (exception instanceof AppError) {
-    return {
-      body: errorBody(exception.getStatus(), exception.code, exception.detail),
-      headers: exception.headers,
-      unexpected: false,
-    };
-  }
+  if (exception instanceof AppError) return mapped(exception);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
@@ -51,27 +45,11 @@ export function mapException(exception: unknown): MappedError {
         : exception.message;
     return { body: errorBody(status, undefined, message), headers: {}, unexpected: false };
   }
-  if (isTransactionConflict(exception)) {
-    return {
-      body: errorBody(409, 'conflict', 'Another request changed the same data; try again.'),
-      headers: { 'Retry-After': '1' },
-      unexpected: false,
-    };
-  }
-  if (isDatabaseUnavailable(exception)) {
-    return {
-      body: errorBody(
-        503,
-        'database_unavailable',
-        'The database is unavailable; try again shortly.',
-      ),
-      headers: { 'Retry-After': '2' },
-      unexpected: false,
-    };
-  }
-  return {
-    body: errorBody(500, 'internal_error', 'Internal server error'),
-    headers: {},
-    unexpected: true,
-  };
+  if (isTransactionConflict(exception)) return mapped(CommonErrors.conflict());
+  if (isDatabaseUnavailable(exception)) return mapped(CommonErrors.database_unavailable());
+  return { ...mapped(CommonErrors.internal_error()), unexpected: true };
+}
+
+function mapped(e: AppError): MappedError {
+  return { body: bodyOf(e), headers: e.headers, unexpected: false };
 }

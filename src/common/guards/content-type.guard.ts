@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AppError } from '../errors';
+import { CommonErrors } from '../errors';
 import type { RouteMetadata, RouteStep } from './route-pipeline.guard';
 
 // Swagger's metadata key for @ApiConsumes (its constants module is not exported).
@@ -28,11 +28,9 @@ export class ContentTypeGuard implements RouteStep {
       (a) => a === type || (a === JSON_TYPE && /^application\/[\w.-]+\+json$/.test(type)),
     );
     if (!ok) {
-      throw new AppError(
-        415,
-        'unsupported_media_type',
-        `Send the body as ${accepted.join(' or ')}.`,
-      );
+      throw CommonErrors.unsupported_media_type({
+        message: `Send the body as ${accepted.join(' or ')}.`,
+      });
     }
   }
 }

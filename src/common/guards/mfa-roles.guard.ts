@@ -1,14 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { authConfig, AuthConfig } from '../../config/config';
-import { AppError } from '../errors';
-
-/** 403 `mfa_required`: MFA_REQUIRED_ROLES names the caller's role, the session is aal 1. */
-export class MfaRequiredError extends AppError {
-  constructor(message = 'Sign in with your second factor to use admin routes.') {
-    super(403, 'mfa_required', message);
-  }
-}
+import { CommonErrors } from '../errors';
 
 /**
  * MFA_REQUIRED_ROLES on the admin routes: a caller in one of those roles must come with a session
@@ -21,7 +14,7 @@ export class MfaRolesGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const user = context.switchToHttp().getRequest<Request>().user;
     if (user && user.aal < 2 && this.cfg.mfaRequiredRoles.includes(user.role)) {
-      throw new MfaRequiredError();
+      throw CommonErrors.mfa_required();
     }
     return true;
   }

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json, urlencoded } from 'express';
-import { errorBody, sendError } from '../errors';
+import { bodyOf, CommonErrors, errorBody, ErrorBody, sendError } from '../errors';
 
 export const BODY_LIMIT = '100kb';
 /** No DTO nests deeper, and a deeper body could make the validator overflow the stack. */
@@ -64,17 +64,25 @@ function refuseDeepJson(_req: unknown, _res: unknown, buf: Buffer): void {
   }
 }
 
-function mapParserError(err: ParserError) {
+function mapParserError(err: ParserError): ErrorBody {
   switch (err.type) {
     case 'entity.too.deep':
-      return errorBody(400, 'invalid_json', `The body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+      return bodyOf(
+        CommonErrors.invalid_json({
+          message: `The body nests deeper than ${MAX_JSON_DEPTH} levels.`,
+        }),
+      );
     case 'entity.too.large':
-      return errorBody(413, 'payload_too_large', `The body is larger than ${BODY_LIMIT}.`);
+      return bodyOf(
+        CommonErrors.payload_too_large({ message: `The body is larger than ${BODY_LIMIT}.` }),
+      );
     case 'entity.parse.failed':
-      return errorBody(400, 'invalid_json', 'The body is not valid JSON.');
+      return bodyOf(CommonErrors.invalid_json());
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return errorBody(415, 'unsupported_media_type', 'Unsupported body encoding or charset.');
+      return bodyOf(
+        CommonErrors.unsupported_media_type({ message: 'Unsupported body encoding or charset.' }),
+      );
     default: {
       const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 400;
       return errorBody(status, undefined, 'The body could not be read.');

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { throttleConfig, ThrottleConfig } from '../../config/config';
-import { TooManyRequestsError } from '../errors';
+import { CommonErrors } from '../errors';
 import type { IpRateLimitStore } from './ip-rate-limit.store';
 
 export const IP_RATE_LIMIT_STORE = Symbol('IP_RATE_LIMIT_STORE');
@@ -23,11 +23,7 @@ export class IpRateLimitGuard implements CanActivate {
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const { hits, resetInMs } = await this.store.hit(ip, this.cfg.ipRateWindowMs);
     if (hits > this.cfg.ipRateLimit) {
-      throw new TooManyRequestsError(
-        resetInMs / 1000,
-        'too_many_requests',
-        'Too many requests from this address; try again later.',
-      );
+      throw CommonErrors.too_many_requests({ retryAfterSeconds: resetInMs / 1000 });
     }
     return true;
   }

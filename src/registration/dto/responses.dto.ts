@@ -1,9 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-
-export class MessageResponseDto {
-  @ApiProperty({ example: 'If the address can receive mail, a message is on its way.' })
-  message: string;
-}
+import type { MessageResponseDto } from '../../common/dto/message-response.dto';
 
 /**
  * The one answer of register, resend and forgot-password, for known and unknown addresses alike:

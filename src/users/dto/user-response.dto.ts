@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Role } from '../../common/auth-user';
 import type { User } from '../user.entity';
-import { isBlocked } from '../user-status';
+import { isBlocked } from '../../common/user-status';
 
 /** A user as the API shows it: never a hash, a code or a token. */
 export class UserResponseDto {

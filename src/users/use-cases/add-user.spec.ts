@@ -2,12 +2,13 @@ import { QueryFailedError, type EntityManager } from 'typeorm';
 import { AuditContext } from '../../audit/audit-context';
 import { loadSettings } from '../../config/settings';
 import type { MailUser } from '../../otp/account-mail.service';
-import { PasswordPolicy, WeakPasswordError } from '../../passwords/password-policy';
+import { PasswordPolicy } from '../../passwords/password-policy';
 import type { AddUserDto } from '../dto/add-user.dto';
 import type { User } from '../user.entity';
-import { InsufficientRoleError, PasswordsDontMatchError, UserExistsError } from '../users.errors';
 import { actorOf, FakeUsers } from '../users.fake';
 import { AddMail, AddPasswords, AddUser } from './add-user';
+import { UsersErrors } from '../users.errors';
+import { PasswordsErrors } from '../../passwords/passwords.errors';
 
 const PASSWORD = 'purple elephants dance quietly';
 
@@ -75,9 +76,9 @@ describe('AddUser', () => {
     const before = users.rows.size;
     await expect(
       add(admin, { email: 'c@example.com', password: PASSWORD, password1: `${PASSWORD}!` }),
-    ).rejects.toThrow(PasswordsDontMatchError);
+    ).rejects.toThrow(UsersErrors.passwords_dont_match);
     await expect(add(admin, { email: 'c@example.com', password: 'short' })).rejects.toThrow(
-      WeakPasswordError,
+      PasswordsErrors.weak_password,
     );
     expect([users.rows.size, passwords.hashed, mail.invitations.length]).toEqual([before, 0, 0]);
   });
@@ -85,21 +86,25 @@ describe('AddUser', () => {
   it('lets only a root add admins and roots', async () => {
     const { root, admin, add } = setup();
     await expect(add(admin, { email: 'a2@example.com', role: 'admin' })).rejects.toThrow(
-      InsufficientRoleError,
+      UsersErrors.insufficient_role,
     );
     await expect(add(admin, { email: 'r2@example.com', role: 'root' })).rejects.toThrow(
-      InsufficientRoleError,
+      UsersErrors.insufficient_role,
     );
     expect((await add(root, { email: 'a2@example.com', role: 'admin' })).role).toBe('admin');
   });
 
   it('refuses an existing address, whatever its case, and a race the unique index catches', async () => {
     const { users, mail, admin, add } = setup();
-    await expect(add(admin, { email: admin.email.toUpperCase() })).rejects.toThrow(UserExistsError);
+    await expect(add(admin, { email: admin.email.toUpperCase() })).rejects.toThrow(
+      UsersErrors.user_exists,
+    );
     users.create = async () => {
       throw new QueryFailedError('INSERT', [], Object.assign(new Error('dup'), { code: '23505' }));
     };
-    await expect(add(admin, { email: 'raced@example.com' })).rejects.toThrow(UserExistsError);
+    await expect(add(admin, { email: 'raced@example.com' })).rejects.toThrow(
+      UsersErrors.user_exists,
+    );
     expect(mail.invitations).toEqual([]);
   });
 });

@@ -11,8 +11,8 @@ import { PasswordService } from '../../passwords/password.service';
 import { AddUserDto } from '../dto/add-user.dto';
 import { UserResponseDto } from '../dto/user-response.dto';
 import { assertMayGrant } from '../role-rules';
-import { PasswordsDontMatchError, UserExistsError } from '../users.errors';
 import { UsersRepository } from '../users.repository';
+import { UsersErrors } from '../users.errors';
 
 /** What the rules below use of the classes they are given; unit specs pass fakes of these. */
 export type AddUsers = Pick<UsersRepository, 'findByEmail' | 'create'>;
@@ -38,13 +38,13 @@ export class AddUser {
     const role = dto.role ?? 'user';
     assertMayGrant(actor, role);
     if (dto.password1 !== undefined && dto.password !== dto.password1)
-      throw new PasswordsDontMatchError();
+      throw UsersErrors.passwords_dont_match();
     if (dto.password !== undefined) this.policy.check(dto.password, dto.email);
     const passwordHash =
       dto.password !== undefined ? await this.passwords.hash(dto.password) : null;
     try {
       const user = await this.db.transaction(async (m) => {
-        if (await this.users.findByEmail(dto.email, m)) throw new UserExistsError();
+        if (await this.users.findByEmail(dto.email, m)) throw UsersErrors.user_exists();
         const created = await this.users.create(
           {
             email: dto.email,
@@ -62,7 +62,7 @@ export class AddUser {
       audit.setTarget(user);
       return UserResponseDto.from(user);
     } catch (e) {
-      if (isUniqueViolation(e)) throw new UserExistsError();
+      if (isUniqueViolation(e)) throw UsersErrors.user_exists();
       throw e;
     }
   }

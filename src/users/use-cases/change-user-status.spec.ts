@@ -1,16 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import { AuditContext } from '../../audit/audit-context';
-import { ValidationFailedError } from '../../common/errors';
+import { CommonErrors } from '../../common/errors';
 import type { ChangeStatusDto } from '../dto/change-status.dto';
 import type { User } from '../user.entity';
-import {
-  CannotBlockSelfError,
-  InsufficientRoleError,
-  LastRootError,
-  UserNotFoundError,
-} from '../users.errors';
 import { actorOf, FakeUsers } from '../users.fake';
 import { ChangeUserStatus, StatusNotices, StatusSessions } from './change-user-status';
+import { UsersErrors } from '../users.errors';
 
 class FakeSessions implements StatusSessions {
   /** Live sessions per user id. */
@@ -89,26 +84,26 @@ describe('ChangeUserStatus', () => {
     const { users, admin, plain, change } = setup();
     await expect(
       change(admin, { user_id: Number(plain.id), email: plain.email, is_active: false }),
-    ).rejects.toThrow(ValidationFailedError);
+    ).rejects.toThrow(CommonErrors.validation_failed);
     await expect(
       change(admin, {
         user_id: Number(plain.id),
         is_active: false,
         blocked_until: new Date(Date.now() - 1000),
       }),
-    ).rejects.toThrow(ValidationFailedError);
+    ).rejects.toThrow(CommonErrors.validation_failed);
     expect(users.row(plain.id).isActive).toBe(true);
   });
 
   it('answers user_not_found for an unknown id or address, naming the address in the audit', async () => {
     const { admin, change } = setup();
     await expect(change(admin, { user_id: 99, is_active: false })).rejects.toThrow(
-      UserNotFoundError,
+      UsersErrors.user_not_found,
     );
     const audit = new AuditContext();
     await expect(
       change(admin, { email: 'Nobody@Example.com', is_active: false }, audit),
-    ).rejects.toThrow(UserNotFoundError);
+    ).rejects.toThrow(UsersErrors.user_not_found);
     expect(audit.target).toEqual({ id: undefined, email: 'nobody@example.com' });
   });
 
@@ -116,7 +111,7 @@ describe('ChangeUserStatus', () => {
     const { users, sessions, admin, change } = setup();
     sessions.live.set(admin.id, 1);
     await expect(change(admin, { user_id: Number(admin.id), is_active: false })).rejects.toThrow(
-      CannotBlockSelfError,
+      UsersErrors.cannot_block_self,
     );
     expect(users.row(admin.id).isActive).toBe(true);
     expect(sessions.live.get(admin.id)).toBe(1);
@@ -126,7 +121,7 @@ describe('ChangeUserStatus', () => {
     const { users, root, admin, change } = setup();
     const other = users.add('admin');
     await expect(change(admin, { user_id: Number(other.id), is_active: false })).rejects.toThrow(
-      InsufficientRoleError,
+      UsersErrors.insufficient_role,
     );
     expect(users.row(other.id).isActive).toBe(true);
     await change(root, { user_id: Number(other.id), is_active: false });
@@ -142,7 +137,7 @@ describe('ChangeUserStatus', () => {
       blockedUntil: new Date(Date.now() + 60_000),
     });
     await expect(change(second, { user_id: Number(root.id), is_active: false })).rejects.toThrow(
-      LastRootError,
+      UsersErrors.last_root,
     );
     expect(users.row(root.id).isActive).toBe(true);
 

@@ -2,16 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AuditContext } from '../../audit/audit-context';
 import type { AuthUser } from '../../common/auth-user';
-import { ValidationFailedError } from '../../common/errors';
+import { CommonErrors } from '../../common/errors';
 import type { Transactions } from '../../database/transactions';
 import { SecurityNotices } from '../../notices/security-notices.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import { ChangeStatusDto } from '../dto/change-status.dto';
 import { UserResponseDto } from '../dto/user-response.dto';
 import { assertMayManage } from '../role-rules';
-import { CannotBlockSelfError, LastRootError, UserNotFoundError } from '../users.errors';
 import { UsersRepository } from '../users.repository';
 import { UsersService } from '../users.service';
+import { UsersErrors } from '../users.errors';
 
 /** What the rules below use of the classes they are given; unit specs pass fakes of these. */
 export type StatusUsers = Pick<UsersRepository, 'findByEmail' | 'update' | 'countOtherActiveRoots'>;
@@ -40,19 +40,19 @@ export class ChangeUserStatus {
       audit.setTarget({ id: dto.user_id, email: dto.email?.toLowerCase() });
     }
     if (dto.user_id !== undefined && dto.email !== undefined) {
-      throw new ValidationFailedError(['give user_id or email, not both']);
+      throw CommonErrors.validation_failed({ message: ['give user_id or email, not both'] });
     }
     if (!dto.is_active && dto.blocked_until && dto.blocked_until.getTime() <= Date.now()) {
-      throw new ValidationFailedError(['blocked_until must be in the future']);
+      throw CommonErrors.validation_failed({ message: ['blocked_until must be in the future'] });
     }
     return this.db.transaction(async (m) => {
       const user =
         dto.user_id !== undefined
           ? await this.accounts.mustFind(String(dto.user_id), m)
           : await this.users.findByEmail(dto.email!, m);
-      if (!user) throw new UserNotFoundError();
+      if (!user) throw UsersErrors.user_not_found();
       audit.setTarget(user);
-      if (!dto.is_active && user.id === actor.id) throw new CannotBlockSelfError();
+      if (!dto.is_active && user.id === actor.id) throw UsersErrors.cannot_block_self();
       assertMayManage(actor, user);
       if (dto.is_active) {
         await this.users.update(
@@ -62,7 +62,7 @@ export class ChangeUserStatus {
         );
       } else {
         if (user.role === 'root' && (await this.users.countOtherActiveRoots(user.id, m)) === 0) {
-          throw new LastRootError();
+          throw UsersErrors.last_root();
         }
         await this.users.update(
           user.id,

@@ -3,14 +3,9 @@ import { AuditContext } from '../../audit/audit-context';
 import type { MailUser } from '../../otp/account-mail.service';
 import type { UpdateUserDto } from '../dto/update-user.dto';
 import type { User } from '../user.entity';
-import {
-  InsufficientRoleError,
-  LastRootError,
-  UserExistsError,
-  UserNotFoundError,
-} from '../users.errors';
 import { actorOf, FakeUsers } from '../users.fake';
 import { UpdateMail, UpdateNotices, UpdateUser } from './update-user';
+import { UsersErrors } from '../users.errors';
 
 /** The mails the use case asks for, in order. */
 class FakeMail implements UpdateMail, UpdateNotices {
@@ -70,7 +65,7 @@ describe('UpdateUser', () => {
   it('refuses an address another user has, changing nothing', async () => {
     const { users, mail, admin, plain, update } = setup();
     await expect(update(admin, plain, { name: 'Eve', email: admin.email })).rejects.toThrow(
-      UserExistsError,
+      UsersErrors.user_exists,
     );
     expect(users.row(plain.id)).toMatchObject({ name: 'Ada', email: plain.email });
     expect(mail.sent).toEqual([]);
@@ -86,14 +81,18 @@ describe('UpdateUser', () => {
       );
     };
     await expect(update(admin, plain, { email: 'race@example.com' })).rejects.toThrow(
-      UserExistsError,
+      UsersErrors.user_exists,
     );
   });
 
   it('lets only a root grant or manage admins, and records the role change', async () => {
     const { users, root, admin, plain, update } = setup();
-    await expect(update(admin, plain, { role: 'admin' })).rejects.toThrow(InsufficientRoleError);
-    await expect(update(admin, admin, { name: 'Me' })).rejects.toThrow(InsufficientRoleError);
+    await expect(update(admin, plain, { role: 'admin' })).rejects.toThrow(
+      UsersErrors.insufficient_role,
+    );
+    await expect(update(admin, admin, { name: 'Me' })).rejects.toThrow(
+      UsersErrors.insufficient_role,
+    );
     expect(users.row(plain.id).role).toBe('user');
 
     const audit = new AuditContext();
@@ -104,7 +103,7 @@ describe('UpdateUser', () => {
 
   it('never demotes the last active root', async () => {
     const { users, root, update } = setup();
-    await expect(update(root, root, { role: 'admin' })).rejects.toThrow(LastRootError);
+    await expect(update(root, root, { role: 'admin' })).rejects.toThrow(UsersErrors.last_root);
     expect(users.row(root.id).role).toBe('root');
     const second = users.add('root');
     await update(second, root, { role: 'admin' });
@@ -114,7 +113,7 @@ describe('UpdateUser', () => {
   it('answers user_not_found for an unknown id', async () => {
     const { admin, plain, update } = setup();
     await expect(update(admin, { ...plain, id: '99' }, { name: 'X' })).rejects.toThrow(
-      UserNotFoundError,
+      UsersErrors.user_not_found,
     );
   });
 });

@@ -10,9 +10,9 @@ import { UpdateUserDto } from '../dto/update-user.dto';
 import { UserResponseDto } from '../dto/user-response.dto';
 import { assertMayGrant, assertMayManage } from '../role-rules';
 import type { User } from '../user.entity';
-import { LastRootError, UserExistsError } from '../users.errors';
 import { UsersRepository } from '../users.repository';
 import { UsersService } from '../users.service';
+import { UsersErrors } from '../users.errors';
 
 /** What the rules below use of the classes they are given; unit specs pass fakes of these. */
 export type UpdateUsers = Pick<UsersRepository, 'findByEmail' | 'update' | 'countOtherActiveRoots'>;
@@ -53,7 +53,7 @@ export class UpdateUser {
         if (dto.role !== undefined && dto.role !== user.role) {
           assertMayGrant(actor, dto.role);
           if (user.role === 'root' && (await this.users.countOtherActiveRoots(user.id, m)) === 0) {
-            throw new LastRootError();
+            throw UsersErrors.last_root();
           }
           fields.role = dto.role;
           changed.push('role');
@@ -61,7 +61,7 @@ export class UpdateUser {
         const newEmail = dto.email?.toLowerCase();
         const oldEmail = user.email;
         if (newEmail !== undefined && newEmail !== user.email) {
-          if (await this.users.findByEmail(newEmail, m)) throw new UserExistsError();
+          if (await this.users.findByEmail(newEmail, m)) throw UsersErrors.user_exists();
           fields.email = newEmail;
           fields.isConfirmed = false;
           changed.push('email');
@@ -88,7 +88,7 @@ export class UpdateUser {
         return UserResponseDto.from(await this.accounts.mustFind(id, m));
       });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new UserExistsError();
+      if (isUniqueViolation(e)) throw UsersErrors.user_exists();
       throw e;
     }
   }

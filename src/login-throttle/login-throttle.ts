@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
-import { TooManyRequestsError } from '../common/errors';
 import { AttemptRule, RateLimitService } from '../common/rate-limit/rate-limit.service';
+import { LoginThrottleErrors } from './login-throttle.errors';
 
 /**
  * Failures allowed within the window; the fifth starts a wait of 30 s, doubling with each further
@@ -28,23 +28,6 @@ const RULE: AttemptRule = {
   maxWaitMs: LOGIN_MAX_WAIT_MS,
   leaseMs: LOGIN_LEASE_MS,
 };
-
-export class LoginLockedError extends TooManyRequestsError {
-  constructor(retryAfterSeconds: number) {
-    super(
-      retryAfterSeconds,
-      'too_many_attempts',
-      'Too many failed logins for this address; try again later.',
-    );
-  }
-}
-
-/** Said only when attempts are waiting for each other, never when none has failed. */
-export class LoginBusyError extends TooManyRequestsError {
-  constructor() {
-    super(1, 'login_busy', 'Too many logins for this address are in progress; try again shortly.');
-  }
-}
 
 /** One admitted attempt: settle it once; later calls do nothing. */
 export class LoginAttempt {
@@ -118,8 +101,9 @@ export class LoginThrottle {
         });
       }
       const until = (await this.counters.peek(key))?.lockedUntil?.getTime() ?? 0;
-      if (until > Date.now()) throw new LoginLockedError((until - Date.now()) / 1000);
-      if (Date.now() >= deadline) throw new LoginBusyError();
+      if (until > Date.now())
+        throw LoginThrottleErrors.login_locked({ retryAfterSeconds: (until - Date.now()) / 1000 });
+      if (Date.now() >= deadline) throw LoginThrottleErrors.login_busy();
       await this.nextSettlement(key);
     }
   }
