@@ -26,6 +26,8 @@ module.exports = {
               configFile: false,
               plugins: [
                 './test/jest/import-meta-cjs.cjs',
+                // Nest loads optional packages (the HTTP platform) with import(): as require() too.
+                '@babel/plugin-transform-dynamic-import',
                 '@babel/plugin-transform-modules-commonjs',
               ],
             },

@@ -28,15 +28,19 @@ interface ConsumerSpec {
   optionsVia: 'useClass' | 'useExisting';
   /** With the key the client follows the event stream and caches; without it, it asks every time. */
   serviceKey?: string;
-  /** TypeScript module settings: the classic CommonJS one, and Node's own resolution (exports map). */
-  tsModule: { module: string; moduleResolution: string };
+  /**
+   * TypeScript module settings: the classic CommonJS one, as many Nest 11 services still have it
+   * (TypeScript 6, which compiles the consumers here, deprecates it: hence ignoreDeprecations), and
+   * Node's own resolution (the exports map).
+   */
+  tsModule: { module: string; moduleResolution: string; ignoreDeprecations?: string };
 }
 
 const CONSUMERS: ConsumerSpec[] = [
   {
     nest: '11.2.10',
     optionsVia: 'useExisting',
-    tsModule: { module: 'commonjs', moduleResolution: 'node' },
+    tsModule: { module: 'commonjs', moduleResolution: 'node', ignoreDeprecations: '6.0' },
   },
   {
     nest: '12.6.3',
