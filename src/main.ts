@@ -14,7 +14,7 @@ async function bootstrap(): Promise<void> {
     settings = loadSettings();
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\nSee README.md (Settings) and .env.example.\n`);
+      process.stderr.write(`${e.message}\nSee docs/configuration.md and .env.example.\n`);
       process.exit(1);
     }
     throw e;

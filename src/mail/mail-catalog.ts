@@ -186,7 +186,7 @@ export class MailCatalog {
       if (!m || !known) {
         throw new MailTemplateError(
           path,
-          'not a template of this server (expected <name>.{subject,html,text}.hbs with a name README lists)',
+          'not a template of this server (expected <name>.{subject,html,text}.hbs with a name docs/operations.md (Mail) lists)',
         );
       }
       const { compiled } = this.compileFile(path, m[2] === 'html');

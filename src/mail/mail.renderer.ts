@@ -46,7 +46,7 @@ export class MailRenderer implements OnModuleInit {
     } catch (e) {
       throw new MailTemplateError(
         this.catalog.pathOf(locale, key),
-        `does not render with the variables README lists: ${(e as Error).message.split('\n')[0]}`,
+        `does not render with the variables docs/operations.md (Mail) lists: ${(e as Error).message.split('\n')[0]}`,
       );
     }
   }
