@@ -62,4 +62,9 @@ export default tseslint.config(
       ),
     },
   },
+  {
+    // Node scripts the package.json scripts run as they are (no build step).
+    files: ['scripts/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
 );

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AuditChainMonitor } from '../src/audit/audit-chain-monitor';
 import { SmtpSink } from './support/smtp-sink';
 import { eventually } from './support/eventually';
 import { TcpProxy } from './support/tcp-proxy';
@@ -70,6 +72,34 @@ describe('health probes', () => {
       expect((await fetch(`${base}/health`)).status).toBe(200);
       await closing;
       await expect(fetch(`${base}/health/live`)).rejects.toThrow();
+    } finally {
+      await t.destroy();
+    }
+  });
+
+  it('closes promptly with its jobs running, after the run in flight has finished', async () => {
+    const t = await startApp({ AUDIT_CHAIN_CHECK_INTERVAL: '1s' });
+    try {
+      const monitor = t.app.get(AuditChainMonitor);
+      const check = monitor.checkNow.bind(monitor);
+      const runs = { started: 0, finished: 0 };
+      // A slow check, so that close() arrives while one is under way.
+      jest.spyOn(monitor, 'checkNow').mockImplementation(async () => {
+        runs.started++;
+        await sleep(1000);
+        const result = await check();
+        runs.finished++;
+        return result;
+      });
+      await eventually(async () => runs.started > 0 || undefined, 'a scheduled chain check');
+      const began = Date.now();
+      await t.close();
+      expect(Date.now() - began).toBeLessThan(5000);
+      // The check ran to its end on an open database, and none started after.
+      expect(runs).toEqual({ started: 1, finished: 1 });
+      expect(monitor.status.state).toBe('ok');
+      await sleep(1500);
+      expect(runs.started).toBe(1);
     } finally {
       await t.destroy();
     }

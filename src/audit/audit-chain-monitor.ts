@@ -1,9 +1,9 @@
 import {
+  BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnModuleDestroy,
 } from '@nestjs/common';
 import { PeriodicJob } from '../common/periodic-job';
 import { auditConfig, AuditConfig } from '../config/config';
@@ -26,9 +26,9 @@ export interface ChainCheck {
  * stop the server: the records are evidence, and refusing to serve would not bring them back.
  */
 @Injectable()
-export class AuditChainMonitor implements OnApplicationBootstrap, OnModuleDestroy {
+export class AuditChainMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditChainMonitor.name);
-  private readonly job = new PeriodicJob(this.logger, () => this.checkNow());
+  private readonly job = new PeriodicJob(this.logger, 'audit chain check', () => this.checkNow());
   private last: ChainCheck = { state: 'unknown' };
 
   constructor(
@@ -43,10 +43,10 @@ export class AuditChainMonitor implements OnApplicationBootstrap, OnModuleDestro
     await this.checkNow().catch((e: unknown) =>
       this.logger.warn({ msg: 'audit chain check failed', err: String(e) }),
     );
-    this.job.start(this.cfg.chainCheckIntervalMs);
+    this.job.start({ everyMs: this.cfg.chainCheckIntervalMs });
   }
 
-  onModuleDestroy(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
     return this.job.stop();
   }
 

@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -97,9 +102,9 @@ class Breaks {
  * head, and leaves sealed checkpoints where the retention purge removes records.
  */
 @Injectable()
-export class AuditChain implements OnApplicationBootstrap, OnModuleDestroy {
+export class AuditChain implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditChain.name);
-  private readonly anchoring = new PeriodicJob(this.logger, () => this.anchor());
+  private readonly anchoring = new PeriodicJob(this.logger, 'audit anchor', () => this.anchor());
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -107,10 +112,10 @@ export class AuditChain implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.anchoring.start(ANCHOR_INTERVAL_MS);
+    this.anchoring.start({ everyMs: ANCHOR_INTERVAL_MS });
   }
 
-  onModuleDestroy(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
     return this.anchoring.stop();
   }
 

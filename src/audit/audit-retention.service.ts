@@ -1,10 +1,11 @@
 import {
+  BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
 } from '@nestjs/common';
+import { PeriodicJob } from '../common/periodic-job';
 import { auditConfig, AuditConfig } from '../config/config';
 import { AuditRepository } from './audit.repository';
 
@@ -19,10 +20,11 @@ const PURGE_BATCH = 5000;
  * may run it at once: an advisory lock lets one purge while the others skip their turn.
  */
 @Injectable()
-export class AuditRetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuditRetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditRetentionService.name);
-  private timers: NodeJS.Timeout[] = [];
-  private running?: Promise<unknown>;
+  private readonly job = new PeriodicJob(this.logger, 'audit purge', (signal) =>
+    this.purgeExpired(new Date(), signal),
+  );
 
   constructor(
     @Inject(auditConfig.KEY) private readonly cfg: Pick<AuditConfig, 'retentionMs'>,
@@ -31,29 +33,20 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
 
   onApplicationBootstrap(): void {
     if (this.cfg.retentionMs === undefined) return;
-    const tick = () => {
-      this.running ??= this.purgeExpired()
-        .catch((e: unknown) => this.logger.error({ msg: 'audit purge failed', err: String(e) }))
-        .finally(() => (this.running = undefined));
-    };
-    // unref: a pending purge never keeps the process alive.
-    this.timers = [
-      setTimeout(tick, FIRST_PURGE_DELAY_MS).unref(),
-      setInterval(tick, PURGE_INTERVAL_MS).unref(),
-    ];
+    this.job.start({ everyMs: PURGE_INTERVAL_MS, firstAfterMs: FIRST_PURGE_DELAY_MS, jitter: 0.1 });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.timers.forEach(clearTimeout);
-    this.timers = [];
-    await this.running; // lets a purge under way finish before the database closes
+  /** Lets the batch under way finish before the database closes; the rest waits for the next start. */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /**
    * Deletes every record older than the retention, batch by batch. Returns how many it deleted
-   * (0 when retention is off, or when another instance holds the purge).
+   * (0 when retention is off, or when another instance holds the purge). An aborted `signal`
+   * (shutdown) ends it after the current batch.
    */
-  async purgeExpired(now = new Date()): Promise<number> {
+  async purgeExpired(now = new Date(), signal?: AbortSignal): Promise<number> {
     if (this.cfg.retentionMs === undefined) return 0;
     const cutoff = new Date(now.getTime() - this.cfg.retentionMs);
     let total = 0;
@@ -61,7 +54,7 @@ export class AuditRetentionService implements OnApplicationBootstrap, OnApplicat
       const deleted = await this.repo.purgeBatch(cutoff, PURGE_BATCH);
       if (deleted === null) break;
       total += deleted;
-      if (deleted < PURGE_BATCH) break;
+      if (deleted < PURGE_BATCH || signal?.aborted) break;
     }
     if (total) this.logger.log({ msg: 'audit records past retention deleted', count: total });
     return total;

@@ -34,7 +34,11 @@ function redactSecrets(value: unknown, depth = 0): unknown {
 /** What a deleted user's address becomes in the audit records. */
 export const pseudonymOf = (userId: string | number) => `deleted-user-${userId}`;
 
-/** Writes the history of who did what. Every module records through here. */
+/**
+ * Writes the history of who did what. A route that is one action declares it with `@Audit` and the
+ * interceptor records it; a service calls this directly for what no interceptor can record: a
+ * success in its own transaction, a refusal (audit-failures.ts), the work of no request.
+ */
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);

@@ -1,5 +1,6 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { PeriodicJob } from '../common/periodic-job';
 import { ChangeEvent, ChangeSignal } from './change-event';
 import { ChangeEvents } from './change-events.service';
 import { EventsErrors } from './events.errors';
@@ -21,19 +22,22 @@ function frame(e: ChangeEvent): string {
 export class ChangeStreamService implements OnModuleInit, OnModuleDestroy {
   private readonly streams = new Set<ServerResponse>();
   private unsubscribe?: () => void;
-  private heartbeat?: NodeJS.Timeout;
+  private readonly heartbeat = new PeriodicJob(
+    new Logger(ChangeStreamService.name),
+    'change stream heartbeat',
+    async () => this.write(': heartbeat\n\n'),
+  );
 
   constructor(private readonly events: ChangeEvents) {}
 
   onModuleInit(): void {
     this.unsubscribe = this.events.subscribe((s) => this.onSignal(s));
-    this.heartbeat = setInterval(() => this.write(': heartbeat\n\n'), HEARTBEAT_MS);
-    this.heartbeat.unref();
+    this.heartbeat.start({ everyMs: HEARTBEAT_MS });
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.unsubscribe?.();
-    clearInterval(this.heartbeat);
+    await this.heartbeat.stop();
     for (const res of this.streams) res.end();
     this.streams.clear();
   }

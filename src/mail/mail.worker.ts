@@ -1,4 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { PeriodicJob } from '../common/periodic-job';
 import { ClaimedMail, MailOutboxRepository } from './mail-outbox.repository';
 import { isMailTemplate } from './mail-templates';
 import { MailRenderer } from './mail.renderer';
@@ -30,11 +36,10 @@ export const MAIL_WORKER_DEFAULTS = {
  * the last try). Any number of workers (instances) may run at once: a claimed row is leased to one.
  */
 @Injectable()
-export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
+export class MailWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('MailWorker');
-  private timer?: NodeJS.Timeout;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = true;
+  // A whole batch per run: a mail claimed and left unsent would wait out its lease.
+  private readonly job = new PeriodicJob(this.logger, 'mail outbox poll', () => this.runOnce());
   private lastTidy = 0;
   readonly options = { ...MAIL_WORKER_DEFAULTS };
 
@@ -45,26 +50,12 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.schedule();
+    this.job.start({ everyMs: this.options.pollMs });
   }
 
   /** Stops polling and waits for the mails being sent right now. */
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .catch((e: Error) => this.logger.warn({ msg: 'mail outbox poll failed', err: e.message }))
-        .finally(() => this.schedule());
-    }, this.options.pollMs);
-    // The worker alone never keeps the process alive.
-    this.timer.unref();
+  beforeApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One batch: claims due mails and delivers them. Returns how many were claimed. */

@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { PeriodicJob } from '../common/periodic-job';
 import { SessionsRepository } from './sessions.repository';
 
@@ -12,17 +17,17 @@ export const PURGE_GRACE_MS = 24 * 3_600_000;
  * runs it; the deletes are idempotent.
  */
 @Injectable()
-export class SessionPurgeService implements OnModuleInit, OnModuleDestroy {
+export class SessionPurgeService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SessionPurgeService.name);
-  private readonly job = new PeriodicJob(this.logger, () => this.purgeNow());
+  private readonly job = new PeriodicJob(this.logger, 'session purge', () => this.purgeNow());
 
   constructor(private readonly sessions: SessionsRepository) {}
 
-  onModuleInit(): void {
-    this.job.start(PURGE_INTERVAL_MS);
+  onApplicationBootstrap(): void {
+    this.job.start({ everyMs: PURGE_INTERVAL_MS, jitter: 0.1 });
   }
 
-  onModuleDestroy(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
     return this.job.stop();
   }
 

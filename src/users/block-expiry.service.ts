@@ -1,5 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { PeriodicJob } from '../common/periodic-job';
 import { UsersRepository } from './users.repository';
 
 const LIFT_BLOCKS_EVERY_MS = 30_000;
@@ -9,9 +15,9 @@ const LIFT_BLOCKS_EVERY_MS = 30_000;
  * them as lifted (isBlocked), so this only keeps the rows and the history honest.
  */
 @Injectable()
-export class BlockExpiryService implements OnApplicationBootstrap, OnModuleDestroy {
+export class BlockExpiryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(BlockExpiryService.name);
-  private timer?: NodeJS.Timeout;
+  private readonly job = new PeriodicJob(this.logger, 'block expiry', () => this.liftExpiredBlocks());
 
   constructor(
     private readonly users: UsersRepository,
@@ -19,12 +25,11 @@ export class BlockExpiryService implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.liftExpiredBlocks(), LIFT_BLOCKS_EVERY_MS);
-    this.timer.unref();
+    this.job.start({ everyMs: LIFT_BLOCKS_EVERY_MS });
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  beforeApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
   async liftExpiredBlocks(): Promise<number> {

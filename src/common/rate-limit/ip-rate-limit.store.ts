@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { PeriodicJob } from '../periodic-job';
 
 export interface IpWindowState {
   /** Requests in the current window, this one included. */
@@ -17,11 +18,12 @@ export interface IpRateLimitStore {
 /** One process's memory: right for a single instance (the default). */
 export class MemoryIpRateLimitStore implements IpRateLimitStore {
   private readonly windows = new Map<string, { hits: number; resetAt: number }>();
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper = new PeriodicJob(new Logger('IpRateLimit'), 'window sweep', async () =>
+    this.sweep(),
+  );
 
   constructor(sweepEveryMs = 60_000) {
-    this.sweeper = setInterval(() => this.sweep(), sweepEveryMs);
-    this.sweeper.unref();
+    this.sweeper.start({ everyMs: sweepEveryMs });
   }
 
   hit(key: string, windowMs: number, now = Date.now()): Promise<IpWindowState> {
@@ -39,8 +41,7 @@ export class MemoryIpRateLimitStore implements IpRateLimitStore {
   }
 
   close(): Promise<void> {
-    clearInterval(this.sweeper);
-    return Promise.resolve();
+    return this.sweeper.stop();
   }
 }
 

@@ -1,4 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { PeriodicJob } from '../periodic-job';
 import { RateLimitService } from './rate-limit.service';
 
@@ -11,18 +16,21 @@ export const COUNTER_PURGE_GRACE_MS = 24 * 3_600_000;
  * bound. Each instance runs it; the delete is idempotent.
  */
 @Injectable()
-export class RateLimitPurgeService implements OnModuleInit, OnModuleDestroy {
-  private readonly job = new PeriodicJob(new Logger(RateLimitPurgeService.name), () =>
+export class RateLimitPurgeService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly job = new PeriodicJob(
+    new Logger(RateLimitPurgeService.name),
+    'rate-limit counter purge',
+    () =>
     this.counters.purgeStale(COUNTER_PURGE_GRACE_MS),
   );
 
   constructor(private readonly counters: RateLimitService) {}
 
-  onModuleInit(): void {
-    this.job.start(COUNTER_PURGE_INTERVAL_MS);
+  onApplicationBootstrap(): void {
+    this.job.start({ everyMs: COUNTER_PURGE_INTERVAL_MS, jitter: 0.1 });
   }
 
-  onModuleDestroy(): Promise<void> {
+  beforeApplicationShutdown(): Promise<void> {
     return this.job.stop();
   }
 }
