@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { msInterval } from '../database/sql';
 
 export interface SigningKeyRow {
   kid: string;
@@ -67,7 +68,7 @@ export class SigningKeysRepository {
   async published(publishedForMs: number): Promise<SigningKeyRow[]> {
     const rows: RawRow[] = await this.db.query(
       `SELECT ${COLUMNS} FROM jwt_signing_keys
-        WHERE retired_at IS NULL OR retired_at > now() - $1::bigint * interval '1 millisecond'
+        WHERE retired_at IS NULL OR retired_at > now() - ${msInterval('$1')}
         ORDER BY created_at DESC`,
       [publishedForMs],
     );
@@ -102,7 +103,7 @@ export class SigningKeysRepository {
       let when = '';
       if ('alg' in due) {
         params.push(due.olderThanMs, due.alg);
-        when = ` AND (created_at <= now() - $1::bigint * interval '1 millisecond' OR alg <> $2)`;
+        when = ` AND (created_at <= now() - ${msInterval('$1')} OR alg <> $2)`;
       }
       const retired = changedRows<{ kid: string }>(
         await m.query(
@@ -122,7 +123,7 @@ export class SigningKeysRepository {
     const rows = changedRows(
       await this.db.query(
         `DELETE FROM jwt_signing_keys
-          WHERE retired_at < now() - $1::bigint * interval '1 millisecond' RETURNING kid`,
+          WHERE retired_at < now() - ${msInterval('$1')} RETURNING kid`,
         [olderThanMs],
       ),
     );
