@@ -52,7 +52,11 @@ export class SigningKeysService implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.ensureCurrent();
+    // Not a reason to refuse the start (migrations may be pending, the database away): the first
+    // JWT or the periodic job makes the key then.
+    await this.ensureCurrent().catch((e: unknown) =>
+      this.logger.warn({ msg: 'no JWT signing key yet; made on first use', err: String(e) }),
+    );
     // Timers cannot wait 30 days (Node caps a delay at about 24.8), and a restart would start
     // the wait over: check the key's age often instead, against the database's clock.
     this.job.start(Math.min(Math.max(Math.floor(this.config.keyRotationMs / 4), 250), 600_000));
