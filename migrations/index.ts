@@ -13,6 +13,7 @@ import { AuditHashChain1796167000000 } from './1796167000000-AuditHashChain';
 import { SecondFactor1796168000000 } from './1796168000000-SecondFactor';
 import { EmailsNfc1796169000000 } from './1796169000000-EmailsNfc';
 import { AuditChainGuard1796170310000 } from './1796170310000-AuditChainGuard';
+import { JwtSigningKeys1796171000000 } from './1796171000000-JwtSigningKeys';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   SecondFactor1796168000000,
   EmailsNfc1796169000000,
   AuditChainGuard1796170310000,
+  JwtSigningKeys1796171000000,
 ];

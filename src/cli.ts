@@ -8,12 +8,14 @@ import { loadSettings } from './config/settings';
 import { upgradeEmbeddedDatabase } from './database/embedded-upgrade';
 import { RootAccountService } from './users/root-account.service';
 import { argValue, runTransferCommand, TRANSFER_USAGE } from './cli-transfer';
+import { JWT_ROTATE_USAGE, jwtRotateCommand } from './tokens/jwt-rotate.command';
 
 const USAGE = `Usage:
   npm run cli -- create-admin --email <address>
       Creates a confirmed root user (or promotes that address to root).
       The password comes from ADMIN_PASSWORD, or is asked for on the terminal.
 ${TRANSFER_USAGE}
+${JWT_ROTATE_USAGE}
   npm run cli -- embedded-upgrade
       Moves the embedded database (DATA_DIR/db) written by the previous release's PostgreSQL 17
       to this release's PostgreSQL 19: copies it into a new folder, checks every table's rows,
@@ -83,6 +85,15 @@ async function main(): Promise<void> {
   process.env.AUDIT_CHAIN_CHECK_INTERVAL = 'off';
   const [command, ...args] = process.argv.slice(2);
   if (command === 'embedded-upgrade') return embeddedUpgrade();
+  if (command === 'jwt-rotate') {
+    const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+    try {
+      process.exitCode = await jwtRotateCommand(app, process.stdout);
+    } finally {
+      await app.close();
+    }
+    return;
+  }
   if (TRANSFER_COMMANDS.includes(command)) {
     // Logs would mix with an export on stdout: only errors, unless asked for.
     process.env.LOG_LEVEL ??= 'error';

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Post,
+  Put,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -32,6 +43,8 @@ import { MfaErrors } from '../mfa/mfa.errors';
 import { OtpErrors } from '../otp/otp.errors';
 import { PasswordsErrors } from '../passwords/passwords.errors';
 import { ApiErrors } from '../common/decorators/api-errors.decorator';
+import { jwtConfig, type JwtConfig } from '../config/config';
+import { JwtIssuer } from '../tokens/jwt-issuer.service';
 
 const refs = (model: new () => object) => ({ $ref: getSchemaPath(model) });
 
@@ -44,6 +57,10 @@ const FORWARD_OK = {
     'X-Auth-User-Role': { schema: { type: 'string', enum: ['root', 'admin', 'user'] } },
     'X-Auth-Session-Id': { schema: { type: 'string' } },
     'X-Auth-Aal': { schema: { type: 'string', enum: ['1', '2'] } },
+    'X-Auth-Jwt': {
+      description: 'With FORWARD_AUTH_JWT=true: a JWT of the session, as POST /token/jwt makes',
+      schema: { type: 'string' },
+    },
   },
 };
 
@@ -55,6 +72,8 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly loginCode: LoginCodeService,
     private readonly cookie: SessionCookie,
+    private readonly jwts: JwtIssuer,
+    @Inject(jwtConfig.KEY) private readonly jwtSettings: JwtConfig,
   ) {}
 
   @Public()
@@ -192,11 +211,15 @@ export class AuthController {
     description:
       `${NEEDS_SESSION} Reads the token as GET /validate_token does. 200 with an empty body and ` +
       'X-Auth-User-Id, X-Auth-User-Email, X-Auth-User-Role, X-Auth-Session-Id and X-Auth-Aal ' +
-      'for the gateway to pass upstream; 401 invalid_token otherwise. Never cached.',
+      '(and with FORWARD_AUTH_JWT=true X-Auth-Jwt) for the gateway to pass upstream; 401 ' +
+      'invalid_token otherwise. Never cached.',
   })
   @ApiOkResponse(FORWARD_OK)
-  forward(@Req() req: Request, @Res() res: Response): void {
-    res.set(this.auth.forwardHeaders(req.authSession!)).status(200).end();
+  async forward(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const live = req.authSession!;
+    const headers = this.auth.forwardHeaders(live);
+    if (this.jwtSettings.forwardAuth) headers['X-Auth-Jwt'] = (await this.jwts.issue(live)).jwt;
+    res.set(headers).status(200).end();
   }
 
   // Envoy's ext_authz puts the original path after its path_prefix.
@@ -207,8 +230,8 @@ export class AuthController {
   })
   @ApiParam({ name: 'path', description: 'The original request path (ignored)', type: String })
   @ApiOkResponse(FORWARD_OK)
-  forwardBelow(@Req() req: Request, @Res() res: Response): void {
-    this.forward(req, res);
+  forwardBelow(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.forward(req, res);
   }
 
   @Post('logout')

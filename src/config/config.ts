@@ -14,6 +14,7 @@ export const auditConfig = registerAs('audit', () => loadSettings().audit);
 export const adminConfig = registerAs('admin', () => loadSettings().admin);
 export const servicesConfig = registerAs('services', () => loadSettings().services);
 export const cryptoConfig = registerAs('crypto', () => loadSettings().crypto);
+export const jwtConfig = registerAs('jwt', () => loadSettings().jwt);
 
 export const allConfigs = [
   appConfig,
@@ -27,6 +28,7 @@ export const allConfigs = [
   adminConfig,
   servicesConfig,
   cryptoConfig,
+  jwtConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -40,3 +42,4 @@ export type AuditConfig = ConfigType<typeof auditConfig>;
 export type AdminConfig = ConfigType<typeof adminConfig>;
 export type ServicesConfig = ConfigType<typeof servicesConfig>;
 export type CryptoConfig = ConfigType<typeof cryptoConfig>;
+export type JwtConfig = ConfigType<typeof jwtConfig>;

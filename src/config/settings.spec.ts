@@ -146,4 +146,37 @@ describe('settings', () => {
     expect(loadSettings({ SHUTDOWN_DELAY: '5s' }).ops.shutdownDelayMs).toBe(5000);
     expect(() => loadSettings({ SHUTDOWN_DELAY: 'soon' })).toThrow(/SHUTDOWN_DELAY/);
   });
+
+  it('reads the JWT settings: EdDSA, 5 minutes, PUBLIC_URL as audience, 30 days unless set', () => {
+    expect(loadSettings({ PUBLIC_URL: 'https://auth.example.com/' }).jwt).toEqual({
+      alg: 'EdDSA',
+      ttlMs: 5 * 60_000,
+      audience: 'https://auth.example.com',
+      keyRotationMs: 30 * 86_400_000,
+      forwardAuth: false,
+    });
+    const set = loadSettings({
+      JWT_ALG: 'ES256',
+      JWT_TTL: '1h',
+      JWT_AUDIENCE: 'api',
+      JWT_KEY_ROTATION: '7d',
+      FORWARD_AUTH_JWT: 'true',
+    }).jwt;
+    expect(set).toEqual({
+      alg: 'ES256',
+      ttlMs: 3_600_000,
+      audience: 'api',
+      keyRotationMs: 7 * 86_400_000,
+      forwardAuth: true,
+    });
+  });
+
+  it('refuses to start with a JWT that would live over an hour, or an unknown algorithm', () => {
+    expect(() => loadSettings({ JWT_TTL: '61m' })).toThrow(
+      /JWT_TTL: a JWT may live an hour at most/,
+    );
+    expect(() => loadSettings({ JWT_ALG: 'HS256' })).toThrow(/JWT_ALG/);
+    expect(() => loadSettings({ JWT_ALG: 'none' })).toThrow(/JWT_ALG/);
+    expect(() => loadSettings({ JWT_TTL: 'soon' })).toThrow(/JWT_TTL/);
+  });
 });

@@ -85,6 +85,18 @@ export interface Settings {
     /** Secrets other services present on service routes (GET /events/sessions). */
     keys: string[];
   };
+  jwt: {
+    /** JWT_ALG: the algorithm of the signing keys the server makes (Ed25519 or P-256). */
+    alg: 'EdDSA' | 'ES256';
+    /** JWT_TTL: a JWT's lifetime (never past its session's end); at most an hour. */
+    ttlMs: number;
+    /** JWT_AUDIENCE: the `aud` claim; PUBLIC_URL unless set. */
+    audience: string;
+    /** JWT_KEY_ROTATION: how old the current signing key gets before a new one replaces it. */
+    keyRotationMs: number;
+    /** FORWARD_AUTH_JWT: GET /auth/forward also hands the gateway a JWT (X-Auth-Jwt). */
+    forwardAuth: boolean;
+  };
   crypto: {
     /** ENCRYPTION_KEY; unset only outside production (a key file under DATA_DIR is used then). */
     key?: Buffer;
@@ -209,6 +221,9 @@ class Reader {
   }
 }
 
+/** The longest JWT_TTL allowed: how long a retired signing key may still have to verify a token. */
+export const MAX_JWT_TTL_MS = 3_600_000;
+
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 const PLACEHOLDER = /^(change[-_ ]?me|changeme|placeholder|secret|password|xxx+|todo)$/i;
@@ -269,15 +284,16 @@ export function loadSettings(env: Env = process.env): Settings {
   });
 
   const port = r.int('PORT', 3000, 0, 65535);
+  // Unset: this machine on PORT, so the printed docs URL and the mail links follow PORT.
+  const publicUrl = (
+    r.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`) ?? ''
+  ).replace(/\/+$/, '');
   const settings: Settings = {
     app: {
       nodeEnv,
       port,
       host: r.string('HOST', '0.0.0.0'),
-      // Unset: this machine on PORT, so the printed docs URL and the mail links follow PORT.
-      publicUrl: (
-        r.url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port}`) ?? ''
-      ).replace(/\/+$/, ''),
+      publicUrl,
       appName: r.string('APP_NAME', 'Email Auth'),
       corsOrigins,
       trustProxy,
@@ -344,8 +360,20 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     admin: { email: adminEmail?.toLowerCase(), password: adminPassword },
     services: { keys: r.list('SERVICE_KEYS') },
+    jwt: {
+      alg: r.oneOf('JWT_ALG', ['eddsa', 'es256'] as const, 'eddsa') === 'es256' ? 'ES256' : 'EdDSA',
+      ttlMs: r.duration('JWT_TTL', '5m', 1000),
+      audience: r.string('JWT_AUDIENCE', publicUrl),
+      keyRotationMs: r.duration('JWT_KEY_ROTATION', '30d', 1000),
+      forwardAuth: r.bool('FORWARD_AUTH_JWT', false),
+    },
     crypto: { key: encryptionKey, previousKeys },
   };
+  if (settings.jwt.ttlMs > MAX_JWT_TTL_MS) {
+    r.problems.push(
+      'JWT_TTL: a JWT may live an hour at most (it cannot be revoked before it expires)',
+    );
+  }
   if (settings.services.keys.some((k) => k.length < 32)) {
     r.problems.push('SERVICE_KEYS: each key must be at least 32 characters (openssl rand -hex 32)');
   }
