@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { PeriodicJob } from '../common/periodic-job';
 import { jwtConfig, type JwtConfig } from '../config/config';
@@ -39,9 +39,9 @@ const RETIRED_GRACE_MS = 5_000;
  * JWT_ALG names another algorithm, and by `npm run cli -- jwt-rotate`.
  */
 @Injectable()
-export class SigningKeysService implements OnApplicationBootstrap, OnModuleDestroy {
+export class SigningKeysService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SigningKeysService.name);
-  private readonly job = new PeriodicJob(this.logger, () => this.rotateIfDue());
+  private readonly job = new PeriodicJob(this.logger, 'JWT key rotation', () => this.rotateIfDue());
   /** Opened private keys by kid: unsealing and importing is done once per key and instance. */
   private readonly opened = new Map<string, Promise<CryptoKey>>();
 
@@ -59,10 +59,13 @@ export class SigningKeysService implements OnApplicationBootstrap, OnModuleDestr
     );
     // Timers cannot wait 30 days (Node caps a delay at about 24.8), and a restart would start
     // the wait over: check the key's age often instead, against the database's clock.
-    this.job.start(Math.min(Math.max(Math.floor(this.config.keyRotationMs / 4), 250), 600_000));
+    this.job.start({
+      everyMs: Math.min(Math.max(Math.floor(this.config.keyRotationMs / 4), 250), 600_000),
+    });
   }
 
-  onModuleDestroy(): Promise<void> {
+  // Before the data source closes (it closes in onApplicationShutdown): a check in flight ends first.
+  beforeApplicationShutdown(): Promise<void> {
     return this.job.stop();
   }
 
