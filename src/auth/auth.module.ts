@@ -15,6 +15,7 @@ import { SessionCookie } from './session-cookie';
 import { SignInService } from './sign-in.service';
 import { MfaModule } from '../mfa/mfa.module';
 import { ChallengeModule } from '../challenge/challenge.module';
+import { OwnerProofModule } from '../owner-proof/owner-proof.module';
 
 /** Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). */
 @Module({
@@ -29,6 +30,7 @@ import { ChallengeModule } from '../challenge/challenge.module';
     MfaModule,
     ChallengeModule,
     LoginThrottleModule,
+    OwnerProofModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, SignInService, LoginCodeService, SessionCookie, AuthGuard],

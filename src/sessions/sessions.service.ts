@@ -194,7 +194,12 @@ export class SessionsService implements OnModuleDestroy {
 
 function toLiveSession(row: LiveSessionRow): LiveSession {
   return {
-    session: { id: row.session_id, expiresAt: row.expires_at, aal: row.aal },
+    session: {
+      id: row.session_id,
+      createdAt: row.session_created_at,
+      expiresAt: row.expires_at,
+      aal: row.aal,
+    },
     user: {
       id: row.id,
       email: row.email,
