@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { PasswordsModule } from '../passwords/passwords.module';
-import { Clock } from '../common/clock';
 import { OwnerProofModule } from '../owner-proof/owner-proof.module';
 import { ChallengeModule } from '../challenge/challenge.module';
 import { CryptoModule } from '../crypto/crypto.module';
@@ -27,7 +26,7 @@ import { MfaService } from './mfa.service';
     ChallengeModule,
   ],
   controllers: [MfaController, MfaAdminController],
-  providers: [MfaRepository, MfaService, Clock],
+  providers: [MfaRepository, MfaService],
   exports: [MfaService],
 })
 export class MfaModule {}

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { Clock } from '../common/clock';
 import { LoginThrottleModule } from '../login-throttle/login-throttle.module';
 import { OtpModule } from '../otp/otp.module';
 import { UsersModule } from '../users/users.module';
@@ -12,7 +11,7 @@ import { OwnerProof } from './owner-proof.service';
  */
 @Module({
   imports: [UsersModule, OtpModule, LoginThrottleModule],
-  providers: [OwnerProof, Clock],
+  providers: [OwnerProof],
   exports: [OwnerProof],
 })
 export class OwnerProofModule {}
