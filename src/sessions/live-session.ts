@@ -30,6 +30,7 @@ export interface LiveSessionUser {
   updatedAt: Date;
   blockedUntil: Date | null;
   lastLoginAt: Date | null;
+  locale: string;
   /** The user has a confirmed second factor. */
   mfaEnabled: boolean;
 }

@@ -34,6 +34,7 @@ export interface LiveSessionRow {
   updated_at: Date;
   blocked_until: Date | null;
   last_login_at: Date | null;
+  locale: string;
 }
 
 /**
@@ -48,7 +49,7 @@ const FIND_LIVE_BY_TOKEN_HASH = `
          EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL)
            AS mfa_enabled,
          u.id, u.email, u.name, u.surname, u.role, u.is_active, u.is_confirmed,
-         u.created_at, u.updated_at, u.blocked_until, u.last_login_at
+         u.created_at, u.updated_at, u.blocked_until, u.last_login_at, u.locale
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.token_hash = ANY($1::char(64)[])
      AND s.revoked_at IS NULL

@@ -212,6 +212,7 @@ function toLiveSession(row: LiveSessionRow): LiveSession {
       updatedAt: row.updated_at,
       blockedUntil: row.blocked_until,
       lastLoginAt: row.last_login_at,
+      locale: row.locale,
       mfaEnabled: row.mfa_enabled,
     },
   };
