@@ -3,7 +3,8 @@ import { IsNull } from 'typeorm';
 import { EmailsNfc1796169000000 } from '../migrations/1796169000000-EmailsNfc';
 import { Session } from '../src/sessions/session.entity';
 import { User } from '../src/users/user.entity';
-import { createUser, loginToken } from './support/factories';
+import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
+import { codeOf, nthMailTo } from './support/mail-helpers';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'users admin root password' };
@@ -195,6 +196,17 @@ describe('admin user management', () => {
   });
 
   describe('POST /users/add', () => {
+    it('answers the new user with its locale, as every user answer does', async () => {
+      const res = await as(adminToken)
+        .post('/users/add', { email: uniqueEmail('added-ru'), locale: 'ru' })
+        .expect(201);
+      expect(res.body.locale).toBe('ru');
+      const plainAdded = await as(adminToken)
+        .post('/users/add', { email: uniqueEmail('added-en') })
+        .expect(201);
+      expect(plainAdded.body.locale).toBe('en');
+    });
+
     it('creates an unconfirmed user and answers 201', async () => {
       const res = await as(adminToken)
         .post('/users/add', { email: 'New.Person@Example.com', name: 'New' })
@@ -581,6 +593,83 @@ describe('admin user management', () => {
         .expect(200);
       await t.mail.waitFor(() => t.mail.to('second@example.com').length > 0);
       expect(t.mail.to('second@example.com')[0].text).toContain('choose your password');
+    });
+  });
+
+  describe('the user object', () => {
+    // Its own root session: earlier tests end sessions of the root.
+    let root: string;
+    beforeAll(async () => {
+      root = await loginToken(t, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    });
+    /** What /me and /validate_token add beside the user. */
+    const userPart = (body: Record<string, unknown>) => {
+      const { mfa_enabled: _mfa, session: _session, ...user } = body;
+      return user;
+    };
+    /** The answer shows the user as GET /users/{id} shows it at the same moment: same fields, same values. */
+    const matchesAdminView = async (answer: Record<string, unknown>) => {
+      const view = await as(root)
+        .get(`/users/${String(answer.id)}`)
+        .expect(200);
+      expect(Object.keys(view.body)).toContain('locale');
+      expect(userPart(answer)).toEqual(view.body);
+    };
+
+    it('is the same fields and values in every answer that holds a user', async () => {
+      const email = uniqueEmail('fields');
+      await t.http
+        .post('/register')
+        .send({ email, password: GOOD_PASSWORD, name: 'Ada' })
+        .expect(202);
+      const code = codeOf(await nthMailTo(t.mail, email));
+      const confirmed = await t.http.post('/register/confirm').send({ email, code }).expect(200);
+      await matchesAdminView(confirmed.body);
+      const id = String(confirmed.body.id);
+
+      const token = await loginToken(t, email, GOOD_PASSWORD);
+      const me = () => t.http.get('/me').set(bearer(token)).expect(200);
+      const validated = () => t.http.get('/validate_token').set(bearer(token)).expect(200);
+      await matchesAdminView((await me()).body);
+      await matchesAdminView((await validated()).body);
+      const listed = await as(root).get(`/users/list?search=${email}`).expect(200);
+      expect(listed.body.users).toHaveLength(1);
+      await matchesAdminView(listed.body.users[0]);
+
+      const updated = await as(root).put(`/users/${id}`, { name: 'Grace', locale: 'ru' });
+      expect(updated.status).toBe(200);
+      expect(updated.body).toMatchObject({ name: 'Grace', locale: 'ru' });
+      await matchesAdminView(updated.body);
+      // The signed-in user's own answers see the admin's change.
+      await matchesAdminView((await me()).body);
+      await matchesAdminView((await validated()).body);
+
+      const newEmail = uniqueEmail('fields-moved');
+      await t.http
+        .put('/me/email')
+        .set(bearer(token))
+        .send({ email: newEmail, password: GOOD_PASSWORD })
+        .expect(202);
+      const moved = await t.http
+        .post('/me/email/confirm')
+        .set(bearer(token))
+        .send({ code: codeOf(await nthMailTo(t.mail, newEmail)) })
+        .expect(200);
+      expect(moved.body.email).toBe(newEmail);
+      await matchesAdminView(moved.body);
+
+      const change = (is_active: boolean) =>
+        as(root).put('/users/status/change', { user_id: Number(id), is_active });
+      const blocked = await change(false);
+      expect([blocked.status, blocked.body.is_active]).toEqual([200, false]);
+      await matchesAdminView(blocked.body);
+      const unblocked = await change(true);
+      expect([unblocked.status, unblocked.body.is_active]).toEqual([200, true]);
+      await matchesAdminView(unblocked.body);
+
+      const added = await as(root).post('/users/add', { email: uniqueEmail('fields-add') });
+      expect(added.status).toBe(201);
+      await matchesAdminView(added.body);
     });
   });
 });

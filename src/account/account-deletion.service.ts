@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { auditFailures } from '../audit/audit-failures';
 import { AuditService, pseudonymOf } from '../audit/audit.service';
-import { AuthService } from '../auth/auth.service';
 import type { AuthUser } from '../common/auth-user';
 import type { AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
@@ -12,7 +11,7 @@ import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import type { DeleteAccountDto } from './dto/delete-account.dto';
-import { AccountProof } from './account-proof.service';
+import { OwnerProof } from '../owner-proof/owner-proof.service';
 import { UsersErrors } from '../users/users.errors';
 import { CommonErrors } from '../common/errors';
 
@@ -31,16 +30,15 @@ export class AccountDeletionService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
-    private readonly auth: AuthService,
     private readonly sessions: SessionsService,
     private readonly otp: OtpService,
-    private readonly proof: AccountProof,
+    private readonly proof: OwnerProof,
     private readonly audit: AuditService,
   ) {}
 
   /** Mails the code that confirms the deletion of an account without a password. */
   async sendCode(user: AuthUser, meta: RequestMeta): Promise<MessageResponseDto> {
-    await this.proof.sendCode(user, meta, 'account_delete');
+    await this.proof.sendCode(user, 'account_delete', meta);
     return CODE_ON_ITS_WAY;
   }
 
@@ -48,10 +46,7 @@ export class AccountDeletionService {
     const entry = { action: 'account_delete', email: user.email, meta };
     // Deleted meanwhile (a parallel DELETE /me): the session this request came with is gone too.
     if (!(await this.users.findById(user.id))) throw CommonErrors.invalid_token();
-    await this.proof.require(user, dto, entry, 'account_delete');
-    if (dto.password !== undefined) {
-      await this.auth.verifyCurrentPassword(user, dto.password, 'account_delete', meta);
-    }
+    await this.proof.prove(user, dto, { action: 'account_delete', meta });
     return auditFailures(this.audit, entry, async () => {
       const failed = await this.db.transaction(async (m): Promise<AppError | null> => {
         const wrong = await this.proof.checkCode(m, user, 'account_delete', dto.code);

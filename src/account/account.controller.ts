@@ -43,26 +43,14 @@ import { ChangeEmailDto, ConfirmEmailChangeDto, EmailChangeLinkDto } from './dto
 import { AccountExportDto, MeDto, UpdateMeDto } from './dto/me.dto';
 import { EmailChangeService } from './email-change.service';
 import { ApiErrors } from '../common/decorators/api-errors.decorator';
-import { AccountErrors } from './account.errors';
+import { OwnerProofErrors, wrongProof } from '../owner-proof/owner-proof.errors';
 import { CommonErrors } from '../common/errors';
-import { LoginThrottleErrors } from '../login-throttle/login-throttle.errors';
 import { OtpErrors } from '../otp/otp.errors';
 import { PasswordsErrors } from '../passwords/passwords.errors';
 import { UsersErrors } from '../users/users.errors';
 
-/**
- * A wrong or missing owner proof (the password, or the mailed code of an account without one);
- * wrong passwords count in the login throttle.
- */
-const WRONG_PROOF = [
-  PasswordsErrors.invalid_current_password,
-  OtpErrors.invalid_code,
-  PasswordsErrors.password_required,
-  AccountErrors.code_required,
-  CommonErrors.validation_failed,
-  LoginThrottleErrors.login_locked,
-  LoginThrottleErrors.login_busy,
-];
+/** A wrong or missing owner proof (the password, or the mailed code of an account without one). */
+const WRONG_PROOF = wrongProof(OwnerProofErrors.code_required);
 
 /** The signed-in user's own account (any confirmed user's bearer). */
 @ApiTags('account')

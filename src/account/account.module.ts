@@ -3,11 +3,11 @@ import { AuthModule } from '../auth/auth.module';
 import { MfaModule } from '../mfa/mfa.module';
 import { NoticesModule } from '../notices/notices.module';
 import { OtpModule } from '../otp/otp.module';
+import { OwnerProofModule } from '../owner-proof/owner-proof.module';
 import { RegistrationModule } from '../registration/registration.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccountDeletionService } from './account-deletion.service';
-import { AccountProof } from './account-proof.service';
 import { AccountController } from './account.controller';
 import { AccountService } from './account.service';
 import { EmailChangeService } from './email-change.service';
@@ -22,8 +22,9 @@ import { EmailChangeService } from './email-change.service';
     RegistrationModule,
     NoticesModule,
     MfaModule,
+    OwnerProofModule,
   ],
   controllers: [AccountController],
-  providers: [AccountService, EmailChangeService, AccountDeletionService, AccountProof],
+  providers: [AccountService, EmailChangeService, AccountDeletionService],
 })
 export class AccountModule {}

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { auditFailures, auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
-import { AuthService } from '../auth/auth.service';
 import type { AuthUser } from '../common/auth-user';
 import type { AppError } from '../common/errors';
 import type { RequestMeta } from '../common/request-meta';
@@ -14,7 +13,7 @@ import { OtpCheck, OtpPurpose, OtpService } from '../otp/otp.service';
 import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import { UsersService } from '../users/users.service';
 import type { ChangeEmailDto } from './dto/email-change.dto';
-import { AccountProof } from './account-proof.service';
+import { OwnerProof } from '../owner-proof/owner-proof.service';
 import { MeDto } from './dto/me.dto';
 import { UsersErrors } from '../users/users.errors';
 import { OtpErrors } from '../otp/otp.errors';
@@ -57,11 +56,10 @@ export class EmailChangeService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly users: UsersService,
-    private readonly auth: AuthService,
     private readonly otp: OtpService,
     private readonly accountMail: AccountMailService,
     private readonly notices: SecurityNotices,
-    private readonly proof: AccountProof,
+    private readonly proof: OwnerProof,
     private readonly audit: AuditService,
   ) {}
 
@@ -71,7 +69,7 @@ export class EmailChangeService {
    * or a code sent to the address for accounts without one).
    */
   async sendCode(user: AuthUser, meta: RequestMeta): Promise<MessageResponseDto> {
-    await this.proof.sendCode(user, meta, 'email_change_request');
+    await this.proof.sendCode(user, 'email_change_request', meta);
     return CODE_ON_ITS_WAY;
   }
 
@@ -84,12 +82,8 @@ export class EmailChangeService {
     const entry = { action: 'email_change_request', email: user.email, meta };
     const refuse = (e: AppError) => auditRefusal(this.audit, entry, e);
     if (newEmail === user.email) throw await refuse(AccountErrors.same_email());
-    await this.proof.require(user, dto, entry, 'email_change_request');
-    const account =
-      dto.password !== undefined
-        ? (await this.auth.verifyCurrentPassword(user, dto.password, 'email_change_request', meta))
-            .user
-        : await this.users.findById(user.id);
+    const proven = await this.proof.prove(user, dto, { action: 'email_change_request', meta });
+    const account = proven.user ?? (await this.users.findById(user.id));
     if (!account) throw await refuse(UsersErrors.user_not_found());
     const me = { id: user.id, email: user.email, locale: account.locale };
     return auditFailures(this.audit, entry, async () => {

@@ -3,7 +3,6 @@ import type { Request, Response } from 'express';
 import { ADMIN_ONLY } from '../common/decorators/admin-only.decorator';
 import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import type { RouteMetadata, RouteStep } from '../common/guards/route-pipeline.guard';
-import type { LiveSession } from '../sessions/live-session';
 import { SessionsService } from '../sessions/sessions.service';
 import {
   CONSOLE_COOKIE,
@@ -14,13 +13,6 @@ import {
 import { SessionCookie } from './session-cookie';
 import { AuthErrors } from './auth.errors';
 import { CommonErrors } from '../common/errors';
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** The validated session and its user, as the AuthGuard found them (for /validate_token). */
-    authSession?: LiveSession;
-  }
-}
 
 /**
  * Global authentication: every route needs a live session unless it is marked `@Public()`. The

@@ -16,6 +16,7 @@ import { SignInService } from './sign-in.service';
 import { MfaModule } from '../mfa/mfa.module';
 import { ChallengeModule } from '../challenge/challenge.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { OwnerProofModule } from '../owner-proof/owner-proof.module';
 
 /** Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). */
 @Module({
@@ -31,6 +32,7 @@ import { TokensModule } from '../tokens/tokens.module';
     ChallengeModule,
     LoginThrottleModule,
     TokensModule,
+    OwnerProofModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, SignInService, LoginCodeService, SessionCookie, AuthGuard],

@@ -11,7 +11,8 @@ import type { LiveSession } from '../sessions/live-session';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserResponseDto } from '../users/dto/user-response.dto';
 import { isBlocked } from '../common/user-status';
-import { PasswordCheck, UsersService } from '../users/users.service';
+import { UsersService } from '../users/users.service';
+import { OwnerProof } from '../owner-proof/owner-proof.service';
 import type { ChangePasswordDto } from './dto/change-password.dto';
 import type { LoginDto, LoginMfaDto } from './dto/login.dto';
 import { LoginResult, SignInService } from './sign-in.service';
@@ -20,7 +21,6 @@ import { LoginAttempt, LoginThrottle } from '../login-throttle/login-throttle';
 import { PasswordPolicy } from '../passwords/password-policy';
 import { PasswordService } from '../passwords/password.service';
 import { AuthErrors } from './auth.errors';
-import { PasswordsErrors } from '../passwords/passwords.errors';
 
 /** Login, logout and the password change (docs/api.md, "Login and sessions"). */
 @Injectable()
@@ -34,12 +34,13 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly notices: SecurityNotices,
     private readonly signIn: SignInService,
+    private readonly proof: OwnerProof,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
   async login(dto: LoginDto, meta: RequestMeta): Promise<LoginResult> {
     const email = dto.email;
-    const attempt = await this.beginAttempt(email, 'login', { email }, meta);
+    const attempt = await this.beginAttempt(email, meta);
     try {
       // A second round only when the user changed between the check and the session: a parallel
       // login's rehash (same password, so it passes again), or a reset or block (so it fails).
@@ -116,46 +117,11 @@ export class AuthService {
     return this.signIn.secondFactor(dto, meta);
   }
 
-  /**
-   * Admits a password check under the per-address login throttle; a refusal (429) is audited as
-   * `action` for `target`.
-   */
-  private async beginAttempt(
-    email: string,
-    action: string,
-    target: { id?: string; email: string },
-    meta: RequestMeta,
-    actor?: AuthUser,
-  ): Promise<LoginAttempt> {
-    return auditFailures(this.audit, { action, target, actor, meta }, () =>
+  /** Admits a login under the per-address login throttle; a refusal (429) is audited. */
+  private async beginAttempt(email: string, meta: RequestMeta): Promise<LoginAttempt> {
+    return auditFailures(this.audit, { action: 'login', target: { email }, meta }, () =>
       this.throttle.begin(email),
     );
-  }
-
-  /**
-   * Checks the signed-in user's current password before a sensitive change (password, address,
-   * deletion): one throttled attempt like a login, so wrong tries count toward the address's
-   * throttle. A wrong one (or none stored) is 400 `invalid_current_password`, audited as `action`.
-   */
-  async verifyCurrentPassword(
-    user: AuthUser,
-    password: string,
-    action: string,
-    meta: RequestMeta,
-  ): Promise<PasswordCheck> {
-    const attempt = await this.beginAttempt(user.email, action, user, meta, user);
-    try {
-      const check = await this.users.checkPasswordOf(user.id, password);
-      if (!check.passwordOk) {
-        await attempt.failed();
-        const entry = { action, actor: user, target: user, meta };
-        throw await auditRefusal(this.audit, entry, PasswordsErrors.invalid_current_password());
-      }
-      await attempt.succeeded();
-      return check;
-    } finally {
-      await attempt.abandon();
-    }
   }
 
   /** The answer of GET /validate_token, from the session the AuthGuard already found. */
@@ -212,11 +178,10 @@ export class AuthService {
    * login throttle of the address), and ends every other session of the user.
    */
   async changePassword(user: AuthUser, dto: ChangePasswordDto, meta: RequestMeta): Promise<void> {
-    const { user: account } = await this.verifyCurrentPassword(
+    const { user: account } = await this.proof.prove(
       user,
-      dto.current_password,
-      'password_change',
-      meta,
+      { password: dto.current_password },
+      { action: 'password_change', meta },
     );
     const audited = { action: 'password_change', actor: user, target: user, meta };
     await auditFailures(this.audit, audited, async () =>

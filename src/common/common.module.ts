@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { appConfig, AppConfig } from '../config/config';
+import { Clock } from './clock';
 import { AllExceptionsFilter } from './filters/all-exceptions.filter';
 import { ContentTypeGuard } from './guards/content-type.guard';
 import { createLogger, PinoLoggerService } from './logging/logger';
@@ -19,7 +20,9 @@ import { createValidationPipe } from './validation.pipe';
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     ContentTypeGuard,
+    // One clock for every rule that reads it, so a test that moves it moves it everywhere.
+    Clock,
   ],
-  exports: [PinoLoggerService, ContentTypeGuard],
+  exports: [PinoLoggerService, ContentTypeGuard, Clock],
 })
 export class CommonModule {}

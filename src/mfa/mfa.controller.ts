@@ -21,37 +21,27 @@ import {
   RecoveryCodesDto,
 } from './dto/mfa.dto';
 import { MessageResponseDto } from '../common/dto/message-response.dto';
-import { MfaService, OwnerProof } from './mfa.service';
+import { MfaService } from './mfa.service';
+import type { OwnerProofGiven } from '../owner-proof/owner-proof.service';
 import { CommonErrors } from '../common/errors';
-import { LoginThrottleErrors } from '../login-throttle/login-throttle.errors';
 import { MfaErrors } from './mfa.errors';
+import { OwnerProofErrors, wrongProof } from '../owner-proof/owner-proof.errors';
 import { OtpErrors } from '../otp/otp.errors';
 import { PasswordsErrors } from '../passwords/passwords.errors';
 import { UsersErrors } from '../users/users.errors';
 import { ApiErrors } from '../common/decorators/api-errors.decorator';
 
-const proofOf = (dto: EnrolDto): OwnerProof => ({
+const proofOf = (dto: EnrolDto): OwnerProofGiven => ({
   password: dto.password,
-  emailCode: dto.email_code,
+  code: dto.email_code,
 });
 
 const OWNER_PROOF =
   ' Proven by the current password, or for an account without one by `email_code`, the code of ' +
   'POST /mfa/email-code.';
 
-/**
- * A wrong or missing owner proof (the password, or `email_code`), for every route that takes one;
- * wrong passwords count in the login throttle.
- */
-const WRONG_PROOF = [
-  PasswordsErrors.invalid_current_password,
-  OtpErrors.invalid_code,
-  PasswordsErrors.password_required,
-  MfaErrors.email_code_required,
-  CommonErrors.validation_failed,
-  LoginThrottleErrors.login_locked,
-  LoginThrottleErrors.login_busy,
-];
+/** A wrong or missing owner proof (the password, or `email_code`), for every route that takes one. */
+const WRONG_PROOF = wrongProof(OwnerProofErrors.email_code_required);
 
 /** The signed-in user's second factor. */
 @ApiTags('mfa')

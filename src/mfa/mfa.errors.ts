@@ -21,10 +21,4 @@ export const MfaErrors = defineErrors({
     'The mfa_token is unknown, used up or expired; log in again.',
     { headers: BEARER_CHALLENGE },
   ],
-  /** An account without a password confirms second-factor changes with a mailed code. */
-  email_code_required: [
-    400,
-    'This account has no password: confirm with the code of POST /mfa/email-code (email_code).',
-    { code: 'code_required' },
-  ],
 });

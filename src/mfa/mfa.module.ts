@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { LoginThrottleModule } from '../login-throttle/login-throttle.module';
 import { PasswordsModule } from '../passwords/passwords.module';
-import { Clock } from '../common/clock';
-import { OtpModule } from '../otp/otp.module';
+import { OwnerProofModule } from '../owner-proof/owner-proof.module';
 import { ChallengeModule } from '../challenge/challenge.module';
 import { CryptoModule } from '../crypto/crypto.module';
 import { NoticesModule } from '../notices/notices.module';
@@ -14,8 +12,8 @@ import { MfaService } from './mfa.service';
 
 /**
  * The second factor: TOTP enrolment, checks and recovery codes (used by the login in auth/), and
- * the admin reset. Wrong current passwords and codes on these routes count in the login throttle
- * like wrong logins; an account without a password confirms its changes by a mailed code (otp/).
+ * the admin reset. Changes take the owner proof (owner-proof/), in whose throttled attempt a wrong
+ * code counts like a wrong password.
  */
 @Module({
   imports: [
@@ -24,12 +22,11 @@ import { MfaService } from './mfa.service';
     SessionsModule,
     NoticesModule,
     CryptoModule,
-    LoginThrottleModule,
-    OtpModule,
+    OwnerProofModule,
     ChallengeModule,
   ],
   controllers: [MfaController, MfaAdminController],
-  providers: [MfaRepository, MfaService, Clock],
+  providers: [MfaRepository, MfaService],
   exports: [MfaService],
 })
 export class MfaModule {}

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { LoginThrottle } from '../login-throttle/login-throttle';
 import { ChallengeService } from '../challenge/challenge.service';
-import { AccountMailService } from '../otp/account-mail.service';
-import { OtpService } from '../otp/otp.service';
-import { CommonErrors } from '../common/errors';
+import {
+  OwnerProof,
+  type FurtherCheck,
+  type OwnerProofGiven,
+} from '../owner-proof/owner-proof.service';
 import type { MessageResponseDto } from '../common/dto/message-response.dto';
 import type { AuditContext } from '../audit/audit-context';
 import type { AuthUser } from '../common/auth-user';
@@ -27,7 +28,6 @@ import {
 } from './recovery-codes';
 import { newTotpSecret, otpauthUrl, totpStep } from './totp';
 import { MfaErrors } from './mfa.errors';
-import { PasswordsErrors } from '../passwords/passwords.errors';
 
 /** A second-factor code as a user gives it: a TOTP code or a recovery code. */
 export interface SecondFactorCode {
@@ -36,12 +36,6 @@ export interface SecondFactorCode {
 }
 
 export type SecondFactorMethod = 'totp' | 'recovery_code';
-
-/** What proves the account's owner: the current password, or a mailed code without one. */
-export interface OwnerProof {
-  password?: string;
-  emailCode?: string;
-}
 
 const EMAIL_CODE_ON_ITS_WAY: MessageResponseDto = {
   message: 'A code to confirm the change of your second factor is on its way to your address.',
@@ -61,12 +55,10 @@ export class MfaService implements OnModuleInit {
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly users: UsersService,
-    private readonly throttle: LoginThrottle,
     private readonly sessions: SessionsService,
     private readonly notices: SecurityNotices,
     private readonly events: ChangeEvents,
-    private readonly otp: OtpService,
-    private readonly accountMail: AccountMailService,
+    private readonly proof: OwnerProof,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
     private readonly challenges: ChallengeService,
@@ -81,7 +73,7 @@ export class MfaService implements OnModuleInit {
   }
 
   /** POST /mfa/totp: a new pending secret (replacing a pending one), shown this once. */
-  async enrol(user: AuthUser, proof: OwnerProof, audit: AuditContext): Promise<EnrolmentDto> {
+  async enrol(user: AuthUser, proof: OwnerProofGiven, audit: AuditContext): Promise<EnrolmentDto> {
     audit.setTarget(user);
     await this.checkOwner(user, proof);
     const secret = newTotpSecret();
@@ -115,7 +107,7 @@ export class MfaService implements OnModuleInit {
   /** DELETE /mfa/totp: password and a code; ends the user's other sessions. */
   async disable(
     user: AuthUser,
-    proof: OwnerProof,
+    proof: OwnerProofGiven,
     code: string,
     audit: AuditContext,
   ): Promise<void> {
@@ -137,7 +129,7 @@ export class MfaService implements OnModuleInit {
   /** POST /mfa/recovery-codes: ten new codes; the old ones stop working. */
   async regenerateRecoveryCodes(
     user: AuthUser,
-    proof: OwnerProof,
+    proof: OwnerProofGiven,
     code: string,
     audit: AuditContext,
   ): Promise<RecoveryCodesDto> {
@@ -158,11 +150,7 @@ export class MfaService implements OnModuleInit {
    */
   async sendEmailCode(user: AuthUser, audit: AuditContext): Promise<MessageResponseDto> {
     audit.setTarget(user);
-    const account = await this.users.findWithPasswordState(user.email);
-    if (!account || account.user.id !== user.id) throw MfaErrors.email_code_required();
-    if (account.hasPassword) throw PasswordsErrors.password_required();
-    await this.otp.throttleMail(user.email);
-    await this.db.transaction((m) => this.accountMail.sendMfaCode(m, account.user));
+    await this.proof.sendCode(user, 'mfa');
     return EMAIL_CODE_ON_ITS_WAY;
   }
 
@@ -252,46 +240,22 @@ export class MfaService implements OnModuleInit {
 
   /**
    * The owner's proof (the current password, or for an account without one the mailed code of
-   * POST /mfa/email-code) and, where given, a second-factor code. A wrong password or code counts
-   * in the address's login throttle like a wrong login: the attempt is counted first and
-   * forgotten only when everything was right, so a session and the password do not buy unlimited
-   * code guesses. A wrong mailed code counts where every mailed code does (five tries per code,
-   * the address's failure lock), and a right one is used up.
+   * POST /mfa/email-code) and, where given, a second-factor code, in the same throttled attempt:
+   * a wrong code counts like a wrong password, so a session and the password do not buy unlimited
+   * code guesses.
    */
-  private async checkOwner(user: AuthUser, proof: OwnerProof, code?: string): Promise<void> {
-    if ((proof.password === undefined) === (proof.emailCode === undefined)) {
-      throw CommonErrors.validation_failed({
-        message: ['give password or email_code (one of them)'],
-      });
-    }
-    const hasPassword = await this.users.hasPassword(user.id);
-    if (hasPassword && proof.password === undefined) throw PasswordsErrors.password_required();
-    if (!hasPassword && proof.emailCode === undefined) throw MfaErrors.email_code_required();
-    const attempt = await this.throttle.begin(user.email);
-    try {
-      if (proof.password !== undefined) {
-        if (!(await this.users.checkPasswordOf(user.id, proof.password)).passwordOk) {
-          await attempt.failed();
-          throw PasswordsErrors.invalid_current_password();
-        }
-      } else {
-        const checked = await this.db.transaction((m) =>
-          this.otp.verifyCode(m, { email: user.email, purpose: 'mfa', code: proof.emailCode! }),
-        );
-        // Its counts were committed with the transaction; the attempt goes back uncounted.
-        if (!checked.ok) throw checked.error;
-      }
+  private async checkOwner(user: AuthUser, proof: OwnerProofGiven, code?: string): Promise<void> {
+    const further = async (): Promise<FurtherCheck> => {
+      if (code === undefined) return { outcome: 'right' };
       // No factor is not a wrong guess: the owner was proven, so the attempt is forgotten.
-      const noFactor = code !== undefined && !(await this.isEnabled(user.id));
-      if (code !== undefined && !noFactor && !(await this.codeIsRight(user.id, code))) {
-        await attempt.failed();
-        throw MfaErrors.wrong_mfa_code();
+      if (!(await this.isEnabled(user.id))) {
+        return { outcome: 'refuse', error: MfaErrors.mfa_not_enabled() };
       }
-      await attempt.succeeded();
-      if (noFactor) throw MfaErrors.mfa_not_enabled();
-    } finally {
-      await attempt.abandon();
-    }
+      return (await this.codeIsRight(user.id, code))
+        ? { outcome: 'right' }
+        : { outcome: 'wrong', error: MfaErrors.wrong_mfa_code() };
+    };
+    await this.proof.prove(user, proof, { action: 'mfa', further });
   }
 
   /**

@@ -5,8 +5,16 @@ import type { Role } from '../common/auth-user';
  * that describe the caller (GET /validate_token, GET /auth/forward). A plain value: the row it
  * comes from (with the token's hash) stays in the sessions repository.
  */
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The validated session and its user, as the AuthGuard found them (`@CurrentSession()`). */
+    authSession?: LiveSession;
+  }
+}
+
 export interface LiveSession {
-  session: { id: string; expiresAt: Date; aal: 1 | 2 };
+  /** `createdAt`: when the sign-in that opened it happened (a recent one stands in for a password). */
+  session: { id: string; createdAt: Date; expiresAt: Date; aal: 1 | 2 };
   user: LiveSessionUser;
 }
 
@@ -22,6 +30,7 @@ export interface LiveSessionUser {
   updatedAt: Date;
   blockedUntil: Date | null;
   lastLoginAt: Date | null;
+  locale: string;
   /** The user has a confirmed second factor. */
   mfaEnabled: boolean;
 }

@@ -15,6 +15,7 @@ import { touchIntervalMs } from './session-token';
 export interface LiveSessionRow {
   token_hash: string;
   session_id: string;
+  session_created_at: Date;
   expires_at: Date;
   /** The database's clock says `last_seen_at` is older than the touch interval. */
   needs_touch: boolean;
@@ -33,6 +34,7 @@ export interface LiveSessionRow {
   updated_at: Date;
   blocked_until: Date | null;
   last_login_at: Date | null;
+  locale: string;
 }
 
 /**
@@ -42,12 +44,12 @@ export interface LiveSessionRow {
  * checked by the database's clock, so every instance sees a change on the very next request.
  */
 const FIND_LIVE_BY_TOKEN_HASH = `
-  SELECT s.token_hash, s.id AS session_id, s.expires_at, s.aal,
+  SELECT s.token_hash, s.id AS session_id, s.created_at AS session_created_at, s.expires_at, s.aal,
          s.last_seen_at < now() - ${msInterval('$3')} AS needs_touch,
          EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL)
            AS mfa_enabled,
          u.id, u.email, u.name, u.surname, u.role, u.is_active, u.is_confirmed,
-         u.created_at, u.updated_at, u.blocked_until, u.last_login_at
+         u.created_at, u.updated_at, u.blocked_until, u.last_login_at, u.locale
     FROM sessions s JOIN users u ON u.id = s.user_id
    WHERE s.token_hash = ANY($1::char(64)[])
      AND s.revoked_at IS NULL

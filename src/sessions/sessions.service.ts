@@ -194,7 +194,12 @@ export class SessionsService implements OnModuleDestroy {
 
 function toLiveSession(row: LiveSessionRow): LiveSession {
   return {
-    session: { id: row.session_id, expiresAt: row.expires_at, aal: row.aal },
+    session: {
+      id: row.session_id,
+      createdAt: row.session_created_at,
+      expiresAt: row.expires_at,
+      aal: row.aal,
+    },
     user: {
       id: row.id,
       email: row.email,
@@ -207,6 +212,7 @@ function toLiveSession(row: LiveSessionRow): LiveSession {
       updatedAt: row.updated_at,
       blockedUntil: row.blocked_until,
       lastLoginAt: row.last_login_at,
+      locale: row.locale,
       mfaEnabled: row.mfa_enabled,
     },
   };

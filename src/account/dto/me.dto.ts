@@ -7,14 +7,11 @@ import type { UserAccount } from '../../users/user-account';
 
 /** The caller as GET /me shows them. */
 export class MeDto extends UserResponseDto {
-  @ApiProperty({ example: 'en', description: 'Language of the mail and pages' })
-  locale: string;
-
   @ApiProperty({ description: 'Whether a second factor (TOTP) is enrolled' })
   mfa_enabled: boolean;
 
   static fromUser(u: UserAccount, mfaEnabled = false): MeDto {
-    return { ...UserResponseDto.from(u), locale: u.locale, mfa_enabled: mfaEnabled };
+    return { ...UserResponseDto.from(u), mfa_enabled: mfaEnabled };
   }
 }
 

@@ -3,7 +3,14 @@ import type { Role } from '../../common/auth-user';
 import type { User } from '../user.entity';
 import { isBlocked } from '../../common/user-status';
 
-/** A user as the API shows it: never a hash, a code or a token. */
+/** The fields of a user row the API may show (never the hash or the block reason). */
+export type PublicUser = Omit<User, 'passwordHash' | 'blockReason'>;
+
+/**
+ * A user as the API shows it: never a hash, a code or a token. Every answer that holds a user
+ * (GET /me, GET /users/{id}, the list, the admin's changes, the confirmation, GET /validate_token)
+ * maps it here, so they all show the same fields; /me and /validate_token add their own beside them.
+ */
 export class UserResponseDto {
   @ApiProperty({ example: 1 })
   id: number;
@@ -38,8 +45,11 @@ export class UserResponseDto {
   @ApiPropertyOptional({ format: 'date-time', nullable: true })
   last_login_at?: string | null;
 
+  @ApiProperty({ example: 'en', description: 'Language of the mail and pages' })
+  locale: string;
+
   /** Reads only the public fields, so a partial row (the token check's join) will do. */
-  static from(u: Omit<User, 'locale' | 'passwordHash' | 'blockReason'>): UserResponseDto {
+  static from(u: PublicUser): UserResponseDto {
     return {
       id: Number(u.id),
       email: u.email,
@@ -53,6 +63,7 @@ export class UserResponseDto {
       updated_at: u.updatedAt.toISOString(),
       blocked_until: u.blockedUntil ? u.blockedUntil.toISOString() : null,
       last_login_at: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+      locale: u.locale,
     };
   }
 }
