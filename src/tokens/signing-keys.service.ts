@@ -5,7 +5,11 @@ import { PeriodicJob } from '../common/periodic-job';
 import { jwtConfig, type JwtConfig } from '../config/config';
 import { MAX_JWT_TTL_MS } from '../config/settings';
 import { SecretBox } from '../crypto/secret-box';
-import { type NewSigningKey, SigningKeysRepository } from './signing-keys.repository';
+import {
+  type NewSigningKey,
+  type SigningKeyRow,
+  SigningKeysRepository,
+} from './signing-keys.repository';
 
 /** The members of a public JWK that go out in the set: never `d` (nor anything else private). */
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y'] as const;
@@ -33,6 +37,13 @@ export interface SigningKey {
 const RETIRED_GRACE_MS = 5_000;
 
 /**
+ * The current key's row is read again at most this often, so minting a JWT costs no query of its
+ * own. Shorter than RETIRED_GRACE_MS: a key another instance retired meanwhile stays published
+ * for longer than the tokens this instance still signs with it can live.
+ */
+const CURRENT_KEY_CACHE_MS = 1_000;
+
+/**
  * The keys that sign JWTs: made here (never configured), the private part sealed under
  * ENCRYPTION_KEY in the database, so every instance signs with the one current key. A key is
  * replaced when it is JWT_KEY_ROTATION old (checked by every instance, acted on by one), when
@@ -44,6 +55,7 @@ export class SigningKeysService implements OnApplicationBootstrap, BeforeApplica
   private readonly job = new PeriodicJob(this.logger, 'JWT key rotation', () => this.rotateIfDue());
   /** Opened private keys by kid: unsealing and importing is done once per key and instance. */
   private readonly opened = new Map<string, Promise<CryptoKey>>();
+  private currentRow?: { row: SigningKeyRow; until: number };
 
   constructor(
     private readonly keys: SigningKeysRepository,
@@ -71,7 +83,12 @@ export class SigningKeysService implements OnApplicationBootstrap, BeforeApplica
 
   /** The key to sign with now: the current one in the database, shared by every instance. */
   async current(): Promise<SigningKey> {
-    const row = (await this.keys.current()) ?? (await this.ensureCurrent());
+    const now = Date.now();
+    let row = this.currentRow && this.currentRow.until > now ? this.currentRow.row : undefined;
+    if (!row) {
+      row = (await this.keys.current()) ?? (await this.ensureCurrent());
+      this.currentRow = { row, until: now + CURRENT_KEY_CACHE_MS };
+    }
     let key = this.opened.get(row.kid);
     if (!key) {
       key = this.open(row.kid, row.alg, row.sealedPrivateJwk);
@@ -97,6 +114,7 @@ export class SigningKeysService implements OnApplicationBootstrap, BeforeApplica
     const fresh = await this.make();
     const { retired } = await this.keys.replaceCurrent(fresh, {});
     if (!retired) await this.keys.insertCurrent(fresh);
+    this.currentRow = undefined;
     const now = await this.keys.current();
     this.logger.log({ msg: 'JWT signing key rotated', kid: now?.kid, retired });
     return { kid: now!.kid, retired };
@@ -122,6 +140,7 @@ export class SigningKeysService implements OnApplicationBootstrap, BeforeApplica
       olderThanMs: this.config.keyRotationMs,
       alg: this.config.alg,
     });
+    if (retired) this.currentRow = undefined;
     if (retired) this.logger.log({ msg: 'JWT signing key rotated', kid: fresh.kid, retired });
   }
 
