@@ -1,7 +1,8 @@
 // A consuming service for bench/services.js: a minimal Nest app with a public route and a route
 // guarded by the client package (packages/client/dist, built by `npm run build`). Plain
 // JavaScript with decorators applied by hand, like bench/baseline.js. Settings from the
-// environment: PORT, AUTH_URL, SERVICE_KEY, CACHE_TTL_MS, TRANSPORT (agent | fetch).
+// environment: PORT, AUTH_URL, SERVICE_KEY, CACHE_TTL_MS, TRANSPORT (agent | fetch), JWT_ISSUER
+// and JWT_AUDIENCE (the consumer then verifies the server's JWTs itself).
 const { Controller, Get, Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { AuthClientModule, AuthClientService, Public } = require('../packages/client/dist');
@@ -40,6 +41,9 @@ Module({
       serviceKey: process.env.SERVICE_KEY || undefined,
       cacheTtlMs: process.env.CACHE_TTL_MS ? Number(process.env.CACHE_TTL_MS) : undefined,
       transport: process.env.TRANSPORT === 'fetch' ? 'fetch' : 'agent',
+      jwt: process.env.JWT_ISSUER
+        ? { issuer: process.env.JWT_ISSUER, audience: process.env.JWT_AUDIENCE }
+        : undefined,
     }),
   ],
   controllers: [ReportsController],

@@ -9,6 +9,7 @@ import { freePort } from './support/free-port';
 import { startApp, TestApp } from './support/test-app';
 
 const ROOT = join(__dirname, '..');
+const ISSUER = 'https://auth.example.test';
 const PACKAGE = join(ROOT, 'packages', 'client');
 const CONSUMER_SOURCE = join(__dirname, 'fixtures', 'consumer', 'main.ts');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -170,7 +171,7 @@ describe('the nest-email-auth-client package, installed from its tarball', () =>
 
     // The two installs and the server's start overlap: most of the time is waiting on the registry.
     const [server, ...built] = await Promise.all([
-      startApp({ SERVICE_KEYS: SERVICE_KEY }),
+      startApp({ SERVICE_KEYS: SERVICE_KEY, PUBLIC_URL: ISSUER }),
       ...CONSUMERS.map((spec) => createConsumer(base, tarball, spec)),
     ]);
     t = server;
@@ -182,6 +183,9 @@ describe('the nest-email-auth-client package, installed from its tarball', () =>
         const env: Record<string, string> = {
           AUTH_URL: `http://127.0.0.1:${authPort}`,
           OPTIONS_VIA: spec.optionsVia,
+          // It verifies the server's JWTs too, with the jose the package depends on.
+          JWT_ISSUER: ISSUER,
+          JWT_AUDIENCE: ISSUER,
         };
         if (spec.serviceKey) env.SERVICE_KEY = spec.serviceKey;
         consumers.set(spec.nest, await startConsumer(built[i].dir, env));
@@ -247,6 +251,12 @@ describe('the nest-email-auth-client package, installed from its tarball', () =>
       const token = await loginToken(t, user.email, user.password);
       const ok = await consumer().get('/me', token);
       expect(ok.status).toBe(200);
+      const { jwt } = (
+        await t.http.post('/token/jwt').set('Authorization', `Bearer ${token}`).expect(200)
+      ).body as { jwt: string };
+      const byJwt = await consumer().get('/me', jwt);
+      expect(byJwt.status).toBe(200);
+      expect(await byJwt.json()).toMatchObject({ id: String(user.id), email: user.email });
       expect(await ok.json()).toMatchObject({ id: String(user.id), email: user.email, aal: 1 });
       // A password-only session does not open a route that asks for a second factor.
       const vault = await consumer().get('/vault', token);
@@ -261,9 +271,12 @@ describe('the nest-email-auth-client package, installed from its tarball', () =>
           async () => (await consumer().get('/me', token)).status === 401,
           'the logout to reach the consumer',
         );
+        expect((await consumer().get('/me', jwt)).status).toBe(401);
       } else {
         // No cache without a service key: the very next check is refused.
         expect((await consumer().get('/me', token)).status).toBe(401);
+        // A JWT, though, is good until it expires when no stream tells of the logout.
+        expect((await consumer().get('/me', jwt)).status).toBe(200);
       }
     });
   });

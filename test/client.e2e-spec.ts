@@ -6,7 +6,7 @@ import { Session } from '../src/sessions/session.entity';
 import { UsersRepository } from '../src/users/users.repository';
 import { eventually } from './support/eventually';
 import { bearer, createUser, loginToken } from './support/factories';
-import { runEntry } from './support/run-server';
+import { startConsumer } from './support/consumer';
 import { freePort } from './support/free-port';
 import { SseReader } from './support/sse';
 import { startApp, TestApp } from './support/test-app';
@@ -14,24 +14,6 @@ import { startApp, TestApp } from './support/test-app';
 const ROOT = join(__dirname, '..');
 const SERVICE_KEY = 'service-key-of-the-consumer-in-this-test-01';
 const onPostgres = !!process.env.DATABASE_URL;
-
-/** The consumer (test/fixtures/consumer) in its own process, in front of the auth server. */
-async function startConsumer(authPort: number, env: Record<string, string> = {}) {
-  const port = await freePort();
-  const run = await runEntry(
-    'test/fixtures/consumer/main.ts',
-    { AUTH_URL: `http://127.0.0.1:${authPort}`, PORT: String(port), ...env },
-    { until: /consumer ready/, project: join(ROOT, 'test/fixtures/consumer/tsconfig.json') },
-  );
-  if (run.code !== null) throw new Error(`consumer did not start: ${run.stderr}`);
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    kill: run.kill,
-    get: (path: string, token?: string) =>
-      fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
-  };
-}
 
 describe('the client entry of the server (nest-email-auth/client)', () => {
   it('re-exports the client package: the same names, the same objects', () => {

@@ -1,3 +1,5 @@
+import type { AuthClientJwtOptions } from './jwt-verifier';
+
 export interface AuthClientOptions {
   /** Base URL of the auth server, e.g. `https://auth.example.com`. */
   baseUrl: string;
@@ -28,6 +30,15 @@ export interface AuthClientOptions {
    * (undici), kept for comparison (bench/consumer.js measures both).
    */
   transport?: 'agent' | 'fetch';
+  /**
+   * Accept the server's signed JWTs (`POST /token/jwt`) as well as session tokens: a bearer that
+   * is a JWT is verified here against the server's public keys, with no request per call. Without
+   * `serviceKey`, a JWT stays good until it expires, even after its session ended. With it, a JWT
+   * whose session the event stream reports ended is refused at once, JWTs minted before the
+   * stream was last (re)connected are refused (the app mints a new one), and while the stream is
+   * down JWTs get 503, as session tokens do while the server cannot be reached.
+   */
+  jwt?: AuthClientJwtOptions;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 } from './auth-client.options';
 import { ChangeStream, StreamEvent } from './change-stream';
 import { authError } from './decorators';
+import { JwksUnavailable, JwtVerifier, looksLikeJwt } from './jwt-verifier';
 import { TokenCache } from './token-cache';
 import { agentTransport, fetchTransport, Transport, TransportAnswer } from './transport';
 
@@ -28,6 +29,18 @@ const RECENT_EVENTS = 1024;
 const cacheKey = (token: string) => hash('sha256', token, 'base64');
 
 const unavailable = (message: string) => authError(503, 'auth_unavailable', message);
+const refused = () =>
+  authError(401, 'invalid_token', 'The token is missing, invalid, expired or revoked.');
+
+/** The server's longest JWT lifetime (JWT_TTL is at most one hour): how long a revocation matters. */
+const MAX_JWT_LIFETIME_MS = 3_600_000 + 60_000;
+/** `iat` counts whole seconds: a JWT minted in the second the stream came back may show the one before. */
+const IAT_GRANULARITY_MS = 1_000;
+
+interface CachedJwt {
+  user: AuthUser;
+  iat: number;
+}
 
 /**
  * Asks the auth server whether a token is valid. 401 for a token the server refuses; 503 when the
@@ -48,6 +61,13 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
   private gapAt = 0;
   private readonly recent: { seq: number; sessionId?: string; userId?: string }[] = [];
   private readonly inFlight = new Map<string, { seq: number; answer: Promise<AuthUser> }>();
+  private readonly jwt?: JwtVerifier;
+  /** Verified JWTs until they expire: their claims cannot change, only their session can end. */
+  private readonly jwts = new TokenCache<CachedJwt>();
+  /** Sessions the stream reported ended, kept while a JWT of theirs could still be unexpired. */
+  private readonly endedSessions = new Map<string, number>();
+  /** When the stream last came up (ms): JWTs minted earlier may belong to a revocation we missed. */
+  private heardSince = Infinity;
 
   constructor(@Inject(AUTH_CLIENT_OPTIONS) options: AuthClientOptions) {
     if (!/^https?:\/\//.test(options.baseUrl ?? '')) {
@@ -67,7 +87,8 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
     this.cacheTtlMs = ttl;
     this.transport =
       options.transport === 'fetch' ? fetchTransport() : agentTransport(new URL(base));
-    if (options.serviceKey && ttl > 0) {
+    if (options.jwt) this.jwt = new JwtVerifier(options.jwt, base, this.timeoutMs);
+    if (options.serviceKey && (ttl > 0 || this.jwt)) {
       this.stream = new ChangeStream(new URL(`${base}/events/sessions`), options.serviceKey, {
         event: (e) => this.onEvent(e),
         down: () => this.onDown(),
@@ -83,6 +104,7 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
     this.stream?.close();
     this.transport.close();
     this.cache.clear();
+    this.jwts.clear();
   }
 
   /**
@@ -98,11 +120,16 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
    * synchronously (no promise, no microtask), so a cache hit costs about what a public route does.
    */
   cached(token: string): AuthUser | undefined {
+    if (this.jwt && looksLikeJwt(token)) {
+      const hit = this.jwts.get(cacheKey(token));
+      return hit && this.jwtStillGood(hit) ? hit.user : undefined;
+    }
     return this.cacheLive ? this.cache.get(cacheKey(token)) : undefined;
   }
 
   /** The session's user, or throws 401 (invalid token) / 503 (auth server unreachable). */
   validate(token: string): Promise<AuthUser> {
+    if (this.jwt && looksLikeJwt(token)) return this.validateJwt(token);
     const key = cacheKey(token);
     if (this.cacheLive) {
       const hit = this.cache.get(key);
@@ -130,6 +157,59 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
     };
     answer.then(done, done);
     return answer;
+  }
+
+  /** A JWT checked here, against the server's keys and what the event stream has said. */
+  private async validateJwt(token: string): Promise<AuthUser> {
+    if (this.stream && !this.streamUp) {
+      throw unavailable(
+        'Session ends cannot be heard from the auth server right now; try again shortly.',
+      );
+    }
+    const key = cacheKey(token);
+    const hit = this.jwts.get(key);
+    if (hit) {
+      if (this.jwtStillGood(hit)) return hit.user;
+      throw refused();
+    }
+    let verified;
+    try {
+      verified = await this.jwt!.verify(token);
+    } catch (e) {
+      if (e instanceof JwksUnavailable) {
+        throw unavailable('The auth server’s public keys cannot be fetched; try again shortly.');
+      }
+      throw refused();
+    }
+    const entry = { user: verified.user, iat: verified.iat };
+    // The stream may have dropped, or ended this session, while the keys were fetched.
+    if (this.stream && !this.streamUp) {
+      throw unavailable(
+        'Session ends cannot be heard from the auth server right now; try again shortly.',
+      );
+    }
+    if (!this.jwtStillGood(entry)) throw refused();
+    this.jwts.set(
+      key,
+      entry,
+      { sessionId: entry.user.sessionId, userId: entry.user.id },
+      verified.exp * 1000,
+    );
+    return entry.user;
+  }
+
+  /**
+   * Without the stream, a verified JWT is good until it expires. With it, not once its session
+   * ended, nor when it was minted before the stream was last (re)connected: a revocation may have
+   * gone unheard then.
+   */
+  private jwtStillGood(jwt: CachedJwt): boolean {
+    if (!this.stream) return true;
+    if (!this.streamUp) return false;
+    return (
+      !this.endedSessions.has(jwt.user.sessionId) &&
+      jwt.iat * 1000 >= this.heardSince - IAT_GRANULARITY_MS
+    );
   }
 
   private async ask(token: string): Promise<{ user: AuthUser; expiresAt: number }> {
@@ -181,6 +261,8 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
     if (e.type === 'reset') {
       this.gapAt = this.seq;
       this.cache.clear();
+      // Whatever ended before now may have gone unheard: JWTs minted earlier are not trusted.
+      this.heardSince = Date.now();
       this.streamUp = true;
       return;
     }
@@ -190,8 +272,21 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
       userId: e.type === 'user' ? e.userId : undefined,
     });
     if (this.recent.length > RECENT_EVENTS) this.recent.shift();
-    if (e.type === 'revoke') this.cache.evictSession(e.sessionId);
-    else this.cache.evictUser(e.userId);
+    if (e.type === 'revoke') {
+      this.cache.evictSession(e.sessionId);
+      if (this.jwt) this.sessionEnded(e.sessionId);
+    } else this.cache.evictUser(e.userId);
+  }
+
+  private sessionEnded(sessionId: string): void {
+    const now = Date.now();
+    // Oldest first (a Map keeps insertion order): forget those no JWT can outlive.
+    for (const [id, until] of this.endedSessions) {
+      if (until > now) break;
+      this.endedSessions.delete(id);
+    }
+    this.endedSessions.delete(sessionId);
+    this.endedSessions.set(sessionId, now + MAX_JWT_LIFETIME_MS);
   }
 
   private onDown(): void {
@@ -199,5 +294,6 @@ export class AuthClientService implements OnModuleInit, OnModuleDestroy {
     this.gapAt = this.seq;
     this.streamUp = false;
     this.cache.clear();
+    this.jwts.clear();
   }
 }
