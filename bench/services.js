@@ -1,7 +1,10 @@
 // `npm run bench` (second part): the services' figures, each beside its baseline in one run.
 //  - a consuming Nest service (bench/consumer.js): guarded route vs its public route, without a
 //    cache (kept-alive agent, and Node's fetch), and with serviceKey + the event-driven cache;
-//  - revocation: POST /logout on instance B, until a consumer attached to instance A answers 401;
+//  - the same consumer verifying the server's JWTs itself (jwt + serviceKey): its guarded route vs
+//    its public route; POST /token/jwt vs GET /validate_token on the server;
+//  - revocation: POST /logout on instance B, until a consumer attached to instance A answers 401
+//    (for a session token with the cache, and for a JWT);
 //  - GET /validate_token on the embedded database vs PostgreSQL vs a Nest+express hello world.
 // Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432) and the build.
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
@@ -41,6 +44,7 @@ const P = {
   plain: 3915,
   fetch: 3916,
   cached: 3917,
+  jwt: 3918,
 };
 
 const url = (port, path) => `http://127.0.0.1:${port}${path}`;
@@ -100,12 +104,25 @@ async function main() {
     const tokenA = await login(url(P.a, ''));
     const tokenE = await login(url(P.embedded, ''));
     const auth = (t) => ({ authorization: `Bearer ${t}` });
+    const mint = async (token) => {
+      const res = await fetch(url(P.a, '/token/jwt'), { method: 'POST', headers: auth(token) });
+      if (res.status !== 200) throw new Error(`POST /token/jwt: ${res.status}`);
+      return (await res.json()).jwt;
+    };
+    // The consumer is told the issuer and audience the server puts in its JWTs.
+    const jwtA = await mint(tokenA);
+    const claims = JSON.parse(Buffer.from(jwtA.split('.')[1], 'base64url').toString());
+    pid.jwt = (
+      await consumer(P.jwt, { SERVICE_KEY: KEY, JWT_ISSUER: claims.iss, JWT_AUDIENCE: claims.aud })
+    ).pid;
+    await new Promise((r) => setTimeout(r, 1100)); // JWTs minted from now on postdate its stream
+    const jwtToken = await mint(tokenA);
     // Besides the rate, the CPU time the serving process spent per answer (Linux /proc): a cost
     // that does not depend on whether the load generator or the server is the bottleneck.
-    const run = async (u, t, servedBy) => {
-      await cannon({ url: u, headers: t ? auth(t) : {}, duration: 2 }); // warm-up
+    const run = async (u, t, servedBy, method = 'GET') => {
+      await cannon({ url: u, method, headers: t ? auth(t) : {}, duration: 2 }); // warm-up
       const cpu0 = cpuMs(servedBy);
-      const x = await cannon({ url: u, headers: t ? auth(t) : {} });
+      const x = await cannon({ url: u, method, headers: t ? auth(t) : {} });
       x.cpuUs = ((cpuMs(servedBy) - cpu0) * 1000) / x.requests.total;
       return x;
     };
@@ -117,7 +134,7 @@ async function main() {
     const group = async (members) => {
       const runs = {};
       for (let i = 0; i < ROUNDS; i++) {
-        for (const [key, u, t, by] of members) (runs[key] ??= []).push(await run(u, t, by));
+        for (const [key, u, t, by, m] of members) (runs[key] ??= []).push(await run(u, t, by, m));
       }
       for (const key of Object.keys(runs)) r[key] = runs[key].sort(byRate)[(ROUNDS - 1) >> 1];
     };
@@ -131,30 +148,43 @@ async function main() {
       ['public', url(P.plain, '/public'), undefined, pid.plain],
       ['plain', url(P.plain, '/guarded'), tokenA, pid.plain],
       ['fetch', url(P.fetch, '/guarded'), tokenA, pid.fetch],
-      ['cachedPublic', url(P.cached, '/public'), undefined, pid.cached],
+      // The public routes get the same Authorization header as the guarded ones (ignored there):
+      // the same bytes on the wire, so the ratio is the guard's own cost.
+      ['cachedPublic', url(P.cached, '/public'), tokenA, pid.cached],
       ['cached', url(P.cached, '/guarded'), tokenA, pid.cached],
     ]);
+    await group([
+      ['jwtPublic', url(P.jwt, '/public'), jwtToken, pid.jwt],
+      ['jwt', url(P.jwt, '/guarded'), jwtToken, pid.jwt],
+      ['pgValidate2', url(P.a, '/validate_token'), tokenA, pid.a],
+      ['mint', url(P.a, '/token/jwt'), tokenA, pid.a, 'POST'],
+    ]);
 
-    // Revocation: the consumer follows instance A's stream; the logout goes to instance B.
-    const lat = [];
-    for (let i = 0; i < TRIALS; i++) {
-      const token = await login(url(P.b, ''));
-      for (let k = 0; k < 2; k++) {
-        const res = await fetch(url(P.cached, '/guarded'), { headers: auth(token) });
-        if (res.status !== 200) throw new Error(`warm-up: ${res.status}`);
+    // Revocation: the consumers follow instance A's stream; the logout goes to instance B.
+    const revocation = async (port, asJwt) => {
+      const lat = [];
+      for (let i = 0; i < TRIALS; i++) {
+        const token = await login(url(P.b, ''));
+        const shown = asJwt ? await mint(token) : token;
+        for (let k = 0; k < 2; k++) {
+          const res = await fetch(url(port, '/guarded'), { headers: auth(shown) });
+          if (res.status !== 200) throw new Error(`warm-up: ${res.status}`);
+        }
+        const out = await fetch(url(P.b, '/logout'), { method: 'POST', headers: auth(token) });
+        const t0 = performance.now();
+        if (out.status !== 204) throw new Error(`logout: ${out.status}`);
+        for (;;) {
+          const res = await fetch(url(port, '/guarded'), { headers: auth(shown) });
+          await res.arrayBuffer();
+          if (res.status === 401) break;
+          if (performance.now() - t0 > 5000) throw new Error('revocation not seen within 5 s');
+        }
+        lat.push(performance.now() - t0);
       }
-      const out = await fetch(url(P.b, '/logout'), { method: 'POST', headers: auth(token) });
-      const t0 = performance.now();
-      if (out.status !== 204) throw new Error(`logout: ${out.status}`);
-      for (;;) {
-        const res = await fetch(url(P.cached, '/guarded'), { headers: auth(token) });
-        await res.arrayBuffer();
-        if (res.status === 401) break;
-        if (performance.now() - t0 > 5000) throw new Error('revocation not seen within 5 s');
-      }
-      lat.push(performance.now() - t0);
-    }
-    lat.sort((x, y) => x - y);
+      return lat.sort((x, y) => x - y);
+    };
+    const lat = await revocation(P.cached, false);
+    const jwtLat = await revocation(P.jwt, true);
 
     const rate = (x) => x.requests.average;
     const row = (what, x, ratio, goal) => [
@@ -188,6 +218,20 @@ async function main() {
         r.cached,
         `${fmt(ratio(r.cached, r.cachedPublic), 2)}× public; by CPU ${fmt(r.cachedPublic.cpuUs / r.cached.cpuUs, 2)}×`,
         `≥0.9×: ${met(ratio(r.cached, r.cachedPublic) >= 0.9)}`,
+      ),
+      row('consumer (jwt + serviceKey) GET /public', r.jwtPublic, '', ''),
+      row(
+        'consumer guarded, JWT verified locally',
+        r.jwt,
+        `${fmt(ratio(r.jwt, r.jwtPublic), 2)}× public; by CPU ${fmt(r.jwtPublic.cpuUs / r.jwt.cpuUs, 2)}×`,
+        `≥0.9×: ${met(ratio(r.jwt, r.jwtPublic) >= 0.9)}`,
+      ),
+      row('GET /validate_token, PostgreSQL (beside minting)', r.pgValidate2, '', ''),
+      row(
+        'POST /token/jwt, PostgreSQL',
+        r.mint,
+        `${fmt(ratio(r.mint, r.pgValidate2), 2)}× /validate_token`,
+        `≥0.5×: ${met(ratio(r.mint, r.pgValidate2) >= 0.5)}`,
       ),
       row('Nest+express hello world GET /ping', r.basePing, '', ''),
       row(
@@ -224,6 +268,11 @@ async function main() {
       `\nrevocation, POST /logout on instance B until the consumer of instance A answers 401, ` +
         `${TRIALS} trials: p50 ${fmt(pct(lat, 50), 1)} ms, p99 ${fmt(pct(lat, 99), 1)} ms, ` +
         `max ${fmt(lat[lat.length - 1], 1)} ms (goal p99 < 100 ms: ${met(pct(lat, 99) < 100)})`,
+    );
+    console.log(
+      `revocation of a JWT, the same way with the consumer that verifies JWTs, ${TRIALS} trials: ` +
+        `p50 ${fmt(pct(jwtLat, 50), 1)} ms, p99 ${fmt(pct(jwtLat, 99), 1)} ms, ` +
+        `max ${fmt(jwtLat[jwtLat.length - 1], 1)} ms (goal p99 < 1000 ms: ${met(pct(jwtLat, 99) < 1000)})`,
     );
     console.log(`errors or non-2xx answers: ${errors}`);
   } finally {
