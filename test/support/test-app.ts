@@ -9,6 +9,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { copyEmbeddedTemplate } from './embedded-template';
 import { createDatabase, dropDatabase } from './postgres';
 import { SmtpSink } from './smtp-sink';
 
@@ -29,10 +30,12 @@ export class TestDatabase {
     private readonly cleanup: () => Promise<void>,
   ) {}
 
-  static async create(): Promise<TestDatabase> {
+  /** `empty`: without the migrations (on the embedded database, not copied from the template). */
+  static async create({ empty = false } = {}): Promise<TestDatabase> {
     const serverUrl = process.env.DATABASE_URL;
     if (!serverUrl) {
       const dir = mkdtempSync(join(tmpdir(), 'auth-test-'));
+      if (!empty) await copyEmbeddedTemplate(dir);
       return new TestDatabase({ DATA_DIR: dir }, async () =>
         rmSync(dir, { recursive: true, force: true }),
       );
@@ -92,7 +95,10 @@ export async function startApp(
   /** Extra modules (test-only controllers) to load beside AppModule. */
   extraImports: Type[] = [],
 ): Promise<TestApp> {
-  const database = existing?.database ?? (await TestDatabase.create());
+  // An app told not to migrate at start wants a database its migrations have not touched.
+  const database =
+    existing?.database ??
+    (await TestDatabase.create({ empty: overrides.MIGRATIONS_RUN === 'false' }));
   // Kept on the handle so a test can start a second app on the same database and mail sink.
   const mail = existing?.mail ?? (await new SmtpSink().start());
   const env = { ...TEST_DEFAULTS, SMTP_URL: mail.url, ...database.env, ...overrides } as Record<
