@@ -157,7 +157,7 @@ export class SignInService {
         outcome: 'mfa_required',
         actor: target,
         target,
-        details: { method: 'passkey', passkey_id: checked.passkeyId },
+        details: { method: 'passkey', key_id: checked.passkeyId },
         meta,
       });
       return {
@@ -174,7 +174,7 @@ export class SignInService {
       unchanged: async (m) =>
         (await this.users.recordPasskeyLogin(user.id, m)) &&
         (checked.userVerified || (await this.mfa.factorVersion(user.id, m)) === factor),
-      details: { method: 'passkey', passkey_id: checked.passkeyId },
+      details: { method: 'passkey', key_id: checked.passkeyId },
       meta,
     });
     if (result === 'changed') throw await refuse('changed_during_login');

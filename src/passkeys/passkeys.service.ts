@@ -166,7 +166,7 @@ export class PasskeysService implements OnModuleInit {
       await this.notices.passkeyAdded(m, locked.user, added.name);
       return added;
     });
-    audit.addDetails({ passkey_id: row.id, backed_up: row.backedUp, device_type: row.deviceType });
+    audit.addDetails({ key_id: row.id, backed_up: row.backedUp, device_type: row.deviceType });
     return toDto(row);
   }
 
@@ -230,7 +230,7 @@ export class PasskeysService implements OnModuleInit {
       if (!locked || !removed) throw PasskeysErrors.passkey_not_found();
       await this.events.userChanged(m, userId);
       await this.notices.passkeyRemoved(m, locked.user, removed.name);
-      audit.addDetails({ passkey_id: removed.id });
+      audit.addDetails({ key_id: removed.id });
     });
   }
 
@@ -346,7 +346,7 @@ export class PasskeysService implements OnModuleInit {
         outcome: 'refused',
         actor: null,
         target,
-        details: { passkey_id: passkey.id, stored_counter: passkey.counter, counter },
+        details: { key_id: passkey.id, stored_counter: passkey.counter, counter },
         meta,
       });
       return 'counter_regressed';
