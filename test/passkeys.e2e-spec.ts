@@ -54,12 +54,14 @@ describe('passkeys (WebAuthn)', () => {
     expect(res.status).toBe(200);
     return res.body as {
       challenge_id: string;
-      options: { challenge: string; rpId: string; allowCredentials: unknown[] };
+      options: { challenge: string; rpId: string; allowCredentials: { id: string }[] };
     };
   }
 
   async function auditOf(userId: string, action: string) {
-    return t.db.query<{ outcome: string; actor_id: string | null; details: Record<string, any> }[]>(
+    return t.db.query<
+      { outcome: string; actor_id: string | null; details: Record<string, unknown> }[]
+    >(
       'SELECT outcome, actor_id, details FROM audit_log WHERE target_id = $1 AND action = $2 ORDER BY id',
       [userId, action],
     );
@@ -147,7 +149,10 @@ describe('passkeys (WebAuthn)', () => {
         expect((await t.http.get('/me').set(bearer(token))).body.passkeys).toBe(1);
         expect((await t.http.get('/validate_token').set(bearer(token))).body.passkeys).toBe(1);
         expect(await auditOf(user.id, 'passkey_add')).toEqual([
-          expect.objectContaining({ outcome: 'success', details: expect.objectContaining({ key_id: passkey.id }) }),
+          expect.objectContaining({
+            outcome: 'success',
+            details: expect.objectContaining({ key_id: passkey.id }),
+          }),
         ]);
         expect(heard).toContainEqual({ type: 'user', user_id: Number(user.id) });
         const mail = await mailTo(t.mail, user.email, /passkey was added/i);
@@ -176,9 +181,15 @@ describe('passkeys (WebAuthn)', () => {
       const token = await loginToken(t, user.email);
       const { challenge_id, options } = await creationOptions(token);
       const response = new SoftAuthenticator({ origin: ORIGIN }).create(options);
-      const first = await t.http.post('/me/passkeys').set(bearer(token)).send({ challenge_id, response });
+      const first = await t.http
+        .post('/me/passkeys')
+        .set(bearer(token))
+        .send({ challenge_id, response });
       expect(first.status).toBe(201);
-      const again = await t.http.post('/me/passkeys').set(bearer(token)).send({ challenge_id, response });
+      const again = await t.http
+        .post('/me/passkeys')
+        .set(bearer(token))
+        .send({ challenge_id, response });
       expect(again.status).toBe(400);
       expect(again.body).toMatchObject({ statusCode: 400, code: 'invalid_passkey' });
     });
@@ -226,7 +237,10 @@ describe('passkeys (WebAuthn)', () => {
       const { auth, token } = await userWithPasskey();
       const again = await creationOptions(token);
       expect(again.options.excludeCredentials).toEqual([
-        expect.objectContaining({ id: auth.credentials[0].id.toString('base64url'), type: 'public-key' }),
+        expect.objectContaining({
+          id: auth.credentials[0].id.toString('base64url'),
+          type: 'public-key',
+        }),
       ]);
       // A browser refuses on its own; an authenticator that does not still meets the server.
       expect(() => auth.create(again.options)).toThrow(/InvalidStateError/);
@@ -259,7 +273,10 @@ describe('passkeys (WebAuthn)', () => {
         .send({ name: 'Mine now' });
       expect(notMine.status).toBe(404);
       expect(notMine.body.code).toBe('passkey_not_found');
-      const notAnId = await t.http.delete('/me/passkeys/nope').set(bearer(token)).send({ password: GOOD_PASSWORD });
+      const notAnId = await t.http
+        .delete('/me/passkeys/nope')
+        .set(bearer(token))
+        .send({ password: GOOD_PASSWORD });
       expect(notAnId.status).toBe(404);
 
       const wrong = await t.http
@@ -320,7 +337,9 @@ describe('passkeys (WebAuthn)', () => {
         new SoftAuthenticator({ origin: ORIGIN, userVerification: false }),
       );
       const { challenge_id, options } = await signInOptions();
-      const res = await t.http.post('/login/passkey').send({ challenge_id, response: auth.get(options) });
+      const res = await t.http
+        .post('/login/passkey')
+        .send({ challenge_id, response: auth.get(options) });
       expect(res.status).toBe(200);
       const who = await t.http.get('/validate_token').set(bearer(res.body.token));
       expect(who.body.session.aal).toBe(1);
@@ -332,7 +351,9 @@ describe('passkeys (WebAuthn)', () => {
       );
       for (let i = 0; i < 2; i++) {
         const { challenge_id, options } = await signInOptions();
-        const res = await t.http.post('/login/passkey').send({ challenge_id, response: auth.get(options) });
+        const res = await t.http
+          .post('/login/passkey')
+          .send({ challenge_id, response: auth.get(options) });
         expect(res.status).toBe(200);
       }
     });
@@ -342,12 +363,18 @@ describe('passkeys (WebAuthn)', () => {
       const first = await signInOptions();
       const ok = await t.http
         .post('/login/passkey')
-        .send({ challenge_id: first.challenge_id, response: auth.get(first.options, { counter: 5 }) });
+        .send({
+          challenge_id: first.challenge_id,
+          response: auth.get(first.options, { counter: 5 }),
+        });
       expect(ok.status).toBe(200);
       const second = await signInOptions();
       const cloned = await t.http
         .post('/login/passkey')
-        .send({ challenge_id: second.challenge_id, response: auth.get(second.options, { counter: 5 }) });
+        .send({
+          challenge_id: second.challenge_id,
+          response: auth.get(second.options, { counter: 5 }),
+        });
       expect(cloned.status).toBe(401);
       expect(cloned.body).toMatchObject({ statusCode: 401, code: 'invalid_passkey' });
       const recorded = await auditOf(user.id, 'passkey_counter_regressed');
@@ -357,9 +384,13 @@ describe('passkeys (WebAuthn)', () => {
 
     it('answers a blocked user as a wrong password (401 invalid_credentials)', async () => {
       const { user, auth } = await userWithPasskey();
-      await t.db.query('UPDATE users SET is_active = false, blocked_until = NULL WHERE id = $1', [user.id]);
+      await t.db.query('UPDATE users SET is_active = false, blocked_until = NULL WHERE id = $1', [
+        user.id,
+      ]);
       const { challenge_id, options } = await signInOptions();
-      const res = await t.http.post('/login/passkey').send({ challenge_id, response: auth.get(options) });
+      const res = await t.http
+        .post('/login/passkey')
+        .send({ challenge_id, response: auth.get(options) });
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('invalid_credentials');
     });
@@ -370,7 +401,9 @@ describe('passkeys (WebAuthn)', () => {
       stranger.create({ challenge: 'x', rp: { id: 'auth.example.test' }, user: { id: 'AAAA' } });
 
       const a = await signInOptions();
-      const unknown = await t.http.post('/login/passkey').send({ challenge_id: a.challenge_id, response: stranger.get(a.options) });
+      const unknown = await t.http
+        .post('/login/passkey')
+        .send({ challenge_id: a.challenge_id, response: stranger.get(a.options) });
       expect(unknown.status).toBe(401);
       expect(unknown.body.code).toBe('invalid_passkey');
       expect(unknown.headers['www-authenticate']).toBe('Bearer');
@@ -383,7 +416,9 @@ describe('passkeys (WebAuthn)', () => {
       expect(phished.status).toBe(401);
       expect(phished.body.code).toBe('invalid_passkey');
       // The spent challenge of `b` cannot be tried again with a good answer.
-      const spent = await t.http.post('/login/passkey').send({ challenge_id: b.challenge_id, response: auth.get(b.options) });
+      const spent = await t.http
+        .post('/login/passkey')
+        .send({ challenge_id: b.challenge_id, response: auth.get(b.options) });
       expect(spent.status).toBe(401);
 
       const c = await signInOptions();
@@ -391,7 +426,9 @@ describe('passkeys (WebAuthn)', () => {
         `UPDATE webauthn_challenges SET expires_at = now() - interval '1 second' WHERE id = $1`,
         [c.challenge_id],
       );
-      const expired = await t.http.post('/login/passkey').send({ challenge_id: c.challenge_id, response: auth.get(c.options) });
+      const expired = await t.http
+        .post('/login/passkey')
+        .send({ challenge_id: c.challenge_id, response: auth.get(c.options) });
       expect(expired.status).toBe(401);
       expect(expired.body.code).toBe('invalid_passkey');
     });
@@ -403,7 +440,9 @@ describe('passkeys (WebAuthn)', () => {
       const { challenge_id, options } = await signInOptions();
       const response = auth.get(options);
       const answers = await Promise.all(
-        Array.from({ length: 6 }, () => t.http.post('/login/passkey').send({ challenge_id, response })),
+        Array.from({ length: 6 }, () =>
+          t.http.post('/login/passkey').send({ challenge_id, response }),
+        ),
       );
       expect(answers.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401, 401]);
     });
@@ -412,7 +451,8 @@ describe('passkeys (WebAuthn)', () => {
       const limited = await startApp({ PUBLIC_URL: ORIGIN, IP_RATE_LIMIT: '2' });
       try {
         const statuses = [];
-        for (let i = 0; i < 3; i++) statuses.push((await limited.http.post('/login/passkey/options')).status);
+        for (let i = 0; i < 3; i++)
+          statuses.push((await limited.http.post('/login/passkey/options')).status);
         expect(statuses).toEqual([200, 200, 429]);
       } finally {
         await limited.destroy();
@@ -429,11 +469,18 @@ describe('passkeys (WebAuthn)', () => {
       await enableTotp(t, await loginToken(t, plain.email), clock.now());
       clock.advance(30_000);
 
-      const plainLogin = await t.http.post('/login').send({ email: plain.email, password: GOOD_PASSWORD });
+      const plainLogin = await t.http
+        .post('/login')
+        .send({ email: plain.email, password: GOOD_PASSWORD });
       expect(plainLogin.body.methods).toEqual(['totp', 'recovery_code']);
 
-      const first = await t.http.post('/login').send({ email: user.email, password: GOOD_PASSWORD });
-      expect(first.body).toMatchObject({ mfa_required: true, methods: ['totp', 'recovery_code', 'passkey'] });
+      const first = await t.http
+        .post('/login')
+        .send({ email: user.email, password: GOOD_PASSWORD });
+      expect(first.body).toMatchObject({
+        mfa_required: true,
+        methods: ['totp', 'recovery_code', 'passkey'],
+      });
       const mfa_token = first.body.mfa_token as string;
 
       const opts = await t.http.post('/login/mfa/passkey/options').send({ mfa_token });
@@ -441,7 +488,9 @@ describe('passkeys (WebAuthn)', () => {
       expect(opts.body.options.allowCredentials).toEqual([
         expect.objectContaining({ id: auth.credentials[0].id.toString('base64url') }),
       ]);
-      const bad = await t.http.post('/login/mfa/passkey/options').send({ mfa_token: 'x'.repeat(43) });
+      const bad = await t.http
+        .post('/login/mfa/passkey/options')
+        .send({ mfa_token: 'x'.repeat(43) });
       expect(bad.status).toBe(401);
       expect(bad.body.code).toBe('invalid_mfa_token');
 
@@ -454,7 +503,9 @@ describe('passkeys (WebAuthn)', () => {
       expect(wrong.body.code).toBe('invalid_passkey');
 
       const again = await t.http.post('/login/mfa/passkey/options').send({ mfa_token });
-      const res = await t.http.post('/login/mfa').send({ mfa_token, passkey: auth.get(again.body.options) });
+      const res = await t.http
+        .post('/login/mfa')
+        .send({ mfa_token, passkey: auth.get(again.body.options) });
       expect(res.status).toBe(200);
       const who = await t.http.get('/validate_token').set(bearer(res.body.token));
       expect(who.body.session.aal).toBe(2);
@@ -466,7 +517,11 @@ describe('passkeys (WebAuthn)', () => {
 
       const both = await t.http
         .post('/login/mfa')
-        .send({ mfa_token, code: totpCode('A'.repeat(32), clock.now()), passkey: auth.get(again.body.options) });
+        .send({
+          mfa_token,
+          code: totpCode('A'.repeat(32), clock.now()),
+          passkey: auth.get(again.body.options),
+        });
       expect(both.status).toBe(400);
     });
 
@@ -477,7 +532,9 @@ describe('passkeys (WebAuthn)', () => {
       const { secret } = await enableTotp(t, token, clock.now());
       clock.advance(30_000);
       const { challenge_id, options } = await signInOptions();
-      const first = await t.http.post('/login/passkey').send({ challenge_id, response: auth.get(options) });
+      const first = await t.http
+        .post('/login/passkey')
+        .send({ challenge_id, response: auth.get(options) });
       expect(first.status).toBe(200);
       expect(first.body).toMatchObject({ mfa_required: true });
       const second = await t.http
@@ -517,12 +574,16 @@ describe('passkeys (WebAuthn)', () => {
         .delete(`/users/${someoneElse.id}/passkeys/${passkey.id}`)
         .set(bearer(adminToken));
       expect(wrongUser.status).toBe(404);
-      const removed = await t.http.delete(`/users/${user.id}/passkeys/${passkey.id}`).set(bearer(adminToken));
+      const removed = await t.http
+        .delete(`/users/${user.id}/passkeys/${passkey.id}`)
+        .set(bearer(adminToken));
       expect(removed.status).toBe(204);
       const records = await auditOf(user.id, 'passkey_remove');
       expect(records.at(-1)).toMatchObject({ outcome: 'success', actor_id: String(admin.id) });
       await mailTo(t.mail, user.email, /passkey was removed/i);
-      expect((await t.http.get(`/users/${user.id}/passkeys`).set(bearer(adminToken))).body.passkeys).toEqual([]);
+      expect(
+        (await t.http.get(`/users/${user.id}/passkeys`).set(bearer(adminToken))).body.passkeys,
+      ).toEqual([]);
     });
 
     async function userWithPasskeyFor(u: { email: string }) {
@@ -531,7 +592,10 @@ describe('passkeys (WebAuthn)', () => {
       const res = await t.http
         .post('/me/passkeys')
         .set(bearer(token))
-        .send({ challenge_id, response: new SoftAuthenticator({ origin: ORIGIN }).create(options) });
+        .send({
+          challenge_id,
+          response: new SoftAuthenticator({ origin: ORIGIN }).create(options),
+        });
       expect(res.status).toBe(201);
       return res.body as { id: string };
     }
@@ -547,13 +611,19 @@ describe('passkeys (WebAuthn)', () => {
         { challenge_id, response: 'nope' },
         { challenge_id, response: {} },
         { challenge_id, response: { ...good, response: null } },
-        { challenge_id, response: { ...good, response: { ...good.response, clientDataJSON: '%%%' } } },
+        {
+          challenge_id,
+          response: { ...good, response: { ...good.response, clientDataJSON: '%%%' } },
+        },
         { challenge_id, response: { ...good, type: 'password' } },
         { challenge_id: 'not-a-uuid', response: good },
         { challenge_id, response: good, extra: 1 },
       ];
       for (const body of bodies) {
-        const res = await t.http.post('/me/passkeys').set(bearer(token)).send(body as object);
+        const res = await t.http
+          .post('/me/passkeys')
+          .set(bearer(token))
+          .send(body as object);
         expect({ body, status: res.status, code: res.body.code }).toEqual({
           body,
           status: 400,
@@ -565,14 +635,20 @@ describe('passkeys (WebAuthn)', () => {
         ...good,
         response: { ...good.response, attestationObject: 'AAAA', clientDataJSON: 'e30' },
       };
-      const res = await t.http.post('/me/passkeys').set(bearer(token)).send({ challenge_id, response: garbage });
+      const res = await t.http
+        .post('/me/passkeys')
+        .set(bearer(token))
+        .send({ challenge_id, response: garbage });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('invalid_passkey');
 
       const login = await signInOptions();
       const rubbish = await t.http.post('/login/passkey').send({
         challenge_id: login.challenge_id,
-        response: { ...good, response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' } },
+        response: {
+          ...good,
+          response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' },
+        },
       });
       expect(rubbish.status).toBe(401);
       expect(rubbish.body.code).toBe('invalid_passkey');

@@ -238,7 +238,8 @@ export class AuthController {
       'with details.method = "passkey".',
   })
   @ApiOkResponse({
-    description: 'A session, or for a user with TOTP after a passkey without user verification, mfa_required',
+    description:
+      'A session, or for a user with TOTP after a passkey without user verification, mfa_required',
     schema: { oneOf: [refs(LoginResponseDto), refs(MfaRequiredDto)] },
   })
   @ApiErrors(

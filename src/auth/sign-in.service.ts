@@ -236,12 +236,13 @@ export class SignInService {
         throw await auditRefusal(this.audit, login, MfaErrors.invalid_mfa_token());
       }
       if (answered.outcome === 'wrong') {
-        const method =
-          dto.code !== undefined ? 'totp' : dto.passkey ? 'passkey' : 'recovery_code';
+        const method = dto.code !== undefined ? 'totp' : dto.passkey ? 'passkey' : 'recovery_code';
         const refused = await auditRefusal(
           this.audit,
           { ...login, details: { method } },
-          method === 'passkey' ? PasskeysErrors.invalid_passkey_login() : MfaErrors.invalid_mfa_code(),
+          method === 'passkey'
+            ? PasskeysErrors.invalid_passkey_login()
+            : MfaErrors.invalid_mfa_code(),
         );
         await attempt.failed();
         throw refused;
@@ -259,7 +260,8 @@ export class SignInService {
             return false;
           }
           // A passkey's sign-in needs no password (the account may have none).
-          if (challenge.firstFactor === 'passkey') return this.users.recordPasskeyLogin(found.id, m);
+          if (challenge.firstFactor === 'passkey')
+            return this.users.recordPasskeyLogin(found.id, m);
           // After an emailed code the account may have no password, and the code confirms it.
           const first = challenge.firstFactor === 'code' ? 'code' : 'password';
           return this.users.recordSecondFactorLogin(found.id, now.passwordVersion, first, m);

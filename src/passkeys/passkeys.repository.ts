@@ -215,7 +215,13 @@ export class PasskeysRepository {
             AND ($4::uuid IS NULL OR session_id = $4::uuid)
             AND ($5::char(64) IS NULL OR binding = $5::char(64))
           RETURNING challenge`,
-        [purpose, where.id ?? null, where.userId ?? null, where.sessionId ?? null, where.binding ?? null],
+        [
+          purpose,
+          where.id ?? null,
+          where.userId ?? null,
+          where.sessionId ?? null,
+          where.binding ?? null,
+        ],
       ),
     );
     return rows[0]?.challenge;

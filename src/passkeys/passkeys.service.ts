@@ -143,7 +143,8 @@ export class PasskeysService implements OnModuleInit {
       this.logger.debug({ msg: 'passkey registration refused', err: String(e) });
       throw withReason(audit, 'verification_failed', PasskeysErrors.invalid_passkey());
     }
-    const name = dto.name?.trim() || defaultName(info.credentialDeviceType, info.credentialBackedUp);
+    const name =
+      dto.name?.trim() || defaultName(info.credentialDeviceType, info.credentialBackedUp);
     const row = await this.db.transaction(async (m) => {
       const locked = await this.users.lockForLogin(user.id, m);
       if (!locked) throw PasskeysErrors.invalid_passkey();
@@ -273,7 +274,12 @@ export class PasskeysService implements OnModuleInit {
     }
     const checked = await this.check(passkey, response, expected, meta);
     if (checked !== 'ok' && checked !== 'uv') return { ...refused, reason: checked };
-    return { ok: true, userId: passkey.userId, passkeyId: passkey.id, userVerified: checked === 'uv' };
+    return {
+      ok: true,
+      userId: passkey.userId,
+      passkeyId: passkey.id,
+      userVerified: checked === 'uv',
+    };
   }
 
   /** POST /login/mfa/passkey/options: this user's passkeys, a challenge bound to the mfa_token. */

@@ -1,4 +1,10 @@
-import { createHash, createSign, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createSign,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * A software WebAuthn authenticator for the tests and the bench: P-256 keys from node:crypto,
@@ -36,7 +42,10 @@ export function cbor(v: Cbor): Buffer {
   }
   if (v instanceof Uint8Array) return Buffer.concat([head(2, v.length), Buffer.from(v)]);
   const entries = v instanceof Map ? [...v.entries()] : Object.entries(v);
-  return Buffer.concat([head(5, entries.length), ...entries.flatMap(([k, x]) => [cbor(k), cbor(x)])]);
+  return Buffer.concat([
+    head(5, entries.length),
+    ...entries.flatMap(([k, x]) => [cbor(k), cbor(x)]),
+  ]);
 }
 
 const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
@@ -80,8 +89,13 @@ export class SoftAuthenticator {
     const rpId = options.rp.id!;
     const excluded = new Set((options.excludeCredentials ?? []).map((c) => c.id));
     // `reuse` plays an authenticator that ignores excludeCredentials and sends a known credential.
-    if (!over.reuse && this.credentials.some((c) => c.rpId === rpId && excluded.has(b64url(c.id)))) {
-      throw new Error('InvalidStateError: a credential of excludeCredentials is on this authenticator');
+    if (
+      !over.reuse &&
+      this.credentials.some((c) => c.rpId === rpId && excluded.has(b64url(c.id)))
+    ) {
+      throw new Error(
+        'InvalidStateError: a credential of excludeCredentials is on this authenticator',
+      );
     }
     let cred = over.reuse;
     if (!cred) {

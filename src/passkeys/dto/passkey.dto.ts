@@ -51,7 +51,10 @@ export class PasskeyProofDto {
 }
 
 export class RegistrationOptionsDto {
-  @ApiProperty({ format: 'uuid', description: 'Send it back with the response (POST /me/passkeys)' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'Send it back with the response (POST /me/passkeys)',
+  })
   challenge_id: string;
 
   @ApiProperty({
@@ -63,7 +66,10 @@ export class RegistrationOptionsDto {
 }
 
 export class AuthenticationOptionsDto {
-  @ApiProperty({ format: 'uuid', description: 'Send it back with the response (POST /login/passkey)' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'Send it back with the response (POST /login/passkey)',
+  })
   challenge_id: string;
 
   @ApiProperty({

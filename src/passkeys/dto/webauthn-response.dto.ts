@@ -14,7 +14,11 @@ import { MayOmit } from '../../common/decorators/may-omit.decorator';
 
 /** Base64url without padding, as WebAuthn's JSON forms carry binary values. */
 const B64URL = /^[A-Za-z0-9_-]*$/;
-const b64url = (max: number) => [IsString(), MaxLength(max), Matches(B64URL, { message: '$property must be base64url' })];
+const b64url = (max: number) => [
+  IsString(),
+  MaxLength(max),
+  Matches(B64URL, { message: '$property must be base64url' }),
+];
 
 function Base64Url(max: number): PropertyDecorator {
   return (target, key) => {
