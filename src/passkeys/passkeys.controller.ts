@@ -144,7 +144,10 @@ export class PasskeysAdminController {
   constructor(private readonly passkeys: PasskeysService) {}
 
   @Get(':id/passkeys')
-  @ApiOperation({ summary: 'A user’s passkeys' })
+  @ApiOperation({
+    summary: 'A user’s passkeys',
+    description: 'Names, dates and flags; never a key or a credential id.',
+  })
   @ApiOkResponse({ type: PasskeyListDto })
   @ApiErrors(UsersErrors.user_not_found)
   list(@Param('id') id: string): Promise<PasskeyListDto> {
