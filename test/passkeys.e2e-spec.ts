@@ -291,11 +291,16 @@ describe('passkeys (WebAuthn)', () => {
         .send({ password: GOOD_PASSWORD });
       expect(foreign.status).toBe(404);
 
+      const heard: ChangeSignal[] = [];
+      const unsubscribe = t.app.get(ChangeEvents).subscribe((s) => heard.push(s));
       const removed = await t.http
         .delete(`/me/passkeys/${passkey.id}`)
         .set(bearer(token))
         .send({ password: GOOD_PASSWORD });
+      unsubscribe();
       expect(removed.status).toBe(204);
+      expect(heard).toContainEqual({ type: 'user', user_id: Number(user.id) });
+      expect((await t.http.get('/validate_token').set(bearer(token))).body.passkeys).toBe(0);
       expect((await t.http.get('/me/passkeys').set(bearer(token))).body.passkeys).toEqual([]);
       expect((await auditOf(user.id, 'passkey_remove')).map((r) => r.outcome)).toContain('success');
       await mailTo(t.mail, user.email, /passkey was removed/i);
@@ -361,20 +366,16 @@ describe('passkeys (WebAuthn)', () => {
     it('refuses a counter that did not grow, and records it', async () => {
       const { user, auth } = await userWithPasskey();
       const first = await signInOptions();
-      const ok = await t.http
-        .post('/login/passkey')
-        .send({
-          challenge_id: first.challenge_id,
-          response: auth.get(first.options, { counter: 5 }),
-        });
+      const ok = await t.http.post('/login/passkey').send({
+        challenge_id: first.challenge_id,
+        response: auth.get(first.options, { counter: 5 }),
+      });
       expect(ok.status).toBe(200);
       const second = await signInOptions();
-      const cloned = await t.http
-        .post('/login/passkey')
-        .send({
-          challenge_id: second.challenge_id,
-          response: auth.get(second.options, { counter: 5 }),
-        });
+      const cloned = await t.http.post('/login/passkey').send({
+        challenge_id: second.challenge_id,
+        response: auth.get(second.options, { counter: 5 }),
+      });
       expect(cloned.status).toBe(401);
       expect(cloned.body).toMatchObject({ statusCode: 401, code: 'invalid_passkey' });
       const recorded = await auditOf(user.id, 'passkey_counter_regressed');
@@ -515,13 +516,11 @@ describe('passkeys (WebAuthn)', () => {
         aal: 2,
       });
 
-      const both = await t.http
-        .post('/login/mfa')
-        .send({
-          mfa_token,
-          code: totpCode('A'.repeat(32), clock.now()),
-          passkey: auth.get(again.body.options),
-        });
+      const both = await t.http.post('/login/mfa').send({
+        mfa_token,
+        code: totpCode('A'.repeat(32), clock.now()),
+        passkey: auth.get(again.body.options),
+      });
       expect(both.status).toBe(400);
     });
 
