@@ -92,7 +92,8 @@ async function main() {
     // the one credential do not race on its counter.
     const authenticator = new SoftAuthenticator({ origin: ORIGIN, counterStep: 0, backedUp: true });
     const opts = await post(`${base}/me/passkeys/options`, { password: PASSWORD }, auth);
-    if (opts.status !== 200) throw new Error(`options: ${opts.status} ${JSON.stringify(opts.body)}`);
+    if (opts.status !== 200)
+      throw new Error(`options: ${opts.status} ${JSON.stringify(opts.body)}`);
     const added = await post(
       `${base}/me/passkeys`,
       { challenge_id: opts.body.challenge_id, response: authenticator.create(opts.body.options) },
@@ -110,8 +111,10 @@ async function main() {
     };
     const passwordLogin = async () =>
       (await post(`${base}/login`, { email: EMAIL, password: PASSWORD })).status === 200;
-    const validate = async () =>
-      (await fetch(`${base}/validate_token`, { headers: auth }).then((r) => r.text()), true);
+    const validate = async () => (
+      await fetch(`${base}/validate_token`, { headers: auth }).then((r) => r.text()),
+      true
+    );
 
     // Warm up (JIT, prepared statements).
     await closedLoop(8, 2, passkeySignIn);
@@ -119,15 +122,23 @@ async function main() {
 
     const rows = [
       ['GET /validate_token (50 workers)', await closedLoop(50, DURATION, validate)],
-      ['passkey sign-in: options + POST /login/passkey (8 workers)', await closedLoop(8, DURATION, passkeySignIn)],
+      [
+        'passkey sign-in: options + POST /login/passkey (8 workers)',
+        await closedLoop(8, DURATION, passkeySignIn),
+      ],
       ['passkey sign-in (50 workers)', await closedLoop(50, DURATION, passkeySignIn)],
-      [`password POST /login, bcrypt cost ${COST} (8 workers)`, await closedLoop(8, DURATION, passwordLogin)],
+      [
+        `password POST /login, bcrypt cost ${COST} (8 workers)`,
+        await closedLoop(8, DURATION, passwordLogin),
+      ],
     ];
     console.log(`\nload average at start: ${load.toFixed(2)}; ${DURATION} s per row\n`);
     console.log('| what | per second | p50 ms | p99 ms | failures |');
     console.log('|---|---|---|---|---|');
     for (const [what, r] of rows) {
-      console.log(`| ${what} | ${fmt(r.rate, 1)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.failures} |`);
+      console.log(
+        `| ${what} | ${fmt(r.rate, 1)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.failures} |`,
+      );
     }
     const pk = rows[2][1].rate;
     console.log(
