@@ -604,7 +604,7 @@ describe('admin user management', () => {
     });
     /** What /me and /validate_token add beside the user. */
     const userPart = (body: Record<string, unknown>) => {
-      const { mfa_enabled: _mfa, session: _session, ...user } = body;
+      const { mfa_enabled: _mfa, passkeys: _passkeys, session: _session, ...user } = body;
       return user;
     };
     /** The answer shows the user as GET /users/{id} shows it at the same moment: same fields, same values. */

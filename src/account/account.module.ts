@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PasskeysModule } from '../passkeys/passkeys.module';
 import { AuthModule } from '../auth/auth.module';
 import { MfaModule } from '../mfa/mfa.module';
 import { NoticesModule } from '../notices/notices.module';
@@ -23,6 +24,7 @@ import { EmailChangeService } from './email-change.service';
     NoticesModule,
     MfaModule,
     OwnerProofModule,
+    PasskeysModule,
   ],
   controllers: [AccountController],
   providers: [AccountService, EmailChangeService, AccountDeletionService],

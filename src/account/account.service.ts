@@ -3,6 +3,7 @@ import type { AuditContext } from '../audit/audit-context';
 import { AuditHistoryService } from '../audit/audit-history.service';
 import type { AuthUser } from '../common/auth-user';
 import { MfaService } from '../mfa/mfa.service';
+import { PasskeysService } from '../passkeys/passkeys.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AccountExportDto, MeDto, UpdateMeDto } from './dto/me.dto';
@@ -16,12 +17,17 @@ export class AccountService {
     private readonly sessions: SessionsService,
     private readonly history: AuditHistoryService,
     private readonly mfa: MfaService,
+    private readonly passkeys: PasskeysService,
   ) {}
 
   async me(user: AuthUser): Promise<MeDto> {
     const found = await this.users.findById(user.id);
     if (!found) throw UsersErrors.user_not_found();
-    return MeDto.fromUser(found, await this.mfa.isEnabled(user.id));
+    return MeDto.fromUser(
+      found,
+      await this.mfa.isEnabled(user.id),
+      await this.passkeys.count(user.id),
+    );
   }
 
   /** Changes name, surname or locale; the audit record names the fields that changed. */
@@ -29,7 +35,11 @@ export class AccountService {
     audit.setTarget(user);
     const { user: updated, changed } = await this.users.updateProfile(user.id, dto);
     audit.changed(changed);
-    return MeDto.fromUser(updated, await this.mfa.isEnabled(user.id));
+    return MeDto.fromUser(
+      updated,
+      await this.mfa.isEnabled(user.id),
+      await this.passkeys.count(user.id),
+    );
   }
 
   /**

@@ -45,6 +45,13 @@ import { PasswordsErrors } from '../passwords/passwords.errors';
 import { ApiErrors } from '../common/decorators/api-errors.decorator';
 import { jwtConfig, type JwtConfig } from '../config/config';
 import { JwtIssuer } from '../tokens/jwt-issuer.service';
+import {
+  AuthenticationOptionsDto,
+  MfaPasskeyOptionsDto,
+  MfaPasskeyOptionsRequestDto,
+  PasskeyLoginDto,
+} from '../passkeys/dto/passkey.dto';
+import { PasskeysErrors } from '../passkeys/passkeys.errors';
 
 const refs = (model: new () => object) => ({ $ref: getSchemaPath(model) });
 
@@ -172,15 +179,18 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
-    summary: 'Second step of a login: the mfa_token and a TOTP or recovery code',
+    summary: 'Second step of a login: the mfa_token and a TOTP code, a recovery code or a passkey',
     description:
-      'Answers as POST /login, with a session of aal 2. 5 wrong codes end the mfa_token; wrong ' +
-      'codes count in the per-address login throttle. A TOTP code is accepted once.',
+      'Answers as POST /login, with a session of aal 2. 5 wrong answers end the mfa_token; wrong ' +
+      'answers count in the per-address login throttle. A TOTP code is accepted once. A passkey ' +
+      '(`passkey`) answers the options of POST /login/mfa/passkey/options (401 invalid_passkey ' +
+      'when it does not).',
   })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiErrors(
     CommonErrors.validation_failed,
     MfaErrors.invalid_mfa_code,
+    PasskeysErrors.invalid_passkey_login,
     MfaErrors.invalid_mfa_token,
     LoginThrottleErrors.login_locked,
     LoginThrottleErrors.login_busy,
@@ -193,6 +203,78 @@ export class AuthController {
     const result = await this.auth.loginMfa(dto, meta);
     if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
     return result.body as LoginResponseDto;
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('login/passkey/options')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Options for a usernameless passkey sign-in (navigator.credentials.get())',
+    description:
+      'No body. `allowCredentials` is empty: the browser offers the passkeys it holds for this ' +
+      'site (autofill works with `mediation: "conditional"`). The challenge is single use and ' +
+      'lives 5 minutes.',
+  })
+  @ApiOkResponse({ type: AuthenticationOptionsDto })
+  passkeyOptions(): Promise<AuthenticationOptionsDto> {
+    return this.auth.passkeyOptions();
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('login/passkey')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Sign in with a passkey; answers as POST /login',
+    description:
+      '`response` is the AuthenticationResponseJSON. The session has aal 2 when the ' +
+      'authenticator verified the user (UV flag), else aal 1 (and a user with TOTP then gets ' +
+      '`mfa_required`). 401 invalid_passkey for an unknown credential, a bad signature, a wrong ' +
+      'origin, a spent or expired challenge, or a signature counter that went back (recorded as ' +
+      '`passkey_counter_regressed`); 401 invalid_credentials for a blocked user. Audit `login` ' +
+      'with details.method = "passkey".',
+  })
+  @ApiOkResponse({
+    description:
+      'A session, or for a user with TOTP after a passkey without user verification, mfa_required',
+    schema: { oneOf: [refs(LoginResponseDto), refs(MfaRequiredDto)] },
+  })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    PasskeysErrors.invalid_passkey_login,
+    AuthErrors.invalid_credentials,
+  )
+  async loginPasskey(
+    @Body() dto: PasskeyLoginDto,
+    @ReqMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<LoginResponseDto | MfaRequiredDto> {
+    const result = await this.auth.loginPasskey(dto, meta);
+    if (result.session) this.cookie.set(res, result.session.token, result.session.expiresAt);
+    return result.body;
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('login/mfa/passkey/options')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Options for a passkey at the second-factor step',
+    description:
+      "`allowCredentials` lists the user's passkeys; answer with POST /login/mfa " +
+      '{mfa_token, passkey}. New options replace the ones before for this mfa_token.',
+  })
+  @ApiOkResponse({ type: MfaPasskeyOptionsDto })
+  @ApiErrors(CommonErrors.validation_failed, MfaErrors.invalid_mfa_token)
+  mfaPasskeyOptions(
+    @Body() dto: MfaPasskeyOptionsRequestDto,
+    @ReqMeta() meta: RequestMeta,
+  ): Promise<MfaPasskeyOptionsDto> {
+    return this.auth.mfaPasskeyOptions(dto.mfa_token, meta);
   }
 
   @Get('validate_token')

@@ -17,6 +17,7 @@ import { MfaModule } from '../mfa/mfa.module';
 import { ChallengeModule } from '../challenge/challenge.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { OwnerProofModule } from '../owner-proof/owner-proof.module';
+import { PasskeysModule } from '../passkeys/passkeys.module';
 
 /** Login, logout, token validation and the AuthGuard (a step of AppModule's global guard). */
 @Module({
@@ -33,6 +34,7 @@ import { OwnerProofModule } from '../owner-proof/owner-proof.module';
     LoginThrottleModule,
     TokensModule,
     OwnerProofModule,
+    PasskeysModule,
   ],
   controllers: [AuthController],
   providers: [AuthService, SignInService, LoginCodeService, SessionCookie, AuthGuard],

@@ -21,6 +21,11 @@ import { LoginAttempt, LoginThrottle } from '../login-throttle/login-throttle';
 import { PasswordPolicy } from '../passwords/password-policy';
 import { PasswordService } from '../passwords/password.service';
 import { AuthErrors } from './auth.errors';
+import type {
+  AuthenticationOptionsDto,
+  MfaPasskeyOptionsDto,
+  PasskeyLoginDto,
+} from '../passkeys/dto/passkey.dto';
 
 /** Login, logout and the password change (docs/api.md, "Login and sessions"). */
 @Injectable()
@@ -112,6 +117,21 @@ export class AuthService {
     return auditRefusal(this.audit, { action: 'login', target, details, meta }, error);
   }
 
+  /** POST /login/passkey/options. */
+  passkeyOptions(): Promise<AuthenticationOptionsDto> {
+    return this.signIn.passkeyOptions();
+  }
+
+  /** POST /login/passkey. */
+  loginPasskey(dto: PasskeyLoginDto, meta: RequestMeta): Promise<LoginResult> {
+    return this.signIn.passkey(dto, meta);
+  }
+
+  /** POST /login/mfa/passkey/options. */
+  mfaPasskeyOptions(mfaToken: string, meta: RequestMeta): Promise<MfaPasskeyOptionsDto> {
+    return this.signIn.secondFactorPasskeyOptions(mfaToken, meta);
+  }
+
   /** POST /login/mfa. */
   loginMfa(dto: LoginMfaDto, meta: RequestMeta): Promise<LoginResult> {
     return this.signIn.secondFactor(dto, meta);
@@ -126,10 +146,11 @@ export class AuthService {
 
   /** The answer of GET /validate_token, from the session the AuthGuard already found. */
   describeSession({ user, session }: LiveSession): TokenInfoDto {
-    const { mfaEnabled, ...profile } = user;
+    const { mfaEnabled, passkeys, ...profile } = user;
     return {
       ...UserResponseDto.from(profile),
       mfa_enabled: mfaEnabled,
+      passkeys,
       session: { id: session.id, expires_at: session.expiresAt.toISOString(), aal: session.aal },
     };
   }

@@ -15,9 +15,14 @@ import { PasswordCheck, UsersService } from '../users/users.service';
 import type { LoginMfaDto, LoginResponseDto, MfaRequiredDto } from './dto/login.dto';
 import { LoginThrottle } from '../login-throttle/login-throttle';
 import { MfaErrors } from '../mfa/mfa.errors';
+import { isBlocked } from '../common/user-status';
+import { PasskeysErrors } from '../passkeys/passkeys.errors';
+import { PasskeysService } from '../passkeys/passkeys.service';
+import type { PasskeyLoginDto } from '../passkeys/dto/passkey.dto';
+import { AuthErrors } from './auth.errors';
 
 /** Which first factor a login passed (audit `details.method`). */
-export type FirstFactor = 'password' | 'code';
+export type FirstFactor = 'password' | 'code' | 'passkey';
 
 /** A login's result: the JSON answer, and the session when one was opened (for cookie mode). */
 export interface LoginResult {
@@ -48,6 +53,7 @@ export class SignInService {
     private readonly throttle: LoginThrottle,
     private readonly audit: AuditService,
     private readonly notices: SecurityNotices,
+    private readonly passkeys: PasskeysService,
     @InjectDataSource() private readonly db: DataSource,
   ) {}
 
@@ -104,17 +110,107 @@ export class SignInService {
       body: {
         mfa_required: true,
         mfa_token: token,
-        methods: this.challenges.methods,
+        methods: await this.challenges.methodsFor(user.id),
         expires_at: expiresAt.toISOString(),
       },
     };
   }
 
-  /** POST /login/mfa: the mfa_token and a TOTP or recovery code give the session, at aal 2. */
+  /**
+   * POST /login/passkey: a passkey of any account answered the challenge. The session has aal 2
+   * when the authenticator verified the user (PIN, biometrics), else aal 1; without that
+   * verification a user with TOTP still gets the `mfa_required` answer. No password is checked,
+   * so nothing costs a bcrypt, found or not. A blocked user gets the answer of a wrong password.
+   */
+  async passkey(dto: PasskeyLoginDto, meta: RequestMeta): Promise<LoginResult> {
+    const checked = await this.passkeys.verifySignIn(dto, meta);
+    const user = checked.userId ? await this.users.findById(checked.userId) : null;
+    const target = user ? { id: user.id, email: user.email } : undefined;
+    if (!checked.ok || !user) {
+      const details = { method: 'passkey', reason: checked.ok ? 'user_gone' : checked.reason };
+      throw await auditRefusal(
+        this.audit,
+        { action: 'login', target, details, meta },
+        PasskeysErrors.invalid_passkey_login(),
+      );
+    }
+    const refuse = async (reason: string) =>
+      auditRefusal(
+        this.audit,
+        { action: 'login', target, details: { method: 'passkey', reason }, meta },
+        AuthErrors.invalid_credentials(),
+      );
+    if (isBlocked(user) || !user.isConfirmed) throw await refuse('blocked');
+
+    const factor = await this.mfa.factorVersion(user.id);
+    if (!checked.userVerified && factor !== 'none') {
+      // A passkey without user verification is one factor: the TOTP still asks.
+      const locked = await this.db.transaction((m) => this.users.lockForLogin(user.id, m));
+      if (!locked) throw await refuse('user_gone');
+      const { token, expiresAt } = await this.challenges.start({
+        userId: user.id,
+        firstFactor: 'passkey',
+        stamp: stampOf(locked.passwordVersion, factor, user.email),
+      });
+      await this.audit.recordQuietly({
+        action: 'login',
+        outcome: 'mfa_required',
+        actor: target,
+        target,
+        details: { method: 'passkey', key_id: checked.passkeyId },
+        meta,
+      });
+      return {
+        body: {
+          mfa_required: true,
+          mfa_token: token,
+          methods: await this.challenges.methodsFor(user.id),
+          expires_at: expiresAt.toISOString(),
+        },
+      };
+    }
+    const result = await this.openSession(user, {
+      aal: checked.userVerified ? 2 : 1,
+      unchanged: async (m) =>
+        (await this.users.recordPasskeyLogin(user.id, m)) &&
+        (checked.userVerified || (await this.mfa.factorVersion(user.id, m)) === factor),
+      details: { method: 'passkey', key_id: checked.passkeyId },
+      meta,
+    });
+    if (result === 'changed') throw await refuse('changed_during_login');
+    return result;
+  }
+
+  /** POST /login/passkey/options: a challenge any passkey of this site may answer. */
+  passkeyOptions() {
+    return this.passkeys.signInOptions();
+  }
+
+  /** POST /login/mfa/passkey/options: the options of a passkey answer to this mfa_token. */
+  async secondFactorPasskeyOptions(
+    mfaToken: string,
+    meta: RequestMeta,
+  ): Promise<{ options: Record<string, unknown> }> {
+    const bound = await this.challenges.bindingOf(mfaToken);
+    if (!bound) {
+      throw await auditRefusal(
+        this.audit,
+        { action: 'login', details: { method: 'passkey' }, meta },
+        MfaErrors.invalid_mfa_token(),
+      );
+    }
+    return { options: await this.passkeys.secondFactorOptions(bound.userId, bound.key) };
+  }
+
+  /**
+   * POST /login/mfa: the mfa_token and a TOTP code, a recovery code or a passkey give the
+   * session, at aal 2.
+   */
   async secondFactor(dto: LoginMfaDto, meta: RequestMeta): Promise<LoginResult> {
-    if ((dto.code === undefined) === (dto.recovery_code === undefined)) {
+    const given = [dto.code, dto.recovery_code, dto.passkey].filter((v) => v !== undefined);
+    if (given.length !== 1) {
       throw CommonErrors.validation_failed({
-        message: ['give code or recovery_code (one of them)'],
+        message: ['give code, recovery_code or passkey (one of them)'],
       });
     }
     const pending = await this.challenges.pending(dto.mfa_token);
@@ -134,16 +230,19 @@ export class SignInService {
       const answered = await this.challenges.answer(dto.mfa_token, {
         code: dto.code,
         recoveryCode: dto.recovery_code,
+        passkey: dto.passkey,
       });
       if (answered.outcome === 'spent') {
         throw await auditRefusal(this.audit, login, MfaErrors.invalid_mfa_token());
       }
       if (answered.outcome === 'wrong') {
-        const details = { method: dto.code !== undefined ? 'totp' : 'recovery_code' };
+        const method = dto.code !== undefined ? 'totp' : dto.passkey ? 'passkey' : 'recovery_code';
         const refused = await auditRefusal(
           this.audit,
-          { ...login, details },
-          MfaErrors.invalid_mfa_code(),
+          { ...login, details: { method } },
+          method === 'passkey'
+            ? PasskeysErrors.invalid_passkey_login()
+            : MfaErrors.invalid_mfa_code(),
         );
         await attempt.failed();
         throw refused;
@@ -160,6 +259,9 @@ export class SignInService {
           if (!now || stampOf(now.passwordVersion, factor, now.user.email) !== challenge.stamp) {
             return false;
           }
+          // A passkey's sign-in needs no password (the account may have none).
+          if (challenge.firstFactor === 'passkey')
+            return this.users.recordPasskeyLogin(found.id, m);
           // After an emailed code the account may have no password, and the code confirms it.
           const first = challenge.firstFactor === 'code' ? 'code' : 'password';
           return this.users.recordSecondFactorLogin(found.id, now.passwordVersion, first, m);

@@ -65,6 +65,16 @@ describe('ChallengeService', () => {
     });
   });
 
+  it('lists a factor only to the users it is offered to', async () => {
+    challenges.register({
+      methods: ['passkey'],
+      offeredTo: (userId) => Promise.resolve(userId === '7'),
+      verify: () => Promise.resolve(null),
+    });
+    await expect(challenges.methodsFor('7')).resolves.toEqual(['totp', 'recovery_code', 'passkey']);
+    await expect(challenges.methodsFor('8')).resolves.toEqual(['totp', 'recovery_code']);
+  });
+
   it('ends after five wrong answers: the sixth, even right, finds it spent', async () => {
     const { token } = await start();
     for (let i = 0; i < CHALLENGE_MAX_TRIES; i++) {

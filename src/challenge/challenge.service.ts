@@ -48,6 +48,24 @@ export class ChallengeService {
     return this.factors.flatMap((f) => f.methods);
   }
 
+  /** The methods this user can answer with (a passkey only for a user who has one). */
+  async methodsFor(userId: string): Promise<string[]> {
+    const offered = await Promise.all(
+      this.factors.map(async (f) => (!f.offeredTo || (await f.offeredTo(userId)) ? f.methods : [])),
+    );
+    return offered.flat();
+  }
+
+  /**
+   * A live challenge's user and the key a factor binds its own state to (the passkey options of
+   * this challenge); undefined for a malformed, unknown, expired or used token.
+   */
+  async bindingOf(token: string): Promise<{ key: string; userId: string } | undefined> {
+    const hash = hashOf(token);
+    const row = hash && (await this.repo.findLive(hash));
+    return hash && row ? { key: hash, userId: row.userId } : undefined;
+  }
+
   /** Opens a challenge for the user after `firstFactor` passed; the token is shown once. */
   async start(c: {
     userId: string;
@@ -82,7 +100,7 @@ export class ChallengeService {
     const tried = hash && (await this.repo.tryOne(hash, CHALLENGE_MAX_TRIES));
     if (!hash || !tried) return { outcome: 'spent' };
     for (const factor of this.factors) {
-      const method = await factor.verify(tried.userId, answer);
+      const method = await factor.verify(tried.userId, answer, hash);
       if (method) return { outcome: 'passed', method, challenge: toPending(tried) };
     }
     if (tried.tries >= CHALLENGE_MAX_TRIES) await this.repo.delete(hash);

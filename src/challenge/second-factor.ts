@@ -3,6 +3,8 @@ export interface ChallengeAnswer {
   /** A TOTP code. */
   code?: string;
   recoveryCode?: string;
+  /** A passkey's `AuthenticationResponseJSON`, to the options of POST /login/mfa/passkey/options. */
+  passkey?: object;
 }
 
 /**
@@ -12,6 +14,14 @@ export interface ChallengeAnswer {
 export interface SecondFactor {
   /** The methods it answers for, as the `mfa_required` answer lists them. */
   readonly methods: readonly string[];
-  /** The method the answer passed as, or null (wrong, or not an answer of this factor). */
-  verify(userId: string, answer: ChallengeAnswer): Promise<string | null>;
+  /**
+   * Whether the user can answer with it (the `mfa_required` answer lists only those); every user
+   * when left out.
+   */
+  offeredTo?(userId: string): Promise<boolean>;
+  /**
+   * The method the answer passed as, or null (wrong, or not an answer of this factor).
+   * `challengeKey` names the challenge (what a factor's own state may be bound to).
+   */
+  verify(userId: string, answer: ChallengeAnswer, challengeKey: string): Promise<string | null>;
 }

@@ -27,6 +27,39 @@ describe('settings', () => {
     expect(s.app.listCountLimit).toBe(10_000);
   });
 
+  it('takes the WebAuthn relying party from PUBLIC_URL unless WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS say', () => {
+    expect(loadSettings({}).webauthn).toEqual({
+      rpId: 'localhost',
+      rpName: 'Email Auth',
+      origins: ['http://localhost:3000'],
+    });
+    expect(
+      loadSettings({ PUBLIC_URL: 'https://auth.example.com/base', APP_NAME: 'Acme' }).webauthn,
+    ).toEqual({ rpId: 'auth.example.com', rpName: 'Acme', origins: ['https://auth.example.com'] });
+    const wide = loadSettings({
+      PUBLIC_URL: 'https://auth.example.com',
+      WEBAUTHN_RP_ID: 'example.com',
+      WEBAUTHN_ORIGINS: 'https://auth.example.com, https://app.example.com',
+    }).webauthn;
+    expect(wide.rpId).toBe('example.com');
+    expect(wide.origins).toEqual(['https://auth.example.com', 'https://app.example.com']);
+  });
+
+  it('stops the start on a wrong WebAuthn setting, naming it', () => {
+    expect(() => loadSettings({ WEBAUTHN_RP_ID: 'https://example.com' })).toThrow(/WEBAUTHN_RP_ID/);
+    expect(() => loadSettings({ WEBAUTHN_RP_ID: 'example.com:443' })).toThrow(/WEBAUTHN_RP_ID/);
+    expect(() =>
+      loadSettings({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.com/' }),
+    ).toThrow(/WEBAUTHN_ORIGINS/);
+    // An origin the RP ID is not a suffix of: browsers would refuse every ceremony.
+    expect(() =>
+      loadSettings({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.org' }),
+    ).toThrow(/WEBAUTHN_ORIGINS: "https:\/\/example.org" is not on WEBAUTHN_RP_ID/);
+    expect(() =>
+      loadSettings({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://badexample.com' }),
+    ).toThrow(/WEBAUTHN_ORIGINS/);
+  });
+
   it('takes LIST_COUNT_LIMIT as a whole number of at least 1', () => {
     expect(loadSettings({ LIST_COUNT_LIMIT: '5' }).app.listCountLimit).toBe(5);
     expect(() => loadSettings({ LIST_COUNT_LIMIT: '0' })).toThrow(/LIST_COUNT_LIMIT/);

@@ -97,6 +97,14 @@ export interface Settings {
     /** FORWARD_AUTH_JWT: GET /auth/forward also hands the gateway a JWT (X-Auth-Jwt). */
     forwardAuth: boolean;
   };
+  webauthn: {
+    /** WEBAUTHN_RP_ID: the relying party's domain; the host of PUBLIC_URL unless set. */
+    rpId: string;
+    /** APP_NAME: the name authenticators show beside the passkey. */
+    rpName: string;
+    /** WEBAUTHN_ORIGINS: the origins accepted in clientDataJSON; PUBLIC_URL's origin unless set. */
+    origins: string[];
+  };
   crypto: {
     /** ENCRYPTION_KEY; unset only outside production (a key file under DATA_DIR is used then). */
     key?: Buffer;
@@ -227,6 +235,46 @@ export const MAX_JWT_TTL_MS = 3_600_000;
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 const PLACEHOLDER = /^(change[-_ ]?me|changeme|placeholder|secret|password|xxx+|todo)$/i;
+
+const DOMAIN =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * The WebAuthn relying party. Browsers refuse a ceremony whose RP ID is not the origin's host or a
+ * suffix of it, so each origin is checked against the RP ID here rather than failing at sign-in.
+ */
+function readWebAuthn(r: Reader, publicUrl: string): Settings['webauthn'] {
+  const fallback = publicUrl ? new URL(publicUrl) : new URL('http://localhost');
+  const rpId = (r.string('WEBAUTHN_RP_ID') ?? fallback.hostname).toLowerCase();
+  if (!DOMAIN.test(rpId)) {
+    r.problems.push(
+      `WEBAUTHN_RP_ID="${rpId}": expected a domain such as example.com (no scheme, port or path)`,
+    );
+  }
+  const listed = r.list('WEBAUTHN_ORIGINS');
+  const origins = listed.length ? listed : [fallback.origin];
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin) {
+      r.problems.push(
+        `WEBAUTHN_ORIGINS: "${origin}" is not an origin such as https://app.example.com`,
+      );
+      continue;
+    }
+    const host = url.hostname;
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      r.problems.push(
+        `WEBAUTHN_ORIGINS: "${origin}" is not on WEBAUTHN_RP_ID "${rpId}" (nor a subdomain of it)`,
+      );
+    }
+  }
+  return { rpId, rpName: r.string('APP_NAME', 'Email Auth'), origins };
+}
 
 export function loadSettings(env: Env = process.env): Settings {
   const r = new Reader(env);
@@ -367,6 +415,7 @@ export function loadSettings(env: Env = process.env): Settings {
       keyRotationMs: r.duration('JWT_KEY_ROTATION', '30d', 1000),
       forwardAuth: r.bool('FORWARD_AUTH_JWT', false),
     },
+    webauthn: readWebAuthn(r, publicUrl),
     crypto: { key: encryptionKey, previousKeys },
   };
   if (settings.jwt.ttlMs > MAX_JWT_TTL_MS) {

@@ -45,6 +45,9 @@ export interface MailTemplates {
   /** New recovery codes were made; the old ones stopped working. */
   'notice-mfa-recovery-codes': NoticeVars;
   'notice-mfa-reset': NoticeVars;
+  /** A passkey was added (by the user), or removed (by the user or an admin). */
+  'notice-passkey-added': NoticeVars & { passkeyName: string };
+  'notice-passkey-removed': NoticeVars & { passkeyName: string };
 }
 
 /** Every security notice: when it happened (ISO time) and the "this wasn't me" link. */
@@ -111,6 +114,8 @@ export const SAMPLE_VARS: { [T in MailTemplate]: MailTemplates[T] } = {
   'notice-mfa-disabled': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
   'notice-mfa-recovery-codes': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
   'notice-mfa-reset': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE },
+  'notice-passkey-added': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE, passkeyName: 'Phone' },
+  'notice-passkey-removed': { at: SAMPLE_AT, secureLink: SAMPLE_SECURE, passkeyName: 'Phone' },
 };
 
 export const MAIL_TEMPLATE_NAMES = Object.keys(SAMPLE_VARS) as MailTemplate[];

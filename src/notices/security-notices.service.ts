@@ -114,6 +114,16 @@ export class SecurityNotices {
     return this.send(m, user, 'notice-mfa-reset', {});
   }
 
+  /** A passkey can now sign in to the account. */
+  passkeyAdded(m: EntityManager, user: MailUser, passkeyName: string): Promise<boolean> {
+    return this.send(m, user, 'notice-passkey-added', { passkeyName });
+  }
+
+  /** A passkey was removed, by the user or an admin. */
+  passkeyRemoved(m: EntityManager, user: MailUser, passkeyName: string): Promise<boolean> {
+    return this.send(m, user, 'notice-passkey-removed', { passkeyName });
+  }
+
   /** `to.email` is where the notice goes, and the address its link is bound to. */
   private async send<T extends NoticeTemplate>(
     m: EntityManager,

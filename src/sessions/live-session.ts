@@ -33,4 +33,6 @@ export interface LiveSessionUser {
   locale: string;
   /** The user has a confirmed second factor. */
   mfaEnabled: boolean;
+  /** How many passkeys the user has. */
+  passkeys: number;
 }

@@ -23,6 +23,8 @@ export interface LiveSessionRow {
   aal: 1 | 2;
   /** The user has a confirmed second factor. */
   mfa_enabled: boolean;
+  /** How many passkeys the user has. */
+  passkeys: number;
   id: string;
   email: string;
   name: string | null;
@@ -48,6 +50,7 @@ const FIND_LIVE_BY_TOKEN_HASH = `
          s.last_seen_at < now() - ${msInterval('$3')} AS needs_touch,
          EXISTS (SELECT 1 FROM mfa_totp m WHERE m.user_id = u.id AND m.confirmed_at IS NOT NULL)
            AS mfa_enabled,
+         (SELECT count(*)::int FROM passkeys p WHERE p.user_id = u.id) AS passkeys,
          u.id, u.email, u.name, u.surname, u.role, u.is_active, u.is_confirmed,
          u.created_at, u.updated_at, u.blocked_until, u.last_login_at, u.locale
     FROM sessions s JOIN users u ON u.id = s.user_id

@@ -214,6 +214,7 @@ function toLiveSession(row: LiveSessionRow): LiveSession {
       lastLoginAt: row.last_login_at,
       locale: row.locale,
       mfaEnabled: row.mfa_enabled,
+      passkeys: Number(row.passkeys),
     },
   };
 }

@@ -153,6 +153,22 @@ export class UsersRepository {
   }
 
   /**
+   * The race guard of a passkey sign-in: stamps the login only if the user is still confirmed and
+   * not blocked, the row locked until `manager`'s transaction commits, as above.
+   */
+  async recordPasskeyLogin(id: string, manager: EntityManager): Promise<boolean> {
+    const [rows]: [unknown[], number] = await manager.query(
+      `UPDATE users u SET last_login_at = now()
+        WHERE u.id = $1 AND u.is_confirmed AND NOT ${blockedSql('u')}
+        RETURNING u.id`,
+      [id],
+    );
+    if (rows.length !== 1) return false;
+    await this.events.userChanged(manager, id);
+    return true;
+  }
+
+  /**
    * The user with the password hash, the row locked until the transaction ends: every change that
    * a login must see (password, block, second factor) takes this lock too, so a login that holds
    * it checks the state that its session will live under.

@@ -229,6 +229,14 @@ export class UsersService implements OnModuleInit {
     return this.users.recordLoginIfUnchanged(id, hash, undefined, manager);
   }
 
+  /**
+   * The stamp of a sign-in by passkey (the passkey was verified): only if the user is confirmed
+   * and not blocked. Same row lock, same rules as a password's.
+   */
+  recordPasskeyLogin(id: string, manager: EntityManager): Promise<boolean> {
+    return this.users.recordPasskeyLogin(id, manager);
+  }
+
   changePassword(id: string, passwordHash: string, manager?: EntityManager): Promise<void> {
     return this.users.updatePassword(id, passwordHash, manager);
   }

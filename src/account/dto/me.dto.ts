@@ -10,8 +10,11 @@ export class MeDto extends UserResponseDto {
   @ApiProperty({ description: 'Whether a second factor (TOTP) is enrolled' })
   mfa_enabled: boolean;
 
-  static fromUser(u: UserAccount, mfaEnabled = false): MeDto {
-    return { ...UserResponseDto.from(u), mfa_enabled: mfaEnabled };
+  @ApiProperty({ description: 'How many passkeys the user has' })
+  passkeys: number;
+
+  static fromUser(u: UserAccount, mfaEnabled = false, passkeys = 0): MeDto {
+    return { ...UserResponseDto.from(u), mfa_enabled: mfaEnabled, passkeys };
   }
 }
 

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  IsEmail,
+  IsNotEmpty,
+  IsObject,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { Type } from 'class-transformer';
+import { AuthenticationResponseJsonDto } from '../../passkeys/dto/webauthn-response.dto';
 import { MayOmit } from '../../common/decorators/may-omit.decorator';
 import { FreeText } from '../../common/hostile-input';
 import { normalizeEmail } from '../../common/fields';
@@ -45,7 +55,7 @@ export class MfaRequiredDto {
   })
   mfa_token: string;
 
-  @ApiProperty({ type: [String], example: ['totp', 'recovery_code'] })
+  @ApiProperty({ type: [String], example: ['totp', 'recovery_code', 'passkey'] })
   methods: string[];
 
   @ApiProperty({ format: 'date-time' })
@@ -69,4 +79,15 @@ export class LoginMfaDto {
   @IsString()
   @MaxLength(64)
   recovery_code?: string;
+
+  @ApiPropertyOptional({
+    type: AuthenticationResponseJsonDto,
+    description:
+      'Instead of `code`: the AuthenticationResponseJSON to the options of POST /login/mfa/passkey/options',
+  })
+  @MayOmit()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AuthenticationResponseJsonDto)
+  passkey?: AuthenticationResponseJsonDto;
 }

@@ -20,6 +20,9 @@ export class TokenInfoDto extends UserResponseDto {
   @ApiProperty({ description: 'The user has a second factor (TOTP)' })
   mfa_enabled: boolean;
 
+  @ApiProperty({ description: 'How many passkeys the user has' })
+  passkeys: number;
+
   @ApiProperty({ type: TokenSessionDto })
   session: TokenSessionDto;
 }
