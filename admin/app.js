@@ -270,7 +270,7 @@ document.querySelector('.skip')?.addEventListener('click', (ev) => {
   ev.preventDefault();
   document.getElementById('main')?.focus();
 });
-whenSignedOut(() => showSignIn(t('signin.expired')));
+whenSignedOut(() => showSignIn(t('signin.expired')), ['/admin/session']);
 window.addEventListener('hashchange', () => {
   void route().then(() => main?.focus());
 });

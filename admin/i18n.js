@@ -1,5 +1,5 @@
-// The console's UI text. The server picks the language from Accept-Language and writes it into
-// <html lang>; each language has every key (test/admin-console.e2e-spec.ts checks).
+// The console's UI text; each language has every key (test/admin-console.e2e-spec.ts checks).
+import { translator } from './translate.js';
 
 const en = {
   'app.title': 'Admin console',
@@ -311,11 +311,4 @@ const ru = {
 };
 
 export const MESSAGES = { en, ru };
-export const lang =
-  document.documentElement.lang in MESSAGES ? document.documentElement.lang : 'en';
-
-/** The text of `key` in the page's language, `{name}` filled from `vars`. */
-export function t(key, vars = {}) {
-  const text = MESSAGES[lang][key] ?? en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
-}
+export const { lang, t } = translator(MESSAGES);

@@ -51,7 +51,7 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
     const js = await t.http.get('/admin/assets/app.js').expect(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.text).toContain("from './api.js'");
-    const css = await t.http.get('/admin/assets/console.css').expect(200);
+    const css = await t.http.get('/admin/assets/page.css').expect(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     for (const path of [
       '/admin/assets/index.html',
