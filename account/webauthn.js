@@ -56,7 +56,9 @@ export function registrationJSON(cred) {
       transports: r.getTransports?.() ?? [],
       ...(r.getPublicKeyAlgorithm ? { publicKeyAlgorithm: r.getPublicKeyAlgorithm() } : {}),
       ...(r.getPublicKey?.() ? { publicKey: toBase64url(r.getPublicKey()) } : {}),
-      ...(r.getAuthenticatorData ? { authenticatorData: toBase64url(r.getAuthenticatorData()) } : {}),
+      ...(r.getAuthenticatorData
+        ? { authenticatorData: toBase64url(r.getAuthenticatorData()) }
+        : {}),
     },
   };
 }

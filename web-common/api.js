@@ -43,7 +43,10 @@ export async function api(method, path, body) {
   const data = type.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
     const err = new ApiError(res.status, typeof data === 'object' ? data : { message: data });
-    if (res.status === 401 && !signInPaths.some((p) => path.startsWith(p))) onSignedOut();
+    if (res.status === 401 && !signInPaths.some((p) => path.startsWith(p))) {
+      err.sessionLost = true;
+      onSignedOut();
+    }
     throw err;
   }
   return data;

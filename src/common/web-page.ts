@@ -37,7 +37,9 @@ function packageRoot(folder: string): string {
       return dir;
     }
   }
-  throw new Error(`The web pages' files (${SHARED}/index.html, ${folder}/) are missing above ${__dirname}.`);
+  throw new Error(
+    `The web pages' files (${SHARED}/index.html, ${folder}/) are missing above ${__dirname}.`,
+  );
 }
 
 export interface WebAsset {
