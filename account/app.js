@@ -2,6 +2,7 @@
 // framework and no build step: these files are served as they are from GET /account/assets/<name>.
 import { alwaysSend, api, whenSignedOut } from './api.js';
 import { fill, h } from './dom.js';
+import { markSection, signedInFrame } from './layout.js';
 import { t } from './i18n.js';
 import { dataPage } from './data.js';
 import { profilePage } from './profile.js';
@@ -33,40 +34,20 @@ async function loadMe() {
 }
 
 function layout() {
-  main = h('main', { id: 'main', tabindex: '-1' });
-  const nav = h(
-    'nav',
-    { 'aria-label': t('nav.label') },
-    h(
-      'ul',
-      {},
-      NAV.map(([path, key]) =>
-        h('li', {}, h('a', { href: `#/${path}`, 'data-nav': path }, t(key))),
-      ),
-    ),
-  );
-  const header = h(
-    'header',
-    { class: 'top' },
-    h('span', { class: 'brand' }, t('app.title')),
-    nav,
-    h(
-      'div',
-      { class: 'who' },
-      h('span', {}, me.email),
-      h('button', { type: 'button', class: 'secondary', onclick: signOut }, t('signout')),
-    ),
-  );
-  fill(root, header, main);
+  main = signedInFrame(root, {
+    brand: t('app.title'),
+    navLabel: t('nav.label'),
+    sections: NAV.map(([path, key]) => [path, t(key)]),
+    who: me.email,
+    signOutLabel: t('signout'),
+    onSignOut: signOut,
+  });
 }
 
 async function route() {
   if (!me) return;
   const section = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'profile';
-  for (const a of root.querySelectorAll('[data-nav]')) {
-    if (a.dataset.nav === section) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
-  }
+  markSection(root, section);
   const page = NAV.find(([path]) => path === section)?.[2];
   fill(main, h('p', { role: 'status' }, t('loading')));
   if (!page) {

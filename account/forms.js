@@ -1,6 +1,6 @@
 // The account page's forms: labelled fields, one submit, the API's answer said in place (an error
 // as an alert, a success as a status), the button disabled while the request runs.
-import { formValues, h, inputField } from './dom.js';
+import { codeField, formValues, h, inputField, recoveryCodeField } from './dom.js';
 import { t } from './i18n.js';
 
 /** The page's words for an API error code it knows, else the API's own message. */
@@ -23,23 +23,9 @@ export const fields = {
       required: true,
       minlength: 8,
     }),
-  code: (label = t('field.code'), name = 'code') =>
-    inputField(label, name, {
-      inputmode: 'numeric',
-      autocomplete: 'one-time-code',
-      pattern: '[0-9]{6}',
-      maxlength: 6,
-      required: true,
-    }),
+  code: (label = t('field.code'), name = 'code') => codeField(label, name),
   /** A code of the authenticator app or a recovery code (longer, with letters). */
-  secondFactor: (label, name = 'code') =>
-    inputField(label, name, {
-      autocomplete: 'one-time-code',
-      autocapitalize: 'none',
-      spellcheck: 'false',
-      maxlength: 64,
-      required: true,
-    }),
+  secondFactor: (label, name = 'code') => recoveryCodeField(label, name),
   text: (label, name, extra = {}) => inputField(label, name, { maxlength: 100, ...extra }),
 };
 

@@ -2,7 +2,7 @@
 // on a button for browsers without it); then the second factor when the API asks for one. Also
 // signing up and a forgotten password, which end back here.
 import { api } from './api.js';
-import { fill, h, inputField } from './dom.js';
+import { fill, h, inputField, recoveryCodeField } from './dom.js';
 import { actionForm, errorText, fields } from './forms.js';
 import { lang, t } from './i18n.js';
 import {
@@ -238,17 +238,7 @@ function secondStep(step, email, method = 'totp') {
     form = actionForm({
       intro: t(recovery ? 'mfa.recoveryIntro' : 'mfa.intro'),
       submit: t('mfa.submit'),
-      children: [
-        recovery
-          ? inputField(t('mfa.recoveryCode'), 'recovery_code', {
-              autocomplete: 'off',
-              autocapitalize: 'none',
-              spellcheck: 'false',
-              maxlength: 64,
-              required: true,
-            })
-          : fields.code(t('mfa.code')),
-      ],
+      children: [recovery ? recoveryCodeField(t('mfa.recoveryCode')) : fields.code(t('mfa.code'))],
       onSubmit: async (v) => {
         const body = recovery
           ? { recovery_code: (v.recovery_code ?? '').trim() }

@@ -1,65 +1,30 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import {
-  haveChromium,
-  launchChromium,
-  openWatched,
-  seriousViolations,
-  type Watched,
-} from './support/browser';
+import type { Page } from 'playwright-core';
+import { browserSuite, haveChromium } from './support/browser';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
-import { freePort } from './support/free-port';
 import { codeOf, mailTo } from './support/mail-helpers';
 import { controlClock, createUserWithTotp, totpCode } from './support/mfa';
-import { startApp, TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
 
 const haveBrowser = haveChromium('the account page test');
 const SHOTS = join(__dirname, '..', 'test-artifacts', 'account');
 const NEW_PASSWORD = 'seven green parrots argue loudly';
 
 (haveBrowser ? describe : describe.skip)('the account page in Chromium', () => {
+  const ui = browserSuite(SHOTS, (origin) => ({
+    AUTH_COOKIE: 'false',
+    PUBLIC_URL: origin,
+    // Passkeys are bound to this origin (once the server has the passkey routes).
+    WEBAUTHN_RP_ID: '127.0.0.1',
+    WEBAUTHN_ORIGINS: origin,
+  }));
+  const { open, check } = ui;
   let t: TestApp;
   let base: string;
-  let browser: Browser;
-  const opened: Watched[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    // Passkeys are bound to this origin (where the passkey routes exist).
-    t = await startApp({
-      AUTH_COOKIE: 'false',
-      PUBLIC_URL: base,
-      WEBAUTHN_RP_ID: '127.0.0.1',
-      WEBAUTHN_ORIGINS: base,
-    });
-    await t.app.listen(port, '127.0.0.1');
-    browser = await launchChromium();
+  beforeAll(() => {
+    ({ t, base } = ui.state);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t.destroy();
-  });
-  afterEach(async () => {
-    for (const w of opened.splice(0)) {
-      expect({ foreign: w.foreign, problems: w.problems }).toEqual({ foreign: [], problems: [] });
-      await w.context.close();
-    }
-  });
-
-  async function open(locale = 'en-US'): Promise<Watched> {
-    const w = await openWatched(browser, base, locale);
-    opened.push(w);
-    return w;
-  }
-
-  /** No critical or serious axe-core violation, and a screenshot for people to look at. */
-  async function check(page: Page, name: string): Promise<void> {
-    const violations = await seriousViolations(page, join(SHOTS, `${name}.png`));
-    expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-  }
 
   const h1 = (page: Page) => page.getByRole('heading', { level: 1 });
 

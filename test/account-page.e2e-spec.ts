@@ -1,36 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { bearer, createUser } from './support/factories';
 import { controlClock, createUserWithTotp, totpCode } from './support/mfa';
+import { cookieOf } from './support/cookies';
 import { startApp, TestApp } from './support/test-app';
+import { pageText, scriptImports } from './support/ui-text';
 
 const CSRF = { 'X-CSRF-Protection': '1' };
 const ASK_COOKIE = { ...CSRF, 'X-Account-Cookie': '1' };
-const ROOT = join(__dirname, '..');
 
-/** The account cookie from a Set-Cookie answer, as `name=value` for a Cookie header. */
-function accountCookieOf(setCookie: string[] | string | undefined): {
-  pair: string;
-  attrs: string;
-} {
-  const line = [setCookie ?? []].flat().find((c) => c.startsWith('__Host-account='));
-  if (!line) throw new Error(`no account cookie in ${JSON.stringify(setCookie)}`);
-  const [pair, ...attrs] = line.split(';');
-  return { pair, attrs: attrs.join(';') };
-}
-
-/** The relative imports (`from './x.js'`) of the scripts of a folder. */
-function importsOf(dir: string): string[] {
-  const out = new Set<string>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
-    for (const [, name] of readFileSync(join(dir, file), 'utf8').matchAll(
-      /from '\.\/([\w-]+\.js)'/g,
-    )) {
-      out.add(name);
-    }
-  }
-  return [...out];
-}
+const accountCookieOf = (setCookie: string[] | string | undefined) =>
+  cookieOf(setCookie, '__Host-account');
 
 describe('the account page: its files and its cookie session (AUTH_COOKIE off)', () => {
   let t: TestApp;
@@ -61,13 +40,7 @@ describe('the account page: its files and its cookie session (AUTH_COOKIE off)',
   });
 
   it('serves every file the page imports, its own, the shared ones and the QR library, from this server', async () => {
-    const names = new Set([
-      'app.js',
-      'page.css',
-      'qr.js',
-      ...importsOf(join(ROOT, 'account')),
-      ...importsOf(join(ROOT, 'web-common')),
-    ]);
+    const names = new Set(['app.js', 'page.css', 'qr.js', ...scriptImports('account')]);
     for (const name of names) {
       const res = await t.http.get(`/account/assets/${name}`);
       expect({ name, status: res.status }).toEqual({ name, status: 200 });
@@ -192,28 +165,15 @@ describe('the account page: its files and its cookie session (AUTH_COOKIE off)',
   });
 
   it('has every UI text in English and Russian, and every key the pages use', () => {
-    const dir = join(ROOT, 'account');
-    const source = readFileSync(join(dir, 'i18n.js'), 'utf8');
-    const block = (name: string) => {
-      const m = new RegExp(`const ${name} = \\{([\\s\\S]*?)\\n\\};`).exec(source);
-      if (!m) throw new Error(`no ${name} messages`);
-      return new Set([...m[1].matchAll(/^\s+'?([\w.-]+)'?:/gm)].map((k) => k[1]));
-    };
-    const en = block('en');
-    const ru = block('ru');
+    const { en, ru, used, source } = pageText('account', [
+      'nav',
+      'signin',
+      'code',
+      'mfa',
+      'signup',
+      'forgot',
+    ]);
     expect([...ru].sort()).toEqual([...en].sort());
-    const used = new Set<string>();
-    const files = [
-      ...readdirSync(dir).map((f) => join(dir, f)),
-      ...['view.js'].map((f) => join(ROOT, 'web-common', f)),
-    ].filter((f) => f.endsWith('.js') && !f.endsWith('i18n.js'));
-    for (const file of files) {
-      const code = readFileSync(file, 'utf8');
-      for (const [, key] of code.matchAll(/\bt\('([\w.-]+)'/g)) used.add(key);
-      for (const [, key] of code.matchAll(/'((?:nav|signin|code|mfa|signup|forgot)\.\w+)'/g)) {
-        used.add(key);
-      }
-    }
     // signin.js names these by the methods of the mfa_required answer.
     for (const m of ['totp', 'recovery_code', 'passkey']) used.add(`mfa.use.${m}`);
     expect([...used].filter((k) => !en.has(k))).toEqual([]);

@@ -1,59 +1,24 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { MailWorker } from '../src/mail/mail.worker';
-import {
-  haveChromium,
-  launchChromium,
-  openWatched,
-  seriousViolations,
-  type Watched,
-} from './support/browser';
+import { browserSuite, haveChromium } from './support/browser';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
-import { freePort } from './support/free-port';
 import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
-import { startApp, TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
 
 const haveBrowser = haveChromium('the admin console test');
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'console root password 2026' };
 const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
 (haveBrowser ? describe : describe.skip)('the admin console in Chromium', () => {
+  const ui = browserSuite(SHOTS, () => ({ ...ROOT, AUTH_COOKIE: 'false' }));
+  const { open, check } = ui;
   let t: TestApp;
   let base: string;
-  let browser: Browser;
-  const opened: Watched[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    t = await startApp({ ...ROOT, AUTH_COOKIE: 'false' });
-    const port = await freePort();
-    await t.app.listen(port, '127.0.0.1');
-    base = `http://127.0.0.1:${port}`;
-    browser = await launchChromium();
+  beforeAll(() => {
+    ({ t, base } = ui.state);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t.destroy();
-  });
-  afterEach(async () => {
-    for (const w of opened.splice(0)) {
-      expect({ foreign: w.foreign, problems: w.problems }).toEqual({ foreign: [], problems: [] });
-      await w.context.close();
-    }
-  });
-
-  async function open(locale = 'en-US'): Promise<Watched> {
-    const w = await openWatched(browser, base, locale);
-    opened.push(w);
-    return w;
-  }
-
-  /** No critical or serious axe-core violation, and a screenshot for people to look at. */
-  async function check(page: Page, name: string): Promise<void> {
-    const violations = await seriousViolations(page, join(SHOTS, `${name}.png`));
-    expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-  }
 
   async function signIn(page: Page, email: string, password: string): Promise<void> {
     await page.goto(`${base}/admin`);

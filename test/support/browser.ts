@@ -1,5 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { freePort } from './free-port';
+import { startApp, type TestApp } from './test-app';
 
 /** Debian's chromium, never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -84,4 +87,49 @@ export async function seriousViolations(page: Page, shot: string): Promise<strin
   });
   await page.screenshot({ path: shot, fullPage: true });
   return violations;
+}
+
+/**
+ * The hooks of a browser suite: the app (with `settings`, given the origin it will listen on) on
+ * 127.0.0.1, one Chromium, and pages that must end each test with no foreign request, script
+ * error or CSP report. `state` is filled once the suite's beforeAll has run.
+ */
+export function browserSuite(shots: string, settings: (base: string) => Record<string, string>) {
+  const state = {
+    t: undefined as unknown as TestApp,
+    base: '',
+    browser: undefined as unknown as Browser,
+  };
+  const opened: Watched[] = [];
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const port = await freePort();
+    state.base = `http://127.0.0.1:${port}`;
+    state.t = await startApp(settings(state.base));
+    await state.t.app.listen(port, '127.0.0.1');
+    state.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await state.browser?.close();
+    await state.t?.destroy();
+  });
+  afterEach(async () => {
+    for (const w of opened.splice(0)) {
+      expect({ foreign: w.foreign, problems: w.problems }).toEqual({ foreign: [], problems: [] });
+      await w.context.close();
+    }
+  });
+  return {
+    state,
+    async open(locale = 'en-US'): Promise<Watched> {
+      const w = await openWatched(state.browser, state.base, locale);
+      opened.push(w);
+      return w;
+    },
+    /** No critical or serious axe-core violation, and a screenshot for people to look at. */
+    async check(page: Page, name: string): Promise<void> {
+      const violations = await seriousViolations(page, join(shots, `${name}.png`));
+      expect({ page: name, violations }).toEqual({ page: name, violations: [] });
+    },
+  };
 }
