@@ -12,13 +12,18 @@ const SHOTS = join(__dirname, '..', 'test-artifacts', 'account');
 const NEW_PASSWORD = 'seven green parrots argue loudly';
 
 (haveBrowser ? describe : describe.skip)('the account page in Chromium', () => {
-  const ui = browserSuite(SHOTS, (origin) => ({
-    AUTH_COOKIE: 'false',
-    PUBLIC_URL: origin,
-    // Passkeys are bound to this origin (once the server has the passkey routes).
-    WEBAUTHN_RP_ID: '127.0.0.1',
-    WEBAUTHN_ORIGINS: origin,
-  }));
+  // Passkeys are bound to this origin (once the server has the passkey routes); an IP address
+  // cannot be a relying party, so the browser calls the server `localhost`.
+  const ui = browserSuite(
+    SHOTS,
+    (origin) => ({
+      AUTH_COOKIE: 'false',
+      PUBLIC_URL: origin,
+      WEBAUTHN_RP_ID: 'localhost',
+      WEBAUTHN_ORIGINS: origin,
+    }),
+    'localhost',
+  );
   const { open, check } = ui;
   let t: TestApp;
   let base: string;

@@ -94,7 +94,12 @@ export async function seriousViolations(page: Page, shot: string): Promise<strin
  * 127.0.0.1, one Chromium, and pages that must end each test with no foreign request, script
  * error or CSP report. `state` is filled once the suite's beforeAll has run.
  */
-export function browserSuite(shots: string, settings: (base: string) => Record<string, string>) {
+export function browserSuite(
+  shots: string,
+  settings: (base: string) => Record<string, string>,
+  /** The name the browser uses for 127.0.0.1 (WebAuthn needs a domain: `localhost`). */
+  host = '127.0.0.1',
+) {
   const state = {
     t: undefined as unknown as TestApp,
     base: '',
@@ -104,7 +109,7 @@ export function browserSuite(shots: string, settings: (base: string) => Record<s
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     const port = await freePort();
-    state.base = `http://127.0.0.1:${port}`;
+    state.base = `http://${host}:${port}`;
     state.t = await startApp(settings(state.base));
     await state.t.app.listen(port, '127.0.0.1');
     state.browser = await launchChromium();
