@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { bearer, createUser } from './support/factories';
+import { bearer, createUser, GOOD_PASSWORD, uniqueEmail } from './support/factories';
+import { nthMailTo, tokenOf } from './support/mail-helpers';
 import { controlClock, createUserWithTotp, totpCode } from './support/mfa';
 import { cookieOf } from './support/cookies';
 import { startApp, TestApp } from './support/test-app';
@@ -162,6 +163,22 @@ describe('the account page: its files and its cookie session (AUTH_COOKIE off)',
       .get('/validate_token')
       .set(bearer(done.body.token as string))
       .expect(401);
+  });
+
+  it('leads a confirmed mailed link on to the account page, in the language of the browser', async () => {
+    const email = uniqueEmail('linked');
+    await t.http.post('/register').send({ email, password: GOOD_PASSWORD }).expect(202);
+    const token = tokenOf(await nthMailTo(t.mail, email));
+    const done = await t.http
+      .post('/users/verify')
+      .set('Accept-Language', 'ru')
+      .type('form')
+      .send({ token })
+      .expect(200);
+    expect(done.text).toContain(
+      `<a href="${t.env.PUBLIC_URL ?? 'http://localhost:3000'}/account">`,
+    );
+    expect(done.text).toContain('Перейти в аккаунт');
   });
 
   it('has every UI text in English and Russian, and every key the pages use', () => {
