@@ -55,7 +55,16 @@ async function route() {
     fill(main, h('h1', {}, t('notFound')));
     return;
   }
-  const ctx = { me, main, setTitle, refresh: loadMe, signedOut: showSignedOut, rerender: route };
+  const ctx = {
+    me,
+    main,
+    setTitle,
+    refresh: loadMe,
+    signedOut: showSignedOut,
+    rerender: route,
+    // The header too (it shows the address).
+    restart: start,
+  };
   try {
     await page(ctx);
   } catch (e) {

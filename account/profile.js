@@ -73,7 +73,7 @@ function confirmForm(ctx, address) {
     children: [fields.code()],
     onSubmit: async (v) => {
       await api('POST', '/me/email/confirm', { code: v.code ?? '' });
-      await ctx.rerender();
+      await ctx.restart();
     },
   });
 }

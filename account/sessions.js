@@ -8,7 +8,6 @@ import { table, when } from './view.js';
 export async function sessionsPage(ctx) {
   ctx.setTitle(t('sessions.title'));
   const { sessions } = await api('GET', '/sessions');
-  const status = h('p', { role: 'status', class: 'flash', hidden: true });
   const error = h('p', { role: 'alert', class: 'error', hidden: true });
   const act = async (work, message) => {
     error.hidden = true;
@@ -65,7 +64,6 @@ export async function sessionsPage(ctx) {
   fill(
     ctx.main,
     h('h1', {}, t('sessions.title')),
-    status,
     error,
     list,
     section(

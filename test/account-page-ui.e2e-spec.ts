@@ -141,9 +141,9 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
     await h1(page).filter({ hasText: 'Sign in' }).waitFor();
   });
 
-  it('signs in with a mailed code, then the authenticator app: the session is at aal 2', async () => {
+  it('signs in with a mailed code, then the authenticator app, at aal 2; ends all other sessions', async () => {
     const clock = controlClock(t);
-    const { user, secret } = await createUserWithTotp(t, clock);
+    const { user, secret, recoveryCodes } = await createUserWithTotp(t, clock);
     const { page } = await open();
     await page.goto(`${base}/account`);
     await page.getByLabel('Email').fill(user.email);
@@ -160,7 +160,24 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
     await page.getByLabel('Code from the app').fill(totpCode(secret, clock.now()));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { level: 1, name: 'Profile' }).waitFor();
-    expect((await pageSession(page)).session.aal).toBe(2);
+    const mine = await pageSession(page);
+    expect(mine.session.aal).toBe(2);
+
+    // Sessions elsewhere (the one that turned the factor on, and one more), ended together; this
+    // one goes on.
+    const step = await t.http.post('/login').send({ email: user.email, password: user.password });
+    const more = await t.http
+      .post('/login/mfa')
+      .send({ mfa_token: step.body.mfa_token, recovery_code: recoveryCodes[0] })
+      .expect(200);
+    const others = [more.body.token as string];
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await expect(page.locator('tbody tr').count()).resolves.toBe(3);
+    await page.getByRole('button', { name: 'End all other sessions' }).click();
+    await page.getByText('Every other session has ended.').waitFor();
+    await expect(page.locator('tbody tr').count()).resolves.toBe(1);
+    for (const token of others) await t.http.get('/validate_token').set(bearer(token)).expect(401);
+    expect((await pageSession(page)).session.id).toBe(mine.session.id);
   });
 
   it('turns the authenticator app on with a QR code drawn in the page, and shows the recovery codes once', async () => {
@@ -199,6 +216,30 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
       [user.id],
     );
     expect(n).toBe(1);
+  });
+
+  it('changes the sign-in address with the code mailed to the new one', async () => {
+    const user = await createUser(t);
+    const next = uniqueEmail('moved');
+    const { page } = await open();
+    await signIn(page, user.email, user.password);
+    const part = page.getByRole('region', { name: 'Sign-in address' });
+    await part.getByLabel('New email address').fill(next);
+    await part.getByLabel('Current password').fill('not the password at all');
+    await part.getByRole('button', { name: 'Change the address' }).click();
+    await expect(part.getByRole('alert').textContent()).resolves.toBe(
+      'The current password is wrong.',
+    );
+    await part.getByLabel('Current password').fill(user.password);
+    await part.getByRole('button', { name: 'Change the address' }).click();
+    const mail = await mailTo(t.mail, next, /new email/i);
+    await part.getByLabel('Code from the mail').fill(codeOf(mail));
+    await check(page, 'email-change');
+    await part.getByRole('button', { name: 'Confirm the new address' }).click();
+    // The header shows the new address too.
+    await page.getByRole('banner').getByText(next).waitFor();
+    const [row] = await t.db.query('SELECT email FROM users WHERE id = $1', [user.id]);
+    expect(row.email).toBe(next);
   });
 
   it('downloads the data of the account, then deletes the account', async () => {
