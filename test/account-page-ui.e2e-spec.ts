@@ -172,6 +172,7 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
       .expect(200);
     const others = [more.body.token as string];
     await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.getByText('this one', { exact: true }).waitFor();
     await expect(page.locator('tbody tr').count()).resolves.toBe(3);
     await page.getByRole('button', { name: 'End all other sessions' }).click();
     await page.getByText('Every other session has ended.').waitFor();
