@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { browserSuite, haveChromium } from './support/browser';
@@ -297,65 +297,76 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
     await check(page, 'ru-security');
   });
 
-  describe('passkeys, with the DevTools virtual authenticator', () => {
-    let skip: string | undefined;
-    beforeAll(async () => {
-      const probe = await t.http.post('/login/passkey/options');
-      if (probe.status === 404)
-        skip = 'this server has no passkey routes (POST /login/passkey/options is 404)';
-    });
+  // The passkey routes come with src/passkeys/; until the server has them, this walk is skipped.
+  const havePasskeys = existsSync(join(__dirname, '..', 'src', 'passkeys'));
+  (havePasskeys ? describe : describe.skip)(
+    havePasskeys
+      ? 'passkeys, with the DevTools virtual authenticator'
+      : 'passkeys, with the DevTools virtual authenticator (skipped: this server has no passkey routes)',
+    () => {
+      it('adds a passkey on the page, signs out, signs in by the autofill of the email field at aal 2', async () => {
+        await t.http.post('/login/passkey/options').expect(200);
+        const user = await createUser(t);
+        const { page, context } = await open();
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('WebAuthn.enable');
+        const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+          options: {
+            protocol: 'ctap2',
+            transport: 'internal',
+            hasResidentKey: true,
+            hasUserVerification: true,
+            isUserVerified: true,
+          },
+        });
 
-    it('adds a passkey on the page, signs out, signs in by the autofill of the email field at aal 2', async () => {
-      if (skip) {
-        console.warn(`Skipped: ${skip}`);
-        return;
-      }
-      const user = await createUser(t);
-      const { page, context } = await open();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable');
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          transport: 'internal',
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-        },
+        await signIn(page, user.email, user.password);
+        await page.getByRole('link', { name: 'Sign-in and security' }).click();
+        const part = page.getByRole('region', { name: 'Passkeys' });
+        await part.getByText('No passkey yet.').waitFor();
+        await part.getByLabel(/^Name/).fill('test laptop');
+        await part.getByLabel('Current password').fill(user.password);
+        await part.getByRole('button', { name: 'Add a passkey' }).click();
+        await part.getByText('test laptop', { exact: true }).waitFor();
+        await check(page, 'passkeys');
+        const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+        expect(credentials).toHaveLength(1);
+        expect(credentials[0].isResidentCredential).toBe(true);
+
+        // Renamed on the page.
+        await part.getByText('Rename or remove “test laptop”').click();
+        await part.getByLabel('New name').fill('work laptop');
+        await part.getByRole('button', { name: 'Rename' }).click();
+        await part.getByText('work laptop').first().waitFor();
+
+        const before = await pageSession(page);
+        const passkeySignIn = page.waitForResponse((r) => r.url().endsWith('/login/passkey'), {
+          timeout: 15_000,
+        });
+        await page.getByRole('button', { name: 'Sign out' }).click();
+        // Nothing typed, nothing clicked: the email field's autofill offers the passkey, and the
+        // virtual authenticator picks it (so the sign-in screen may be gone at once). The page
+        // comes back to the section it showed.
+        expect((await passkeySignIn).status()).toBe(200);
+        await page.getByRole('navigation', { name: 'Sections' }).waitFor({ timeout: 15_000 });
+        const session = await pageSession(page);
+        expect(session.email).toBe(user.email);
+        expect(session.session.aal).toBe(2);
+        expect(session.session.id).not.toBe(before.session.id);
+        const [record] = await t.db.query(
+          `SELECT details FROM audit_log WHERE action = 'login' AND target_id = $1 ORDER BY id DESC LIMIT 1`,
+          [user.id],
+        );
+        expect(record.details).toMatchObject({ method: 'passkey', session_id: session.session.id });
+
+        // Removed on the page, with the password.
+        await page.getByRole('link', { name: 'Sign-in and security' }).click();
+        const item = part.getByRole('listitem').filter({ hasText: 'work laptop' });
+        await item.getByText('Rename or remove “work laptop”').click();
+        await item.getByLabel('Current password').fill(user.password);
+        await item.getByRole('button', { name: 'Remove' }).click();
+        await part.getByText('No passkey yet.').waitFor();
       });
-
-      await signIn(page, user.email, user.password);
-      await page.getByRole('link', { name: 'Sign-in and security' }).click();
-      const part = page.getByRole('region', { name: 'Passkeys' });
-      await part.getByText('No passkey yet.').waitFor();
-      await part.getByLabel(/^Name/).fill('test laptop');
-      await part.getByLabel('Current password').fill(user.password);
-      await part.getByRole('button', { name: 'Add a passkey' }).click();
-      await part.getByText('test laptop').waitFor();
-      await check(page, 'passkeys');
-      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
-      expect(credentials).toHaveLength(1);
-      expect(credentials[0].isResidentCredential).toBe(true);
-
-      // Renamed on the page.
-      await part.getByText('Rename or remove “test laptop”').click();
-      await part.getByLabel('New name').fill('work laptop');
-      await part.getByRole('button', { name: 'Rename' }).click();
-      await part.getByText('work laptop').first().waitFor();
-
-      await page.getByRole('button', { name: 'Sign out' }).click();
-      await h1(page).filter({ hasText: 'Sign in' }).waitFor();
-      // Nothing typed, nothing clicked: the email field's autofill offers the passkey, and the
-      // virtual authenticator picks it.
-      await page.getByRole('heading', { level: 1, name: 'Profile' }).waitFor({ timeout: 15_000 });
-      const session = await pageSession(page);
-      expect(session.email).toBe(user.email);
-      expect(session.session.aal).toBe(2);
-      const [record] = await t.db.query(
-        `SELECT details FROM audit_log WHERE action = 'login' AND target_id = $1 ORDER BY id DESC LIMIT 1`,
-        [user.id],
-      );
-      expect(JSON.stringify(record.details)).toContain('passkey');
-    });
-  });
+    },
+  );
 });
