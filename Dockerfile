@@ -24,8 +24,11 @@ COPY --from=build /app/dist ./dist
 # node_modules/nest-email-auth-client links here: the server re-exports the client package.
 COPY --from=build /app/packages/client/package.json ./packages/client/
 COPY --from=build /app/packages/client/dist ./packages/client/dist
-# The admin console's page, scripts and styles: read at start from admin/ beside package.json.
+# The admin console's and the account page's scripts and styles, and what they share (the page
+# shell among them): read at start from admin/, account/ and web-common/ beside package.json.
 COPY admin ./admin
+COPY account ./account
+COPY web-common ./web-common
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

@@ -41,8 +41,9 @@ export default tseslint.config(
     },
   },
   {
-    // The admin console: plain ES modules for the browser, served as they are (no build step).
-    files: ['admin/**/*.js'],
+    // The server's own pages (admin console, account page, what they share): plain ES modules for
+    // the browser, served as they are (no build step).
+    files: ['admin/**/*.js', 'account/**/*.js', 'web-common/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
@@ -58,6 +59,13 @@ export default tseslint.config(
           'FormData',
           'Node',
           'Intl',
+          'navigator',
+          'AbortController',
+          'PublicKeyCredential',
+          'atob',
+          'btoa',
+          'Blob',
+          'URL',
         ].map((name) => [name, 'readonly']),
       ),
     },

@@ -1,7 +1,8 @@
 // The admin console: a hash-routed page over the admin API. No framework and no build step: these
 // files are served as they are from GET /admin/assets/<name>.
 import { api, whenSignedOut } from './api.js';
-import { fill, h, inputField } from './dom.js';
+import { codeField, fill, h, inputField, recoveryCodeField } from './dom.js';
+import { markSection, signedInFrame } from './layout.js';
 import { historyPage } from './history.js';
 import { t } from './i18n.js';
 import { outboxPage, templatesPage } from './mail.js';
@@ -50,41 +51,21 @@ function setTitle(text) {
 }
 
 function layout() {
-  main = h('main', { id: 'main', tabindex: '-1' });
-  const nav = h(
-    'nav',
-    { 'aria-label': t('nav.label') },
-    h(
-      'ul',
-      {},
-      NAV.map(([path, key]) =>
-        h('li', {}, h('a', { href: `#/${path}`, 'data-nav': path }, t(key))),
-      ),
-    ),
-  );
-  const header = h(
-    'header',
-    { class: 'top' },
-    h('span', { class: 'brand' }, t('app.title')),
-    nav,
-    h(
-      'div',
-      { class: 'who' },
-      h('span', {}, `${me.email} (${t(`role.${me.role}`)})`),
-      h('button', { type: 'button', class: 'secondary', onclick: signOut }, t('signout')),
-    ),
-  );
-  fill(root, header, main);
+  main = signedInFrame(root, {
+    brand: t('app.title'),
+    navLabel: t('nav.label'),
+    sections: NAV.map(([path, key]) => [path, t(key)]),
+    who: `${me.email} (${t(`role.${me.role}`)})`,
+    signOutLabel: t('signout'),
+    onSignOut: signOut,
+  });
 }
 
 async function route() {
   if (!me) return;
   const { parts, params } = parseHash();
   const [section = 'users', id] = parts;
-  for (const a of root.querySelectorAll('[data-nav]')) {
-    if (a.dataset.nav === section) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
-  }
+  markSection(root, section);
   const ctx = { me, params, main, setTitle, go, setFlash };
   fill(main, h('p', { role: 'status' }, t('loading')));
   try {
@@ -196,21 +177,7 @@ function showError(el, e) {
 function showSecondStep(mfaToken, useRecovery = false) {
   setTitle(t('mfa.title'));
   const error = h('p', { role: 'alert', class: 'error', hidden: true });
-  const field = useRecovery
-    ? inputField(t('mfa.recoveryCode'), 'recovery_code', {
-        autocomplete: 'off',
-        autocapitalize: 'none',
-        spellcheck: 'false',
-        maxlength: 64,
-        required: true,
-      })
-    : inputField(t('mfa.code'), 'code', {
-        inputmode: 'numeric',
-        autocomplete: 'one-time-code',
-        pattern: '[0-9]{6}',
-        maxlength: 6,
-        required: true,
-      });
+  const field = useRecovery ? recoveryCodeField(t('mfa.recoveryCode')) : codeField(t('mfa.code'));
   const form = h(
     'form',
     { class: 'signin', novalidate: true },
@@ -270,7 +237,7 @@ document.querySelector('.skip')?.addEventListener('click', (ev) => {
   ev.preventDefault();
   document.getElementById('main')?.focus();
 });
-whenSignedOut(() => showSignIn(t('signin.expired')));
+whenSignedOut(() => showSignIn(t('signin.expired')), ['/admin/session']);
 window.addEventListener('hashchange', () => {
   void route().then(() => main?.focus());
 });

@@ -1,20 +1,13 @@
-// The console's UI text. The server picks the language from Accept-Language and writes it into
-// <html lang>; each language has every key (test/admin-console.e2e-spec.ts checks).
+// The console's UI text; each language has every key (test/admin-console.e2e-spec.ts checks).
+import { translator } from './translate.js';
 
 const en = {
   'app.title': 'Admin console',
-  loading: 'Loading…',
-  notFound: 'No such page',
-  'error.title': 'Something went wrong',
-  empty: 'Nothing here.',
   any: 'Any',
   yes: 'Yes',
   no: 'No',
   apply: 'Apply',
-  save: 'Save',
-  signout: 'Sign out',
   countAtLeast: 'more than {n}',
-  'nav.label': 'Sections',
   'nav.users': 'Users',
   'nav.invite': 'Invite a user',
   'nav.history': 'Action history',
@@ -25,30 +18,16 @@ const en = {
   'pager.next': 'Next page',
   'pager.status': 'Page {page} of {pages} · {count} {noun}',
   'signin.title': 'Sign in to the admin console',
-  'signin.submit': 'Sign in',
   'signin.invalid': 'The email or the password is wrong.',
   'signin.notAdmin': 'This console is for admins and roots only.',
   'signin.throttled': 'Too many attempts. Wait a few minutes and try again.',
   'signin.unconfirmed': 'This address is not confirmed yet.',
-  'signin.expired': 'Your session has ended. Sign in again.',
   'signin.mfaRequiredRole':
     'Your role must sign in with a second factor. Turn one on for your account first, then sign in here.',
-  'mfa.title': 'Second step of the sign-in',
-  'mfa.intro': 'Enter the 6-digit code your authenticator app shows for this account.',
-  'mfa.code': 'Code from the app',
-  'mfa.recoveryIntro':
-    'Enter one of the recovery codes you saved when you turned on two-step sign-in. Each works once.',
-  'mfa.recoveryCode': 'Recovery code',
   'mfa.useRecovery': 'Use a recovery code instead',
   'mfa.useTotp': 'Use the authenticator app instead',
-  'mfa.submit': 'Verify',
   'mfa.back': 'Start over',
   'mfa.invalid': 'The code is wrong, expired or already used.',
-  'mfa.expired': 'This sign-in has ended (too slow, or too many wrong codes). Sign in again.',
-  'field.email': 'Email',
-  'field.password': 'Password',
-  'field.name': 'Name',
-  'field.surname': 'Surname',
   'field.role': 'Role',
   'field.state': 'State',
   'field.confirmed': 'Confirmed',
@@ -157,18 +136,11 @@ const en = {
 
 const ru = {
   'app.title': 'Консоль администратора',
-  loading: 'Загрузка…',
-  notFound: 'Такой страницы нет',
-  'error.title': 'Что-то пошло не так',
-  empty: 'Здесь пусто.',
   any: 'Любой',
   yes: 'Да',
   no: 'Нет',
   apply: 'Применить',
-  save: 'Сохранить',
-  signout: 'Выйти',
   countAtLeast: 'больше {n}',
-  'nav.label': 'Разделы',
   'nav.users': 'Пользователи',
   'nav.invite': 'Пригласить',
   'nav.history': 'История действий',
@@ -179,32 +151,16 @@ const ru = {
   'pager.next': 'Следующая страница',
   'pager.status': 'Страница {page} из {pages} · {noun}: {count}',
   'signin.title': 'Вход в консоль администратора',
-  'signin.submit': 'Войти',
   'signin.invalid': 'Неверный адрес или пароль.',
   'signin.notAdmin': 'Консоль только для администраторов.',
   'signin.throttled': 'Слишком много попыток. Подождите несколько минут.',
   'signin.unconfirmed': 'Этот адрес ещё не подтверждён.',
-  'signin.expired': 'Сеанс закончился. Войдите снова.',
   'signin.mfaRequiredRole':
     'Для вашей роли нужен второй фактор. Сначала включите его для своего аккаунта, затем войдите здесь.',
-  'mfa.title': 'Второй шаг входа',
-  'mfa.intro':
-    'Введите 6-значный код, который приложение-аутентификатор показывает для этого аккаунта.',
-  'mfa.code': 'Код из приложения',
-  'mfa.recoveryIntro':
-    'Введите один из кодов восстановления, сохранённых при включении двухэтапного входа. Каждый действует один раз.',
-  'mfa.recoveryCode': 'Код восстановления',
   'mfa.useRecovery': 'Войти с кодом восстановления',
   'mfa.useTotp': 'Войти с кодом из приложения',
-  'mfa.submit': 'Проверить',
   'mfa.back': 'Начать заново',
   'mfa.invalid': 'Код неверный, устарел или уже использован.',
-  'mfa.expired':
-    'Этот вход завершён (слишком долго или слишком много неверных кодов). Войдите снова.',
-  'field.email': 'Эл. почта',
-  'field.password': 'Пароль',
-  'field.name': 'Имя',
-  'field.surname': 'Фамилия',
   'field.role': 'Роль',
   'field.state': 'Состояние',
   'field.confirmed': 'Подтверждён',
@@ -311,11 +267,4 @@ const ru = {
 };
 
 export const MESSAGES = { en, ru };
-export const lang =
-  document.documentElement.lang in MESSAGES ? document.documentElement.lang : 'en';
-
-/** The text of `key` in the page's language, `{name}` filled from `vars`. */
-export function t(key, vars = {}) {
-  const text = MESSAGES[lang][key] ?? en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
-}
+export const { lang, t } = translator(MESSAGES);

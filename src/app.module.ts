@@ -8,6 +8,7 @@ import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { ConsoleModule } from './console/console.module';
+import { AccountPageModule } from './account-page/account-page.module';
 import { ContentTypeGuard } from './common/guards/content-type.guard';
 import { RoutePipelineGuard } from './common/guards/route-pipeline.guard';
 import { IpRateLimitModule } from './common/rate-limit/ip-rate-limit.module';
@@ -45,6 +46,7 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     AccountModule,
     ConsoleModule,
+    AccountPageModule,
     TelemetryModule,
   ],
   providers: [

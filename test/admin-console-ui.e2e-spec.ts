@@ -1,88 +1,24 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { MailWorker } from '../src/mail/mail.worker';
-import { haveChromium, launchChromium } from './support/browser';
+import { browserSuite, haveChromium } from './support/browser';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
-import { freePort } from './support/free-port';
 import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
-import { startApp, TestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
 
 const haveBrowser = haveChromium('the admin console test');
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'console root password 2026' };
 const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-interface Watched {
-  page: Page;
-  context: BrowserContext;
-  /** Requests to anywhere but the server under test. */
-  foreign: string[];
-  /** Script errors and CSP violations in the page. */
-  problems: string[];
-}
-
 (haveBrowser ? describe : describe.skip)('the admin console in Chromium', () => {
+  const ui = browserSuite(SHOTS, () => ({ ...ROOT, AUTH_COOKIE: 'false' }));
+  const { open, check } = ui;
   let t: TestApp;
   let base: string;
-  let browser: Browser;
-  const opened: Watched[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    t = await startApp({ ...ROOT, AUTH_COOKIE: 'false' });
-    const port = await freePort();
-    await t.app.listen(port, '127.0.0.1');
-    base = `http://127.0.0.1:${port}`;
-    browser = await launchChromium();
+  beforeAll(() => {
+    ({ t, base } = ui.state);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t.destroy();
-  });
-  afterEach(async () => {
-    for (const w of opened.splice(0)) {
-      expect({ foreign: w.foreign, problems: w.problems }).toEqual({ foreign: [], problems: [] });
-      await w.context.close();
-    }
-  });
-
-  /** A fresh browser profile in a language, watched for foreign requests, errors and CSP reports. */
-  async function open(locale = 'en-US'): Promise<Watched> {
-    const context = await browser.newContext({ locale, acceptDownloads: true });
-    const page = await context.newPage();
-    const w: Watched = { page, context, foreign: [], problems: [] };
-    page.on('request', (r) => {
-      if (!r.url().startsWith(base) && !r.url().startsWith('data:')) w.foreign.push(r.url());
-    });
-    page.on('pageerror', (e) => w.problems.push(`error: ${e.message}`));
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) w.problems.push(`csp: ${m.text()}`);
-    });
-    // Runs before the page's scripts (through the DevTools protocol, so the CSP allows it).
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) =>
-        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
-      );
-    });
-    opened.push(w);
-    return w;
-  }
-
-  /** No critical or serious axe-core violation, and a screenshot for people to look at. */
-  async function check(page: Page, name: string): Promise<void> {
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (c: Document) => Promise<AxeResults> } }).axe;
-      const result = await axe.run(document);
-      return result.violations
-        .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-  }
 
   async function signIn(page: Page, email: string, password: string): Promise<void> {
     await page.goto(`${base}/admin`);
@@ -484,7 +420,3 @@ interface Watched {
     expect((await context.cookies()).map((c) => c.name)).not.toContain('__Host-console');
   });
 });
-
-interface AxeResults {
-  violations: Array<{ id: string; impact?: string; nodes: Array<{ target: string[] }> }>;
-}

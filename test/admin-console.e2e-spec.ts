@@ -1,22 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { bearer, createUser, loginToken } from './support/factories';
 import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
+import { cookieOf } from './support/cookies';
 import { startApp, TestApp } from './support/test-app';
+import { pageText, scriptImports } from './support/ui-text';
 
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'console root password 2026' };
 const CSRF = { 'X-CSRF-Protection': '1' };
 
-/** The console cookie from a Set-Cookie answer, as `name=value` for a Cookie header. */
-function consoleCookieOf(setCookie: string[] | string | undefined): {
-  pair: string;
-  attrs: string;
-} {
-  const line = [setCookie ?? []].flat().find((c) => c.startsWith('__Host-console='));
-  if (!line) throw new Error(`no console cookie in ${JSON.stringify(setCookie)}`);
-  const [pair, ...attrs] = line.split(';');
-  return { pair, attrs: attrs.join(';') };
-}
+const consoleCookieOf = (setCookie: string[] | string | undefined) =>
+  cookieOf(setCookie, '__Host-console');
 
 describe('the admin console: its page and its cookie session (AUTH_COOKIE off)', () => {
   let t: TestApp;
@@ -51,7 +43,7 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
     const js = await t.http.get('/admin/assets/app.js').expect(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.text).toContain("from './api.js'");
-    const css = await t.http.get('/admin/assets/console.css').expect(200);
+    const css = await t.http.get('/admin/assets/page.css').expect(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     for (const path of [
       '/admin/assets/index.html',
@@ -64,13 +56,8 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
       expect(res.body.code).toBe('not_found');
     }
     // Every script the page imports is there (a typo would break the console only in a browser).
-    const dir = join(__dirname, '..', 'admin');
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
-      for (const [, imported] of readFileSync(join(dir, file), 'utf8').matchAll(
-        /from '\.\/([\w-]+\.js)'/g,
-      )) {
-        await t.http.get(`/admin/assets/${imported}`).expect(200);
-      }
+    for (const imported of scriptImports('admin')) {
+      await t.http.get(`/admin/assets/${imported}`).expect(200);
     }
   });
 
@@ -280,24 +267,8 @@ describe('the admin console: its page and its cookie session (AUTH_COOKIE off)',
   });
 
   it('has every UI text in English and Russian, and every key the pages use', () => {
-    const dir = join(__dirname, '..', 'admin');
-    const source = readFileSync(join(dir, 'i18n.js'), 'utf8');
-    const block = (name: string) => {
-      const m = new RegExp(`const ${name} = \\{([\\s\\S]*?)\\n\\};`).exec(source);
-      if (!m) throw new Error(`no ${name} messages`);
-      return new Set([...m[1].matchAll(/^\s+'?([\w.-]+)'?:/gm)].map((k) => k[1]));
-    };
-    const en = block('en');
-    const ru = block('ru');
+    const { en, ru, used } = pageText('admin', ['signin', 'user', 'invite', 'outbox', 'mfa']);
     expect([...ru].sort()).toEqual([...en].sort());
-    const used = new Set<string>();
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'i18n.js')) {
-      const code = readFileSync(join(dir, file), 'utf8');
-      for (const [, key] of code.matchAll(/\bt\('([\w.-]+)'/g)) used.add(key);
-      for (const [, key] of code.matchAll(/'((?:signin|user|invite|outbox|mfa)\.\w+)'/g)) {
-        used.add(key);
-      }
-    }
     expect([...used].filter((k) => !en.has(k))).toEqual([]);
   });
 });

@@ -279,7 +279,7 @@ function buildIfStale(): void {
     // Module lookups and the console's folder search walk up from the staged files: nothing above
     // them may stand in for what the image lacks.
     for (let d = dir; d !== dirname(d); d = dirname(d)) {
-      for (const name of ['node_modules', 'package.json', 'admin']) {
+      for (const name of ['node_modules', 'package.json', 'admin', 'account', 'web-common']) {
         if (existsSync(join(dirname(d), name)))
           throw new Error(`${join(dirname(d), name)} is above the staging folder`);
       }
@@ -383,12 +383,17 @@ function buildIfStale(): void {
     expect(check.status).toBe(0);
   });
 
-  it('serves the admin console and the API docs from the staged files', async () => {
-    const page = await request(base).get('/admin').expect(200);
-    expect(page.headers['content-type']).toMatch(/^text\/html/);
-    expect(page.text).toMatch(/<html lang="en"/);
-    const script = await request(base).get('/admin/assets/app.js').expect(200);
-    expect(script.text).toBe(readFileSync(join(ROOT, 'admin', 'app.js'), 'utf8'));
+  it('serves the admin console, the account page and the API docs from the staged files', async () => {
+    for (const folder of ['admin', 'account']) {
+      const page = await request(base).get(`/${folder}`).expect(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.text).toMatch(/<html lang="en"/);
+      const script = await request(base).get(`/${folder}/assets/app.js`).expect(200);
+      expect(script.text).toBe(readFileSync(join(ROOT, folder, 'app.js'), 'utf8'));
+      await request(base).get(`/${folder}/assets/page.css`).expect(200);
+    }
+    // The QR code library comes from the image's node_modules.
+    await request(base).get('/account/assets/qr.js').expect(200);
     await request(base).get('/docs/').expect(200);
   });
 

@@ -5,6 +5,7 @@ import { IS_PUBLIC } from '../common/decorators/public.decorator';
 import type { RouteMetadata, RouteStep } from '../common/guards/route-pipeline.guard';
 import { SessionsService } from '../sessions/sessions.service';
 import {
+  ACCOUNT_COOKIE,
   CONSOLE_COOKIE,
   passesCsrfCheck,
   readBearer,
@@ -17,7 +18,8 @@ import { CommonErrors } from '../common/errors';
 /**
  * Global authentication: every route needs a live session unless it is marked `@Public()`. The
  * token comes from `Authorization: Bearer` or, in cookie mode, the session cookie; never from the
- * query string. The admin console's cookie counts only on `@AdminOnly()` routes. Authorization
+ * query string. The admin console's cookie counts only on `@AdminOnly()` routes, the account
+ * page's cookie only on the others. Authorization
  * (admin routes) is declared on the route with `@AdminOnly()`. A step of the global
  * RoutePipelineGuard (AppModule).
  */
@@ -39,8 +41,10 @@ export class AuthGuard implements RouteStep {
     if (authorization !== undefined) {
       token = readBearer(authorization);
     } else {
-      token = this.cookie.read(req);
-      if (!token && route.get(ADMIN_ONLY)) token = readCookie(req, CONSOLE_COOKIE);
+      // The console's cookie only on admin routes, the account page's on all the others.
+      token =
+        this.cookie.read(req) ||
+        readCookie(req, route.get(ADMIN_ONLY) ? CONSOLE_COOKIE : ACCOUNT_COOKIE);
       if (token && !passesCsrfCheck(req)) {
         throw AuthErrors.csrf_header_missing();
       }

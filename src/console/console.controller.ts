@@ -67,8 +67,7 @@ export class ConsoleController {
   @Header('Cache-Control', 'no-cache')
   @Header('Vary', 'Accept-Language, Cookie')
   shell(@Req() req: Request, @AcceptLanguage() acceptLanguage: string | undefined): string {
-    const hasCookie = readCookie(req, CONSOLE_COOKIE) !== undefined;
-    return this.page.html(this.page.locale(acceptLanguage), hasCookie);
+    return this.page.html(acceptLanguage, readCookie(req, CONSOLE_COOKIE) !== undefined);
   }
 
   @Public()
@@ -76,9 +75,7 @@ export class ConsoleController {
   @ApiExcludeEndpoint()
   @Header('Cache-Control', 'no-cache')
   asset(@Param('name') name: string): StreamableFile {
-    const file = this.page.asset(name);
-    if (!file) throw ConsoleErrors.console_file_not_found();
-    return new StreamableFile(file.body, { type: file.contentType, length: file.body.length });
+    return this.page.asset(name);
   }
 
   @Public()

@@ -2,5 +2,4 @@ import { defineErrors } from '../common/errors';
 
 export const ConsoleErrors = defineErrors({
   not_an_admin: [403, 'The admin console is for admins and roots.'],
-  console_file_not_found: [404, 'No such file.', { code: 'not_found' }],
 });

@@ -62,6 +62,9 @@ const FORM = Handlebars.compile(`<p>{{{intro}}}</p>
 // Titles and messages come from the catalog already escaped (or are escaped where they do not).
 const MESSAGE = Handlebars.compile(`<p>{{{message}}}</p>`);
 
+// After a link did its work: the way on to the account page (GET /account).
+const ACCOUNT_LINK = Handlebars.compile(`<p><a href="{{href}}">{{{text}}}</a></p>`);
+
 /** Swagger for the GET page a mailed link opens (`?token=`), whose form posts to `postsTo`. */
 /** Said in the document, so that clients (and the fuzz test) know these errors are pages. */
 const HTML_PAGE = { 'text/html': { schema: { type: 'string' as const } } };
@@ -153,11 +156,15 @@ export class AccountPages {
     vars: Record<string, unknown> = {},
   ): string {
     const locale = this.locale(lang);
-    return this.message(
-      locale,
-      this.catalog.page(locale, `${flow}.done.title`, vars),
-      this.catalog.page(locale, `${flow}.done.message`, vars),
-    );
+    const message = MESSAGE({ message: this.catalog.page(locale, `${flow}.done.message`, vars) });
+    // An operator's strings without the link's words leave the link out.
+    const link = this.catalog.hasPage(locale, 'account.link')
+      ? ACCOUNT_LINK({
+          href: `${this.app.publicUrl}/account`,
+          text: this.catalog.page(locale, 'account.link'),
+        })
+      : '';
+    return this.page(locale, this.catalog.page(locale, `${flow}.done.title`, vars), message + link);
   }
 
   /** The page of a mailed link: `render` for a live link, else the "does not work" page (400). */

@@ -62,3 +62,25 @@ export function formValues(form) {
   }
   return out;
 }
+
+/** A 6-digit code field (a mailed code, the authenticator app's), as phones and password managers expect it. */
+export function codeField(label, name = 'code') {
+  return inputField(label, name, {
+    inputmode: 'numeric',
+    autocomplete: 'one-time-code',
+    pattern: '[0-9]{6}',
+    maxlength: 6,
+    required: true,
+  });
+}
+
+/** A recovery code field (letters and dashes; a 6-digit code of the app fits too). */
+export function recoveryCodeField(label, name = 'recovery_code') {
+  return inputField(label, name, {
+    autocomplete: 'off',
+    autocapitalize: 'none',
+    spellcheck: 'false',
+    maxlength: 64,
+    required: true,
+  });
+}

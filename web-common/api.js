@@ -1,5 +1,5 @@
-// Every call of the console goes to the server's own API with the console cookie (HttpOnly: the
-// page never sees the token) and the CSRF header that the AuthGuard asks of cookie writes.
+// Every call of the server's own pages goes to its API with the page's session cookie (HttpOnly:
+// the page never keeps a token) and the CSRF header that the AuthGuard asks of cookie writes.
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -12,13 +12,25 @@ export class ApiError extends Error {
 }
 
 let onSignedOut = () => {};
-/** Called when an answer says the session is gone (401), so the app shows the sign-in. */
-export function whenSignedOut(fn) {
+let signInPaths = [];
+/**
+ * Called when an answer says the session is gone (401), so the page shows its sign-in. The 401s
+ * of the paths that start with one of `signInPrefixes` (a wrong password, a wrong code) are
+ * answers, not a lost session.
+ */
+export function whenSignedOut(fn, signInPrefixes = []) {
   onSignedOut = fn;
+  signInPaths = signInPrefixes;
+}
+
+/** Extra headers for every call (the account page asks the sign-in routes for its cookie). */
+const extraHeaders = {};
+export function alwaysSend(headers) {
+  Object.assign(extraHeaders, headers);
 }
 
 export async function api(method, path, body) {
-  const headers = { Accept: 'application/json', 'X-CSRF-Protection': '1' };
+  const headers = { ...extraHeaders, Accept: 'application/json', 'X-CSRF-Protection': '1' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, {
     method,
@@ -31,8 +43,10 @@ export async function api(method, path, body) {
   const data = type.includes('json') ? await res.json() : await res.text();
   if (!res.ok) {
     const err = new ApiError(res.status, typeof data === 'object' ? data : { message: data });
-    // The sign-in's own 401s (wrong password, wrong code) are answers, not a lost session.
-    if (res.status === 401 && !path.startsWith('/admin/session')) onSignedOut();
+    if (res.status === 401 && !signInPaths.some((p) => path.startsWith(p))) {
+      err.sessionLost = true;
+      onSignedOut();
+    }
     throw err;
   }
   return data;
