@@ -28,9 +28,13 @@ export function fill(el, ...children) {
   return el;
 }
 
+/** Field ids are unique in the page: two forms on one page may both have a `password`. */
+let fieldIds = 0;
+const fieldId = (name) => `f-${name}-${++fieldIds}`;
+
 /** A <select> with a label; options are [value, text] pairs. */
 export function selectField(label, name, options, value) {
-  const id = `f-${name}`;
+  const id = fieldId(name);
   return h(
     'div',
     { class: 'field' },
@@ -45,7 +49,7 @@ export function selectField(label, name, options, value) {
 
 /** An <input> with a label. */
 export function inputField(label, name, attrs = {}) {
-  const id = `f-${name}`;
+  const id = fieldId(name);
   return h(
     'div',
     { class: 'field' },
