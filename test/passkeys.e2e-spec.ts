@@ -267,6 +267,10 @@ describe('passkeys (WebAuthn)', () => {
         .send({ name: 'Laptop' });
       expect(renamed.status).toBe(200);
       expect(renamed.body).toMatchObject({ id: passkey.id, name: 'Laptop' });
+      expect((await auditOf(user.id, 'passkey_rename')).at(-1)).toMatchObject({
+        outcome: 'success',
+        details: { key_id: passkey.id },
+      });
       const notMine = await t.http
         .patch(`/me/passkeys/${other.passkey.id}`)
         .set(bearer(token))

@@ -105,6 +105,7 @@ export class PasskeysController {
   }
 
   @Patch(':id')
+  @Audit('passkey_rename')
   @ApiOperation({ summary: 'Rename one of the caller’s passkeys', description: NEEDS_SESSION })
   @ApiOkResponse({ type: PasskeyDto })
   @ApiErrors(CommonErrors.validation_failed, PasskeysErrors.passkey_not_found)
@@ -112,8 +113,9 @@ export class PasskeysController {
     @CurrentUser() user: AuthUser,
     @Param('id') id: string,
     @Body() dto: RenamePasskeyDto,
+    @AuditCtx() audit: AuditContext,
   ): Promise<PasskeyDto> {
-    return this.passkeys.rename(user, id, dto.name);
+    return this.passkeys.rename(user, id, dto.name, audit);
   }
 
   @Delete(':id')

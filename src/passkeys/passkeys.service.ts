@@ -181,9 +181,11 @@ export class PasskeysService implements OnModuleInit {
     return this.repo.countForUser(userId);
   }
 
-  async rename(user: AuthUser, id: string, name: string): Promise<PasskeyDto> {
+  async rename(user: AuthUser, id: string, name: string, audit: AuditContext): Promise<PasskeyDto> {
+    audit.setTarget(user);
     const row = UUID.test(id) ? await this.repo.rename(user.id, id, name.trim()) : undefined;
     if (!row) throw PasskeysErrors.passkey_not_found();
+    audit.addDetails({ key_id: row.id });
     return toDto(row);
   }
 
