@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SessionsService } from '../src/sessions/sessions.service';
 import { bearer, createUser, GOOD_PASSWORD, uniqueEmail } from './support/factories';
+import { controlClock, createUserWithTotp, totpCode } from './support/mfa';
 import { CookieJar, TestOidcProvider, throughProvider } from './support/oidc-provider';
 import { startApp, type TestApp } from './support/test-app';
 
@@ -266,9 +267,27 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     const [link] = await audits('identity_link', String(id));
     expect(link.details).toMatchObject({
       address_confirmed: true,
-      password_removed: true,
+      old_credentials_removed: true,
       sessions_ended: 1,
     });
+  });
+
+  it('asks a user with a second factor for it after the provider, as after a password', async () => {
+    const clock = controlClock(t);
+    try {
+      const { user, secret } = await createUserWithTotp(t, clock);
+      const { back, verifier } = await viaCorp(person(user.email));
+      const first = await exchange(back.searchParams.get('code')!, verifier).expect(200);
+      expect(first.body).toMatchObject({ mfa_required: true, methods: ['totp', 'recovery_code'] });
+      const second = await t.http
+        .post('/login/mfa')
+        .send({ mfa_token: first.body.mfa_token, code: totpCode(secret, clock.now()) })
+        .expect(200);
+      const session = await me(second.body.token as string);
+      expect(session).toMatchObject({ id: Number(user.id), session: { aal: 2 } });
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   it('refuses an address the provider did not verify, and makes no account', async () => {

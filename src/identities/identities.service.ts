@@ -350,7 +350,7 @@ export class IdentitiesService {
       if (!user.isConfirmed) {
         // Pre-account-hijacking: whoever registered this address before its owner proved it
         // keeps neither the password they chose nor their sessions.
-        details.password_removed = await this.users.hasPassword(user.id, m);
+        details.old_credentials_removed = await this.users.hasPassword(user.id, m);
         await this.users.confirmWithoutPassword(user.id, m);
         details.address_confirmed = true;
         details.sessions_ended = await this.sessions.revokeAllForUser(user.id, { manager: m });
