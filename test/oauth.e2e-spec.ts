@@ -130,7 +130,7 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     expect(res.status).toBe(302);
     const jar = new CookieJar();
     jar.store(res.headers['set-cookie'] as unknown as string[]);
-    return { location: res.headers.location as string, jar };
+    return { location: res.headers.location, jar };
   }
 
   /** The browser arrives at our callback with what the provider sent; where it goes next. */
@@ -138,7 +138,7 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     const u = new URL(providerRedirect);
     const res = await t.http.get(`${u.pathname}${u.search}`).set('Cookie', jar.header());
     expect(res.status).toBe(302);
-    return new URL(res.headers.location as string);
+    return new URL(res.headers.location);
   }
 
   /** The whole browser side with the OpenID Connect provider: the URL the app gets back. */
@@ -169,10 +169,10 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     };
 
   const audits = (action: string, userId: string) =>
-    t.db.query(
+    t.db.query<{ outcome: string; details: Record<string, unknown> }[]>(
       `SELECT outcome, details FROM audit_log WHERE action = $1 AND target_id = $2 ORDER BY id`,
       [action, userId],
-    ) as Promise<{ outcome: string; details: Record<string, unknown> }[]>;
+    );
 
   it('lists the configured providers', async () => {
     const res = await t.http.get('/login/providers').expect(200);
@@ -190,7 +190,7 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
       .get('/login/oauth/corp')
       .query({ redirect_to: APP_RETURN, code_challenge: challenge })
       .expect(302);
-    const to = new URL(res.headers.location as string);
+    const to = new URL(res.headers.location);
     expect(to.origin).toBe(corp.issuer);
     expect(to.searchParams.get('code_challenge_method')).toBe('S256');
     // Our own PKCE towards the provider, not the app's challenge passed through.
@@ -338,7 +338,7 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     expect(again.body.code).toBe('invalid_oauth_code');
   });
 
-  it("refuses a code with another code_verifier, and the code is spent by it", async () => {
+  it('refuses a code with another code_verifier, and the code is spent by it', async () => {
     const { back, verifier } = await viaCorp(person(uniqueEmail('verifier')));
     const code = back.searchParams.get('code')!;
     const wrong = await exchange(code, pkce().verifier);
@@ -509,13 +509,13 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
         const jar = new CookieJar();
         jar.store(res.headers['set-cookie'] as unknown as string[]);
         const u = new URL(
-          await throughProvider(res.headers.location as string, { login, until: PUBLIC_URL }),
+          await throughProvider(res.headers.location, { login, until: PUBLIC_URL }),
         );
         const back = await closed.http
           .get(`${u.pathname}${u.search}`)
           .set('Cookie', jar.header())
           .expect(302);
-        return { back: new URL(back.headers.location as string), verifier };
+        return { back: new URL(back.headers.location), verifier };
       };
       const email = uniqueEmail('closed');
       const refused = await signIn(person(email));

@@ -197,8 +197,7 @@ function readOAuth(r: Reader, publicUrl: string): OAuthSettings {
     const clientSecret = required('CLIENT_SECRET');
     const scopesText = r.string(key + 'SCOPES');
     const scopes = scopesText ? scopesText.split(/[\s,]+/).filter(Boolean) : preset.scopes;
-    const issuer =
-      kind === 'oidc' ? endpoint(key + 'ISSUER', preset.issuer) : undefined;
+    const issuer = kind === 'oidc' ? endpoint(key + 'ISSUER', preset.issuer) : undefined;
     if (kind === 'oidc' && issuer === undefined && !r.string(key + 'ISSUER')) {
       r.problems.push(`${key}ISSUER: required for the OpenID Connect provider "${name}"`);
     }

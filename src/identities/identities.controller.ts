@@ -168,7 +168,10 @@ export class IdentitiesController {
   @Get('me/identities')
   @ApiBearerAuth()
   @ApiTags('account')
-  @ApiOperation({ summary: 'The providers linked to the caller’s account', description: NEEDS_SESSION })
+  @ApiOperation({
+    summary: 'The providers linked to the caller’s account',
+    description: NEEDS_SESSION,
+  })
   @ApiOkResponse({ type: IdentityListDto })
   listOwn(@CurrentUser() user: AuthUser): Promise<IdentityListDto> {
     return this.identities.listOwn(user.id);

@@ -47,13 +47,13 @@ export class IdentitiesRepository {
     fields: { userId: string; provider: string; subject: string; email: string | null },
     manager: EntityManager,
   ): Promise<Identity | null> {
-    const [row] = (await manager.query(
+    const [row] = await manager.query<{ id: string }[]>(
       `INSERT INTO identities (user_id, provider, subject, email, last_used_at)
        VALUES ($1, $2, $3, $4, now())
        ON CONFLICT (provider, subject) DO NOTHING
        RETURNING id`,
       [fields.userId, fields.provider, fields.subject, fields.email],
-    )) as { id: string }[];
+    );
     return row ? manager.getRepository(Identity).findOneBy({ id: row.id }) : null;
   }
 
@@ -88,12 +88,13 @@ export class IdentitiesRepository {
    * and an expired or used code gets nothing.
    */
   async redeemCode(codeHash: string, manager?: EntityManager): Promise<OAuthCode | null> {
-    const [rows] = (await (manager ?? this.codes.manager).query(
+    type Row = { user_id: string; provider: string; code_challenge: string };
+    const [rows] = await (manager ?? this.codes.manager).query<[Row[], number]>(
       `UPDATE oauth_codes SET used_at = now()
         WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
         RETURNING user_id, provider, code_challenge`,
       [codeHash],
-    )) as [{ user_id: string; provider: string; code_challenge: string }[], number];
+    );
     const row = rows[0];
     if (!row) return null;
     return Object.assign(new OAuthCode(), {

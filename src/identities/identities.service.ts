@@ -324,7 +324,9 @@ export class IdentitiesService {
     subject: string,
     email: string,
     meta: RequestMeta,
-  ): Promise<{ user: UserAccount } | { error: SignInRefusal; user?: { id: string; email: string } }> {
+  ): Promise<
+    { user: UserAccount } | { error: SignInRefusal; user?: { id: string; email: string } }
+  > {
     const found = await this.users.findByEmail(email, m);
     let user: UserAccount;
     const details: Record<string, unknown> = { provider: p.name };

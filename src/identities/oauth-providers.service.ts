@@ -1,11 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as oidc from 'openid-client';
-import {
-  appConfig,
-  type AppConfig,
-  oauthConfig,
-  type OAuthConfig,
-} from '../config/config';
+import { appConfig, type AppConfig, oauthConfig, type OAuthConfig } from '../config/config';
 import type { OAuthProviderSettings } from '../config/settings';
 
 /** What a provider told about the person who signed in there. */
@@ -160,7 +155,7 @@ export class OAuthProviders {
     if (typeof user?.id !== 'number' && typeof user?.id !== 'string') {
       throw new Error('GitHub /user gave no id');
     }
-    const emails = (await get('/user/emails')) as unknown;
+    const emails = (await get('/user/emails'));
     const list = Array.isArray(emails)
       ? (emails as { email?: unknown; primary?: unknown; verified?: unknown }[])
       : [];
@@ -201,10 +196,16 @@ export class OAuthProviders {
       return config;
     }
     try {
-      const config = await oidc.discovery(new URL(p.issuer!), p.clientId, p.clientSecret, undefined, {
-        execute,
-        timeout: PROVIDER_TIMEOUT_S,
-      });
+      const config = await oidc.discovery(
+        new URL(p.issuer!),
+        p.clientId,
+        p.clientSecret,
+        undefined,
+        {
+          execute,
+          timeout: PROVIDER_TIMEOUT_S,
+        },
+      );
       config.timeout = PROVIDER_TIMEOUT_S;
       return config;
     } catch (e) {
@@ -216,6 +217,7 @@ export class OAuthProviders {
 
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  const code = (e as { code?: unknown; error?: unknown }).error ?? (e as { code?: unknown }).code;
-  return `${e.name}: ${e.message}${code ? ` (${String(code)})` : ''}`;
+  const { error, code } = e as { code?: unknown; error?: unknown };
+  const reason = typeof error === 'string' ? error : typeof code === 'string' ? code : undefined;
+  return `${e.name}: ${e.message}${reason ? ` (${reason})` : ''}`;
 }

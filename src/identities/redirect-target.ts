@@ -7,7 +7,8 @@
  * do not pass. Userinfo and fragments are refused; a query is kept.
  */
 export function allowedRedirect(target: string, allowList: string[]): URL | undefined {
-  if (target.length > 2048 || /[\u0000-\u001f\u007f\\]/.test(target)) return undefined;
+  // Control characters and backslashes: browsers and URL parsers disagree on them.
+  if (target.length > 2048 || [...target].some(unsafeChar)) return undefined;
   let url: URL;
   try {
     url = new URL(target);
@@ -26,6 +27,11 @@ export function allowedRedirect(target: string, allowList: string[]): URL | unde
     if (url.pathname.startsWith(`${root}/`)) return url;
   }
   return undefined;
+}
+
+function unsafeChar(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code < 0x20 || code === 0x7f || c === '\\';
 }
 
 /** `url` with `params` set in its query (the app's own query parameters are kept). */

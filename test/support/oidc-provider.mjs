@@ -6,6 +6,7 @@
 // Arguments: client id, client secret, redirect URI. Accounts need no set-up: the login typed on
 // the login page is `<subject>~<email>~<1|0>` (the last part: whether the address is verified).
 import { createServer } from 'node:http';
+import process from 'node:process';
 import Provider from 'oidc-provider';
 
 const [clientId, clientSecret, redirectUri] = process.argv.slice(2);
@@ -39,6 +40,6 @@ const provider = new Provider(issuer, {
   },
 });
 // The dev interactions warn that they are for development; this is a test.
-provider.on('server_error', (_ctx, err) => console.error('oidc-provider:', err));
+provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider: ${err}\n`));
 server.on('request', provider.callback());
 process.stdout.write(`${JSON.stringify({ issuer })}\n`);
