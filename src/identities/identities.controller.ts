@@ -54,7 +54,6 @@ const REDIRECT = (description: string) => ({
 const PROVIDER_PARAM = { name: 'provider', description: 'A name of GET /login/providers' };
 
 /** Sign-in with another provider (OpenID Connect, GitHub) and the linked identities. */
-@ApiTags('identities')
 @Controller()
 export class IdentitiesController {
   constructor(
@@ -65,7 +64,10 @@ export class IdentitiesController {
   @Public()
   @Get('login/providers')
   @ApiTags('auth')
-  @ApiOperation({ summary: 'The providers one can sign in with (OAUTH_PROVIDERS)' })
+  @ApiOperation({
+    summary: 'The providers one can sign in with (OAUTH_PROVIDERS)',
+    description: 'For the sign-in page’s buttons: each leads to GET /login/oauth/{name}.',
+  })
   @ApiOkResponse({ type: ProviderListDto })
   providers(): ProviderListDto {
     return this.identities.listProviders();
@@ -199,8 +201,11 @@ export class IdentitiesController {
 
   @Get('users/:id/identities')
   @AdminOnly()
-  @ApiTags('users')
-  @ApiOperation({ summary: 'The providers linked to a user’s account' })
+  @ApiTags('admin')
+  @ApiOperation({
+    summary: 'The providers linked to a user’s account',
+    description: 'Root and admin only; 404 user_not_found.',
+  })
   @ApiOkResponse({ type: IdentityListDto })
   @ApiErrors(UsersErrors.user_not_found)
   listOfUser(@Param('id') id: string): Promise<IdentityListDto> {
