@@ -5,6 +5,8 @@ import { CryptoModule } from '../crypto/crypto.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { IdentitiesController } from './identities.controller';
+import { OAuthController } from './oauth.controller';
+import { UserIdentitiesController } from './user-identities.controller';
 import { IdentitiesRepository } from './identities.repository';
 import { IdentitiesService } from './identities.service';
 import { Identity } from './identity.entity';
@@ -20,7 +22,7 @@ import { OAuthProviders } from './oauth-providers.service';
     SessionsModule,
     UsersModule,
   ],
-  controllers: [IdentitiesController],
+  controllers: [OAuthController, IdentitiesController, UserIdentitiesController],
   providers: [IdentitiesRepository, IdentitiesService, OAuthProviders],
   exports: [IdentitiesService],
 })

@@ -155,7 +155,7 @@ export class OAuthProviders {
     if (typeof user?.id !== 'number' && typeof user?.id !== 'string') {
       throw new Error('GitHub /user gave no id');
     }
-    const emails = (await get('/user/emails'));
+    const emails = await get('/user/emails');
     const list = Array.isArray(emails)
       ? (emails as { email?: unknown; primary?: unknown; verified?: unknown }[])
       : [];
