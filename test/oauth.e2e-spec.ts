@@ -168,7 +168,7 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
       is_confirmed: boolean;
     };
 
-  const audits = (action: string, userId: string) =>
+  const audits = (action: string, userId: string | number) =>
     t.db.query<{ outcome: string; details: Record<string, unknown> }[]>(
       `SELECT outcome, details FROM audit_log WHERE action = $1 AND target_id = $2 ORDER BY id`,
       [action, userId],
