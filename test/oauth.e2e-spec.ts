@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SessionsService } from '../src/sessions/sessions.service';
 import { bearer, createUser, GOOD_PASSWORD, uniqueEmail } from './support/factories';
+import { freePort } from './support/free-port';
 import { controlClock, createUserWithTotp, totpCode } from './support/mfa';
 import { CookieJar, TestOidcProvider, throughProvider } from './support/oidc-provider';
 import { startApp, type TestApp } from './support/test-app';
@@ -104,7 +105,7 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     t = await startApp({
       PUBLIC_URL,
       LOGIN_CODE_ENABLED: 'false',
-      OAUTH_PROVIDERS: 'corp,github',
+      OAUTH_PROVIDERS: 'corp,github,down',
       OAUTH_REDIRECT_URLS: APP_RETURN,
       OAUTH_CORP_DISPLAY_NAME: 'Corp SSO',
       OAUTH_CORP_CLIENT_ID: CORP.id,
@@ -115,6 +116,10 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
       OAUTH_GITHUB_AUTHORIZATION_URL: `${github.base}/login/oauth/authorize`,
       OAUTH_GITHUB_TOKEN_URL: `${github.base}/login/oauth/access_token`,
       OAUTH_GITHUB_API_URL: github.base,
+      // A provider whose issuer does not answer (a closed port).
+      OAUTH_DOWN_CLIENT_ID: 'down',
+      OAUTH_DOWN_CLIENT_SECRET: 'down-secret',
+      OAUTH_DOWN_ISSUER: `http://127.0.0.1:${await freePort()}`,
     });
   });
   afterAll(async () => {
@@ -180,6 +185,7 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
       providers: [
         { name: 'corp', display_name: 'Corp SSO' },
         { name: 'github', display_name: 'GitHub' },
+        { name: 'down', display_name: 'down' },
       ],
     });
   });
@@ -409,6 +415,40 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
       .identities as { provider: string; id: string }[];
     expect(left.map((i) => i.provider)).toEqual(['github']);
     await t.http.delete(`/me/identities/${left[0].id}`).set(bearer(token)).expect(409);
+  });
+
+  it('sends the browser back with provider_unavailable when the provider cannot be reached', async () => {
+    const res = await t.http
+      .get('/login/oauth/down')
+      .query({ redirect_to: `${APP_RETURN}?from=menu`, code_challenge: pkce().challenge })
+      .expect(302);
+    const back = new URL(res.headers.location as string);
+    expect(back.origin + back.pathname).toBe(APP_RETURN);
+    expect(back.searchParams.get('from')).toBe('menu');
+    expect(back.searchParams.get('error')).toBe('provider_unavailable');
+  });
+
+  it('keeps a way in when two identities are unlinked at once: one goes, the other stays', async () => {
+    const email = uniqueEmail('race');
+    const token = await corpSession(person(email));
+    github.next = { id: 900002, emails: [{ email, primary: true, verified: true }] };
+    const { verifier, challenge } = pkce();
+    const { location, jar } = await start('github', challenge);
+    const back = await callback(
+      (await fetch(location, { redirect: 'manual' })).headers.get('location')!,
+      jar,
+    );
+    await exchange(back.searchParams.get('code')!, verifier).expect(200);
+    const ids = (await t.http.get('/me/identities').set(bearer(token)).expect(200)).body
+      .identities as { id: string }[];
+    expect(ids).toHaveLength(2);
+    const answers = await Promise.all(
+      ids.map((i) => t.http.delete(`/me/identities/${i.id}`).set(bearer(token))),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([204, 409]);
+    const left = (await t.http.get('/me/identities').set(bearer(token)).expect(200)).body
+      .identities as unknown[];
+    expect(left).toHaveLength(1);
   });
 
   it("answers 404 for another user's identity", async () => {
