@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { SessionsService } from '../src/sessions/sessions.service';
 import { bearer, createUser, GOOD_PASSWORD, uniqueEmail } from './support/factories';
 import { freePort } from './support/free-port';
+import { codeOf, mailTo } from './support/mail-helpers';
 import { controlClock, createUserWithTotp, totpCode } from './support/mfa';
 import { CookieJar, TestOidcProvider, throughProvider } from './support/oidc-provider';
 import { startApp, type TestApp } from './support/test-app';
@@ -449,6 +450,31 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     const left = (await t.http.get('/me/identities').set(bearer(token)).expect(200)).body
       .identities as unknown[];
     expect(left).toHaveLength(1);
+  });
+
+  it('lets an account made by a provider set a password by reset, after which its identity may go', async () => {
+    const email = uniqueEmail('setpw');
+    const token = await corpSession(person(email));
+    const [only] = (await t.http.get('/me/identities').set(bearer(token)).expect(200)).body
+      .identities as { id: string }[];
+    // Without a password, changing one asks for a password it cannot give.
+    await t.http
+      .put('/password')
+      .set(bearer(token))
+      .send({ current_password: 'anything at all here', new_password: 'x'.repeat(20) })
+      .expect(400);
+    await t.http.post('/password/forgot').send({ email }).expect(202);
+    const mail = await mailTo(t.mail, email, /Reset your/);
+    const password = 'a brand new password for this account';
+    await t.http
+      .post('/password/reset')
+      .send({ email, code: codeOf(mail), new_password: password })
+      .expect(200);
+    const login = await t.http.post('/login').send({ email, password }).expect(200);
+    await t.http
+      .delete(`/me/identities/${only.id}`)
+      .set(bearer(login.body.token as string))
+      .expect(204);
   });
 
   it("answers 404 for another user's identity", async () => {
