@@ -423,7 +423,7 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
       .get('/login/oauth/down')
       .query({ redirect_to: `${APP_RETURN}?from=menu`, code_challenge: pkce().challenge })
       .expect(302);
-    const back = new URL(res.headers.location as string);
+    const back = new URL(res.headers.location);
     expect(back.origin + back.pathname).toBe(APP_RETURN);
     expect(back.searchParams.get('from')).toBe('menu');
     expect(back.searchParams.get('error')).toBe('provider_unavailable');
