@@ -71,8 +71,9 @@ export default tseslint.config(
     },
   },
   {
-    // Node scripts the package.json scripts run as they are (no build step).
-    files: ['scripts/**/*.mjs'],
+    // Node scripts run as they are (no build step): the package.json scripts, and the tests'
+    // helper processes.
+    files: ['scripts/**/*.mjs', 'test/support/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -7,7 +7,7 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 const jestRequiresEsm = major > 24 || (major === 24 && minor >= 9);
 
 /** ES-module-only packages that the server or the tests require. */
-const esmOnly = ['@nestjs', 'jose'];
+const esmOnly = ['@nestjs', 'jose', 'openid-client', 'oauth4webapi'];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -15,6 +15,7 @@ import { EmailsNfc1796169000000 } from './1796169000000-EmailsNfc';
 import { AuditChainGuard1796170310000 } from './1796170310000-AuditChainGuard';
 import { JwtSigningKeys1796171000000 } from './1796171000000-JwtSigningKeys';
 import { Passkeys1796173000000 } from './1796173000000-Passkeys';
+import { Identities1796174000000 } from './1796174000000-Identities';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   AuditChainGuard1796170310000,
   JwtSigningKeys1796171000000,
   Passkeys1796173000000,
+  Identities1796174000000,
 ];

@@ -17,6 +17,7 @@ import { CryptoModule } from './crypto/crypto.module';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { IdentitiesModule } from './identities/identities.module';
 import { MailModule } from './mail/mail.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OtpModule } from './otp/otp.module';
@@ -45,6 +46,7 @@ import { UsersModule } from './users/users.module';
     SessionsModule,
     AuthModule,
     AccountModule,
+    IdentitiesModule,
     ConsoleModule,
     AccountPageModule,
     TelemetryModule,

@@ -8,7 +8,7 @@ import { bodyOf, CommonErrors, DefinedError } from './common/errors';
 
 /** Tags of the document, in this order; a route with another tag fails `npm run check`. */
 const TAGS: Record<string, string> = {
-  auth: 'Log in (password, emailed code or passkey) and out, check a session token, list and end sessions, change the password',
+  auth: 'Log in (password, emailed code, passkey or another provider) and out, check a session token, list and end sessions, change the password',
   registration: 'Sign-up, email confirmation and password reset (public, throttled)',
   account: "The signed-in user's own account: profile, email change, deletion and the data export",
   mfa: 'The second factor of the caller: TOTP enrolment, turning it off, recovery codes',

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { Response } from 'supertest';
 import { bearer, createUser, loginToken } from './support/factories';
 import { startApp, TestApp } from './support/test-app';
+import { freePort } from './support/free-port';
 
 /**
  * Hostile input on every route of the OpenAPI document, so routes added later are covered without
@@ -265,7 +266,14 @@ describe('fuzzing every route of the OpenAPI document', () => {
   }
 
   beforeAll(async () => {
-    t = await startApp();
+    // A configured provider, so the provider sign-in routes run their checks. Its issuer is a
+    // closed port: an unreachable provider must still answer a redirect, not a 5xx.
+    t = await startApp({
+      OAUTH_PROVIDERS: 'corp',
+      OAUTH_CORP_CLIENT_ID: 'fuzz',
+      OAUTH_CORP_CLIENT_SECRET: 'fuzz-secret',
+      OAUTH_CORP_ISSUER: `http://127.0.0.1:${await freePort()}`,
+    });
     await ensureIdentities();
   });
   afterAll(() => t.destroy());

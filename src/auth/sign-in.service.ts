@@ -21,8 +21,11 @@ import { PasskeysService } from '../passkeys/passkeys.service';
 import type { PasskeyLoginDto } from '../passkeys/dto/passkey.dto';
 import { AuthErrors } from './auth.errors';
 
-/** Which first factor a login passed (audit `details.method`). */
-export type FirstFactor = 'password' | 'code' | 'passkey';
+/**
+ * Which first factor a login passed (audit `details.method`): `oauth` is a sign-in through another
+ * provider (identities/), recorded as `oauth:<provider>`.
+ */
+export type FirstFactor = 'password' | 'code' | 'passkey' | 'oauth';
 
 /** A login's result: the JSON answer, and the session when one was opened (for cookie mode). */
 export interface LoginResult {
@@ -72,8 +75,11 @@ export class SignInService {
       meta: RequestMeta;
       /** More for the audit record of the session (e.g. the code confirmed the address). */
       details?: Record<string, unknown>;
+      /** The audit's `details.method` when it says more than `method` (`oauth:github`). */
+      auditMethod?: string;
     },
   ): Promise<LoginResult | 'changed'> {
+    const shownMethod = opts.auditMethod ?? opts.method;
     const factor = await this.mfa.factorVersion(user.id);
     if (factor === 'none') {
       return this.openSession(user, {
@@ -83,7 +89,7 @@ export class SignInService {
           (await this.users.recordLoginIfUnchanged(check, opts.rehash, m)) &&
           (await this.mfa.factorVersion(user.id, m)) === factor,
         details: {
-          method: opts.method,
+          method: shownMethod,
           ...(opts.rehash ? { rehashed: true } : {}),
           ...opts.details,
         },
@@ -103,7 +109,7 @@ export class SignInService {
       outcome: 'mfa_required',
       actor: target,
       target,
-      details: { method: opts.method },
+      details: { method: shownMethod },
       meta: opts.meta,
     });
     return {
@@ -262,8 +268,9 @@ export class SignInService {
           // A passkey's sign-in needs no password (the account may have none).
           if (challenge.firstFactor === 'passkey')
             return this.users.recordPasskeyLogin(found.id, m);
-          // After an emailed code the account may have no password, and the code confirms it.
-          const first = challenge.firstFactor === 'code' ? 'code' : 'password';
+          // After an emailed code or another provider the account may have no password, and the
+          // first factor proved the address (a provider that verified it), as a code does.
+          const first = challenge.firstFactor === 'password' ? 'password' : 'code';
           return this.users.recordSecondFactorLogin(found.id, now.passwordVersion, first, m);
         },
         details: { method, first_factor: challenge.firstFactor },

@@ -16,6 +16,7 @@ export const servicesConfig = registerAs('services', () => loadSettings().servic
 export const cryptoConfig = registerAs('crypto', () => loadSettings().crypto);
 export const jwtConfig = registerAs('jwt', () => loadSettings().jwt);
 export const webauthnConfig = registerAs('webauthn', () => loadSettings().webauthn);
+export const oauthConfig = registerAs('oauth', () => loadSettings().oauth);
 
 export const allConfigs = [
   appConfig,
@@ -31,6 +32,7 @@ export const allConfigs = [
   cryptoConfig,
   jwtConfig,
   webauthnConfig,
+  oauthConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -46,3 +48,4 @@ export type ServicesConfig = ConfigType<typeof servicesConfig>;
 export type CryptoConfig = ConfigType<typeof cryptoConfig>;
 export type JwtConfig = ConfigType<typeof jwtConfig>;
 export type WebAuthnConfig = ConfigType<typeof webauthnConfig>;
+export type OAuthConfig = ConfigType<typeof oauthConfig>;

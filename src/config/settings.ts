@@ -105,12 +105,151 @@ export interface Settings {
     /** WEBAUTHN_ORIGINS: the origins accepted in clientDataJSON; PUBLIC_URL's origin unless set. */
     origins: string[];
   };
+  oauth: OAuthSettings;
   crypto: {
     /** ENCRYPTION_KEY; unset only outside production (a key file under DATA_DIR is used then). */
     key?: Buffer;
     /** ENCRYPTION_KEY_PREVIOUS: keys that still open values sealed before a rotation. */
     previousKeys: Buffer[];
   };
+}
+
+/** One provider of sign-in with another provider (OAUTH_<NAME>_*). */
+export interface OAuthProviderSettings {
+  /** The name in OAUTH_PROVIDERS and in the routes (`/login/oauth/<name>`), lowercase. */
+  name: string;
+  displayName: string;
+  /** `oidc`: OpenID Connect by discovery of `issuer`; `github`: GitHub's OAuth 2 and its API. */
+  kind: 'oidc' | 'github';
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+  /** OpenID Connect: the issuer whose `/.well-known/openid-configuration` is read. */
+  issuer?: string;
+  /** GitHub: its endpoints (settable, so that a stand-in can be used in tests). */
+  github?: { authorizationUrl: string; tokenUrl: string; apiUrl: string };
+  /** Plain http is allowed for a loopback address only (a provider on this machine). */
+  allowHttp: boolean;
+}
+
+export interface OAuthSettings {
+  providers: OAuthProviderSettings[];
+  /** OAUTH_REDIRECT_URLS: where a provider sign-in may send the browser back (origin + path). */
+  redirectUrls: string[];
+}
+
+/** Defaults of the named presets; any other name is an OpenID Connect provider by discovery. */
+const OAUTH_PRESETS: Record<string, Partial<OAuthProviderSettings>> = {
+  google: {
+    displayName: 'Google',
+    kind: 'oidc',
+    issuer: 'https://accounts.google.com',
+    scopes: ['openid', 'email', 'profile'],
+  },
+  github: {
+    displayName: 'GitHub',
+    kind: 'github',
+    scopes: ['read:user', 'user:email'],
+    github: {
+      authorizationUrl: 'https://github.com/login/oauth/authorize',
+      tokenUrl: 'https://github.com/login/oauth/access_token',
+      apiUrl: 'https://api.github.com',
+    },
+  },
+};
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
+function readOAuth(r: Reader, publicUrl: string): OAuthSettings {
+  const providers: OAuthProviderSettings[] = [];
+  const names = r.list('OAUTH_PROVIDERS').map((n) => n.toLowerCase());
+  // https, or http to this machine only (a development or test provider).
+  const endpoint = (name: string, fallback?: string): string | undefined => {
+    const v = r.string(name, fallback as string);
+    if (v === undefined) return undefined;
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      r.problems.push(`${name}: expected an https:// URL`);
+      return undefined;
+    }
+    const ok =
+      u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname));
+    if (!ok || u.username || u.password) {
+      r.problems.push(`${name}: expected an https:// URL (http:// only for a loopback address)`);
+      return undefined;
+    }
+    return v.replace(/\/+$/, '');
+  };
+  for (const name of names) {
+    if (!/^[a-z][a-z0-9]{0,31}$/.test(name)) {
+      r.problems.push(
+        `OAUTH_PROVIDERS: "${name}" is not a provider name (letters and digits, starting with a letter)`,
+      );
+      continue;
+    }
+    if (providers.some((p) => p.name === name)) {
+      r.problems.push(`OAUTH_PROVIDERS: "${name}" is listed twice`);
+      continue;
+    }
+    const key = `OAUTH_${name.toUpperCase()}_`;
+    const preset = OAUTH_PRESETS[name] ?? {};
+    const kind = preset.kind ?? 'oidc';
+    const required = (suffix: string): string => {
+      const v = r.string(key + suffix);
+      if (v === undefined) r.problems.push(`${key}${suffix}: required for the provider "${name}"`);
+      return v ?? '';
+    };
+    const clientId = required('CLIENT_ID');
+    const clientSecret = required('CLIENT_SECRET');
+    const scopesText = r.string(key + 'SCOPES');
+    const scopes = scopesText ? scopesText.split(/[\s,]+/).filter(Boolean) : preset.scopes;
+    const issuer = kind === 'oidc' ? endpoint(key + 'ISSUER', preset.issuer) : undefined;
+    if (kind === 'oidc' && issuer === undefined && !r.string(key + 'ISSUER')) {
+      r.problems.push(`${key}ISSUER: required for the OpenID Connect provider "${name}"`);
+    }
+    const oidcScopes = scopes ?? ['openid', 'email', 'profile'];
+    if (kind === 'oidc' && !oidcScopes.includes('openid')) {
+      r.problems.push(`${key}SCOPES: an OpenID Connect provider needs the scope openid`);
+    }
+    const github =
+      kind === 'github'
+        ? {
+            authorizationUrl:
+              endpoint(key + 'AUTHORIZATION_URL', preset.github!.authorizationUrl) ?? '',
+            tokenUrl: endpoint(key + 'TOKEN_URL', preset.github!.tokenUrl) ?? '',
+            apiUrl: endpoint(key + 'API_URL', preset.github!.apiUrl) ?? '',
+          }
+        : undefined;
+    const urls = [issuer, github?.authorizationUrl, github?.tokenUrl, github?.apiUrl];
+    providers.push({
+      name,
+      displayName: r.string(key + 'DISPLAY_NAME', preset.displayName ?? name),
+      kind,
+      clientId,
+      clientSecret,
+      scopes: oidcScopes,
+      issuer,
+      github,
+      allowHttp: urls.some((u) => u?.startsWith('http:')),
+    });
+  }
+  const redirectUrls = r.list('OAUTH_REDIRECT_URLS');
+  for (const url of redirectUrls) {
+    let u: URL | undefined;
+    try {
+      u = new URL(url);
+    } catch {
+      u = undefined;
+    }
+    if (!u || !['http:', 'https:'].includes(u.protocol) || u.username || u.password || u.hash) {
+      r.problems.push(
+        `OAUTH_REDIRECT_URLS: "${url}" is not an http(s) URL such as https://app.example.com/signed-in`,
+      );
+    }
+  }
+  return { providers, redirectUrls: redirectUrls.length ? redirectUrls : [publicUrl] };
 }
 
 export class ConfigError extends Error {
@@ -416,6 +555,7 @@ export function loadSettings(env: Env = process.env): Settings {
       forwardAuth: r.bool('FORWARD_AUTH_JWT', false),
     },
     webauthn: readWebAuthn(r, publicUrl),
+    oauth: readOAuth(r, publicUrl),
     crypto: { key: encryptionKey, previousKeys },
   };
   if (settings.jwt.ttlMs > MAX_JWT_TTL_MS) {

@@ -85,8 +85,8 @@ export class PasskeysRepository {
     return rows.map(toPasskey);
   }
 
-  async countForUser(userId: string): Promise<number> {
-    const rows: { n: number }[] = await this.db.query(
+  async countForUser(userId: string, m?: EntityManager): Promise<number> {
+    const rows: { n: number }[] = await (m ?? this.db).query(
       `SELECT count(*)::int AS n FROM passkeys WHERE user_id = $1`,
       [userId],
     );

@@ -9,7 +9,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { AuditContext } from '../audit/audit-context';
 import { AuditService } from '../audit/audit.service';
 import { ChallengeService } from '../challenge/challenge.service';
@@ -177,8 +177,9 @@ export class PasskeysService implements OnModuleInit {
     return { passkeys: (await this.repo.listForUser(userId)).map(toDto) };
   }
 
-  count(userId: string): Promise<number> {
-    return this.repo.countForUser(userId);
+  /** How many passkeys the account has; in `m`'s transaction when given. */
+  count(userId: string, m?: EntityManager): Promise<number> {
+    return this.repo.countForUser(userId, m);
   }
 
   async rename(user: AuthUser, id: string, name: string, audit: AuditContext): Promise<PasskeyDto> {

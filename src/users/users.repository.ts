@@ -294,6 +294,13 @@ export class UsersRepository {
     );
   }
 
+  /** Confirms the address and removes the password (see UsersService.confirmWithoutPassword). */
+  async confirmWithoutPassword(id: string, manager: EntityManager): Promise<void> {
+    await this.changeUser(id, manager, (repo) =>
+      repo.update({ id }, { passwordHash: null, isConfirmed: true, updatedAt: () => 'now()' }),
+    );
+  }
+
   /** A new password hash (reset or first password); using a mailed code also confirms the address. */
   async setPasswordAndConfirm(
     id: string,

@@ -135,6 +135,26 @@ export class UsersService implements OnModuleInit {
     return check;
   }
 
+  /**
+   * A sign-in through another provider (identities/) stands where a code sign-in does: the user
+   * proved by something other than the password, as `recordLoginIfUnchanged` then checks (the
+   * same address, the same password hash or still none, not blocked).
+   */
+  async checkProviderSignIn(id: string, manager?: EntityManager): Promise<PasswordCheck> {
+    const user = await this.users.findById(id, manager);
+    if (!user) return { user: null, passwordOk: false, needsRehash: false, passwordVersion: '' };
+    return this.checkCodeSignIn(id, user.email, manager);
+  }
+
+  /**
+   * An unconfirmed account whose address its owner has just proven elsewhere (a provider that
+   * verified it): confirmed, and the password someone set before the address was proven is
+   * removed (pre-account-hijacking). The caller ends its sessions in the same transaction.
+   */
+  async confirmWithoutPassword(id: string, manager: EntityManager): Promise<void> {
+    await this.users.confirmWithoutPassword(id, manager);
+  }
+
   /** The user of an address and whether it has a password yet (an invited one may not). */
   async findWithPasswordState(
     email: string,
