@@ -14,6 +14,7 @@ import { SecondFactor1796168000000 } from './1796168000000-SecondFactor';
 import { EmailsNfc1796169000000 } from './1796169000000-EmailsNfc';
 import { AuditChainGuard1796170310000 } from './1796170310000-AuditChainGuard';
 import { JwtSigningKeys1796171000000 } from './1796171000000-JwtSigningKeys';
+import { Webhooks1796172000000 } from './1796172000000-Webhooks';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   EmailsNfc1796169000000,
   AuditChainGuard1796170310000,
   JwtSigningKeys1796171000000,
+  Webhooks1796172000000,
 ];

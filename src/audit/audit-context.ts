@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { RequestMeta } from '../common/request-meta';
 
 /** Metadata key of `@Audit(action)`. */
 export const AUDIT_ACTION = 'audit:action';
@@ -30,6 +31,10 @@ export class AuditContext {
   actor?: AuditParty;
   target?: AuditParty;
   readonly details: Record<string, unknown> = {};
+  /** The route's action, the authenticated caller and the request, set by the AuditInterceptor. */
+  routeAction?: string;
+  caller?: AuditParty;
+  meta?: RequestMeta;
 
   setAction(action: string): this {
     this.action = action;

@@ -15,6 +15,7 @@ export const adminConfig = registerAs('admin', () => loadSettings().admin);
 export const servicesConfig = registerAs('services', () => loadSettings().services);
 export const cryptoConfig = registerAs('crypto', () => loadSettings().crypto);
 export const jwtConfig = registerAs('jwt', () => loadSettings().jwt);
+export const webhooksConfig = registerAs('webhooks', () => loadSettings().webhooks);
 
 export const allConfigs = [
   appConfig,
@@ -29,6 +30,7 @@ export const allConfigs = [
   servicesConfig,
   cryptoConfig,
   jwtConfig,
+  webhooksConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -43,3 +45,4 @@ export type AdminConfig = ConfigType<typeof adminConfig>;
 export type ServicesConfig = ConfigType<typeof servicesConfig>;
 export type CryptoConfig = ConfigType<typeof cryptoConfig>;
 export type JwtConfig = ConfigType<typeof jwtConfig>;
+export type WebhooksConfig = ConfigType<typeof webhooksConfig>;

@@ -1,0 +1,237 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { PeriodicJob } from '../common/periodic-job';
+import { webhooksConfig, WebhooksConfig } from '../config/config';
+import { SecretBox } from '../crypto/secret-box';
+import { MetricsService } from '../metrics/metrics.service';
+import { checkDestination, DestinationRefused } from './webhook-destination';
+import { WebhookOutbox } from './webhook-outbox.service';
+import { secretAad } from './webhook-secret';
+import { AttemptResult, postWebhook, signatureHeader } from './webhook-sender';
+import { ClaimedDelivery, WebhooksRepository } from './webhooks.repository';
+
+/** How the worker paces itself; a plain object so tests can change it. */
+export const WEBHOOK_WORKER_DEFAULTS = {
+  /** The poll for deliveries that other instances queued or that became due. */
+  pollMs: 250,
+  /** Deliveries claimed by one query. */
+  batchSize: 100,
+  /** Attempts of one endpoint in flight at once in this instance. */
+  perEndpoint: 8,
+  /** An endpoint failing this long with no success is disabled. */
+  disableAfterMs: 5 * 24 * 3_600_000,
+  /** The longest `Retry-After` honoured. */
+  maxRetryAfterMs: 3_600_000,
+};
+
+type Outcome = 'delivered' | 'http_error' | 'timeout' | 'network_error' | 'not_allowed' | 'gone';
+
+/**
+ * Delivers the webhook outbox. Claims due deliveries with a lease (several instances share the
+ * queue and never send one attempt twice), sends each outside any transaction without waiting for
+ * the others, at most `perEndpoint` per endpoint at once, so a slow or dead receiver holds its own
+ * slots and nobody else's. Each attempt checks the destination again and connects to the address
+ * it checked; a 2xx delivers, anything else is retried on WEBHOOK_RETRY_SCHEDULE (±10 %) or after
+ * the receiver's Retry-After, until the schedule ends (failed). 410 disables the endpoint, and so
+ * do 5 days of nothing but failures.
+ */
+@Injectable()
+export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('WebhookDeliveryWorker');
+  private readonly job = new PeriodicJob(this.logger, 'webhook deliveries', () => this.runOnce());
+  readonly options = { ...WEBHOOK_WORKER_DEFAULTS };
+  /** Attempts in flight in this instance, by endpoint. */
+  private readonly busy = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+  private readonly outcomes: Counter<'outcome'>;
+  private readonly duration: Histogram;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(webhooksConfig.KEY) private readonly cfg: WebhooksConfig,
+    private readonly repo: WebhooksRepository,
+    private readonly box: SecretBox,
+    private readonly audit: AuditService,
+    outbox: WebhookOutbox,
+    metrics: MetricsService,
+  ) {
+    outbox.onCommitted(() => this.job.runSoon());
+    this.outcomes = new Counter({
+      name: 'webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [metrics.registry],
+    });
+    this.duration = new Histogram({
+      name: 'webhook_delivery_duration_seconds',
+      help: 'Time of one webhook delivery attempt, from connecting to the end of the answer',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [metrics.registry],
+    });
+    new Gauge({
+      name: 'webhook_pending_deliveries',
+      help: 'Webhook deliveries waiting for their next attempt',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        this.set(await repo.pendingCount());
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.job.start({ everyMs: this.options.pollMs, jitter: 0.2, firstAfterMs: 0 });
+  }
+
+  /** Stops claiming, then waits for the attempts in flight (each ends within WEBHOOK_TIMEOUT). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.job.stop();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Claims what is due and starts sending it; returns how many attempts it started. */
+  async runOnce(): Promise<number> {
+    let started = 0;
+    for (;;) {
+      if (this.stopping) return started;
+      const room = this.options.batchSize - this.inFlight.size;
+      if (room <= 0) return started;
+      const claimed = await this.repo.claimDue({
+        limit: room,
+        perEndpoint: this.options.perEndpoint,
+        busy: Object.fromEntries(this.busy),
+        // Longer than any attempt (the timeout bounds it) and its bookkeeping.
+        leaseMs: this.cfg.timeoutMs + 60_000,
+      });
+      for (const d of claimed) this.start(d);
+      started += claimed.length;
+      if (!claimed.length) return started;
+    }
+  }
+
+  private start(d: ClaimedDelivery): void {
+    this.busy.set(d.endpointId, (this.busy.get(d.endpointId) ?? 0) + 1);
+    const p = this.attempt(d)
+      .catch((e: unknown) =>
+        this.logger.error({ msg: 'webhook attempt failed', delivery_id: d.id, err: String(e) }),
+      )
+      .finally(() => {
+        this.inFlight.delete(p);
+        const n = (this.busy.get(d.endpointId) ?? 1) - 1;
+        if (n > 0) this.busy.set(d.endpointId, n);
+        else this.busy.delete(d.endpointId);
+        // A slot came free: whatever waited for it can go now.
+        this.job.runSoon();
+      });
+    this.inFlight.add(p);
+  }
+
+  private async attempt(d: ClaimedDelivery): Promise<void> {
+    const started = process.hrtime.bigint();
+    let result: AttemptResult;
+    let outcome: Outcome;
+    try {
+      const dest = await checkDestination(d.url, this.cfg);
+      const secrets = [d.sealedSecret, d.sealedPreviousSecret]
+        .filter((s): s is string => s !== null)
+        .map((s) => this.box.open(s, secretAad(d.endpointId)));
+      const at = new Date();
+      result = await postWebhook(
+        dest,
+        {
+          'content-type': 'application/json',
+          'user-agent': 'email-auth-webhooks',
+          'webhook-id': d.eventId,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signatureHeader(secrets, d.eventId, at, d.payload),
+        },
+        d.payload,
+        this.cfg.timeoutMs,
+      );
+      outcome =
+        result.status === null
+          ? result.timedOut
+            ? 'timeout'
+            : 'network_error'
+          : result.status >= 200 && result.status < 300
+            ? 'delivered'
+            : result.status === 410
+              ? 'gone'
+              : 'http_error';
+    } catch (e) {
+      if (!(e instanceof DestinationRefused)) throw e;
+      result = { status: null, error: `destination not allowed: ${e.message}` };
+      outcome = 'not_allowed';
+    }
+    this.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    this.outcomes.inc({ outcome });
+    if (outcome === 'delivered') {
+      await this.repo.markDelivered(d, result.status!);
+      return;
+    }
+    await this.failed(d, result, outcome);
+  }
+
+  private async failed(d: ClaimedDelivery, result: AttemptResult, outcome: Outcome): Promise<void> {
+    const error = result.error ?? `HTTP ${result.status}`;
+    await this.db.transaction(async (m) => {
+      if (outcome === 'gone') {
+        await this.repo.markAttemptFailed(
+          m,
+          d,
+          { status: result.status, error, retryInMs: null },
+          this.options.disableAfterMs,
+        );
+        await this.disable(m, d.endpointId, 'gone');
+        return;
+      }
+      const overdue = await this.repo.markAttemptFailed(
+        m,
+        d,
+        { status: result.status, error, retryInMs: this.retryInMs(d, result) },
+        this.options.disableAfterMs,
+      );
+      if (overdue) await this.disable(m, d.endpointId, 'failing');
+    });
+  }
+
+  /** The wait before the next attempt, or null after the schedule's last one. */
+  private retryInMs(d: ClaimedDelivery, result: AttemptResult): number | null {
+    const index = d.attempts - d.retryBase - 1;
+    const schedule = this.cfg.retryScheduleMs;
+    if (index >= schedule.length) return null;
+    const retryAfterMs =
+      result.retryAfterSeconds !== undefined ? result.retryAfterSeconds * 1000 : undefined;
+    if (retryAfterMs !== undefined && retryAfterMs <= this.options.maxRetryAfterMs) {
+      return retryAfterMs;
+    }
+    return Math.round(schedule[index] * (0.9 + Math.random() * 0.2));
+  }
+
+  private async disable(
+    m: EntityManager,
+    endpointId: string,
+    reason: 'gone' | 'failing',
+  ): Promise<void> {
+    if (!(await this.repo.disableEndpoint(m, endpointId, reason))) return;
+    this.logger.warn({ msg: 'webhook endpoint disabled', webhook_id: endpointId, reason });
+    await this.audit.record(
+      {
+        action: 'webhook_disable',
+        outcome: 'success',
+        details: { webhook_id: endpointId, reason },
+      },
+      m,
+    );
+  }
+}
