@@ -33,6 +33,7 @@ export class AuditInterceptor implements NestInterceptor {
     ctx.routeAction = action;
     ctx.caller = req.user?.id != null ? { id: req.user.id, email: req.user.email } : undefined;
     ctx.meta = requestMetaOf(req);
+    ctx.writer = (c, m) => this.audit.recordInTransaction(c, m);
 
     const write = (outcome: string): Promise<void> => {
       ctx.recorded = true;

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { AuditContext } from '../audit/audit-context';
-import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
 import { webhooksConfig, WebhooksConfig } from '../config/config';
 import { SecretBox } from '../crypto/secret-box';
@@ -55,7 +54,6 @@ export class WebhooksService {
     @Inject(webhooksConfig.KEY) private readonly cfg: WebhooksConfig,
     private readonly repo: WebhooksRepository,
     private readonly box: SecretBox,
-    private readonly audit: AuditService,
   ) {}
 
   private rootOnly(actor: AuthUser): void {
@@ -98,7 +96,7 @@ export class WebhooksService {
         sealedSecret: this.box.seal(secret, secretAad(id)),
       });
       audit.addDetails({ webhook_id: id, url: originOf(dto.url), events });
-      await this.audit.recordInTransaction(audit, m);
+      await audit.recordIn(m);
       return { ...toDto(row), secret };
     });
   }
@@ -125,7 +123,7 @@ export class WebhooksService {
       if (!(await this.repo.findEndpoint(id, m, true))) throw WebhooksErrors.webhook_not_found();
       const row = await this.repo.updateEndpoint(m, id, { ...dto, events });
       audit.addDetails({ webhook_id: id }).changed(Object.keys(dto));
-      await this.audit.recordInTransaction(audit, m);
+      await audit.recordIn(m);
       return toDto(row);
     });
   }
@@ -138,7 +136,7 @@ export class WebhooksService {
       if (!row) throw WebhooksErrors.webhook_not_found();
       await this.repo.deleteEndpoint(m, id);
       audit.addDetails({ webhook_id: id, url: originOf(row.url) });
-      await this.audit.recordInTransaction(audit, m);
+      await audit.recordIn(m);
     });
   }
 
@@ -150,7 +148,7 @@ export class WebhooksService {
       if (!(await this.repo.findEndpoint(id, m, true))) throw WebhooksErrors.webhook_not_found();
       await this.repo.rotateSecret(m, id, this.box.seal(secret, secretAad(id)), ROTATION_OVERLAP_MS);
       audit.addDetails({ webhook_id: id });
-      await this.audit.recordInTransaction(audit, m);
+      await audit.recordIn(m);
     });
     return { secret };
   }
@@ -162,7 +160,7 @@ export class WebhooksService {
     await this.db.transaction(async (m) => {
       if (!(await this.repo.findEndpoint(id, m, true))) throw WebhooksErrors.webhook_not_found();
       audit.addDetails({ webhook_id: id });
-      await this.audit.recordInTransaction(audit, m);
+      await audit.recordIn(m);
     });
   }
 
