@@ -41,6 +41,8 @@ export interface WrittenAuditRecord {
   targetId: string | null;
   details: Record<string, unknown>;
   at: Date;
+  /** Written for a request (not a background job). */
+  fromRequest: boolean;
 }
 
 /**
@@ -116,6 +118,7 @@ export class AuditService {
           targetId: saved.targetId,
           details: saved.details,
           at: saved.at ?? new Date(),
+          fromRequest: entry.meta !== undefined,
         },
         manager!,
       );

@@ -101,14 +101,17 @@ export class WebhookOutbox implements OnModuleInit {
     revoked: string[],
     m: EntityManager,
   ): Promise<WebhookPayload> {
+    // No actor: a background job, or someone not signed in acting on their own account by a
+    // mailed code or link (sign-up, confirmation, password reset).
+    const actorId = record.actorId ?? (record.fromRequest ? record.targetId : null);
     const actorType: WebhookPayload['data']['actor']['type'] =
-      record.actorId === null
+      actorId === null
         ? 'system'
-        : record.targetId === null || record.actorId === record.targetId
+        : record.targetId === null || actorId === record.targetId
           ? 'user'
           : 'admin';
     const data: WebhookPayload['data'] = {
-      actor: { type: actorType, ...(record.actorId !== null ? { id: Number(record.actorId) } : {}) },
+      actor: { type: actorType, ...(actorId !== null ? { id: Number(actorId) } : {}) },
       audit_id: record.id,
     };
     if (type === 'webhook.test') data.webhook_id = String(record.details.webhook_id);
