@@ -1,13 +1,7 @@
 import { AuditService } from '../src/audit/audit.service';
 import { WEBHOOK_EVENT_TYPES } from '../src/webhooks/webhook-events';
 import { eventually } from './support/eventually';
-import {
-  bearer,
-  createUser,
-  GOOD_PASSWORD,
-  loginToken,
-  uniqueEmail,
-} from './support/factories';
+import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, mailTo } from './support/mail-helpers';
 import { controlClock, enableTotp, totpCode } from './support/mfa';
 import { startApp, TestApp } from './support/test-app';
@@ -100,7 +94,9 @@ describe('Webhooks', () => {
     const code = codeOf(await mailTo(t.mail, email, /Confirm your email/));
     await t.http.post('/register/confirm').send({ email, code }).expect(succeeded);
     let token = await loginToken(t, email);
-    const me = (await t.http.get('/me').set(bearer(token)).expect(succeeded)).body as { id: number };
+    const me = (await t.http.get('/me').set(bearer(token)).expect(succeeded)).body as {
+      id: number;
+    };
 
     // Profile by the user and by an admin, then the second factor on and off.
     await t.http.put('/me').set(bearer(token)).send({ name: 'Ada' }).expect(succeeded);
@@ -147,7 +143,11 @@ describe('Webhooks', () => {
       .send({ email: newEmail, password: NEW_PASSWORD })
       .expect(succeeded);
     const changeCode = codeOf(await mailTo(t.mail, newEmail, /Confirm your new email/));
-    await t.http.post('/me/email/confirm').set(bearer(token)).send({ code: changeCode }).expect(succeeded);
+    await t.http
+      .post('/me/email/confirm')
+      .set(bearer(token))
+      .send({ code: changeCode })
+      .expect(succeeded);
     await t.http
       .put('/users/status/change')
       .set(bearer(root))
@@ -166,10 +166,18 @@ describe('Webhooks', () => {
       .send({ email: newEmail, code: resetCode, new_password: GOOD_PASSWORD })
       .expect(succeeded);
     token = await loginToken(t, newEmail);
-    await t.http.delete('/me').set(bearer(token)).send({ password: GOOD_PASSWORD }).expect(succeeded);
+    await t.http
+      .delete('/me')
+      .set(bearer(token))
+      .send({ password: GOOD_PASSWORD })
+      .expect(succeeded);
 
     // An admin adds a user; the test event.
-    await t.http.post('/users/add').set(bearer(root)).send({ email: uniqueEmail('added') }).expect(succeeded);
+    await t.http
+      .post('/users/add')
+      .set(bearer(root))
+      .send({ email: uniqueEmail('added') })
+      .expect(succeeded);
     await t.http.post(`/webhooks/${hook.id}/test`).set(bearer(root)).expect(succeeded);
 
     // Passkeys are reported when that feature records passkey_add / passkey_remove.
@@ -192,9 +200,9 @@ describe('Webhooks', () => {
       actor: { type: 'user' },
       user: { id: me.id, email, is_confirmed: false },
     });
-    expect(rx.ofType('user.updated').map((r) => (r.json.data.actor as { type: string }).type)).toEqual(
-      expect.arrayContaining(['user', 'admin']),
-    );
+    expect(
+      rx.ofType('user.updated').map((r) => (r.json.data.actor as { type: string }).type),
+    ).toEqual(expect.arrayContaining(['user', 'admin']));
     const login = rx.ofType('session.created')[0];
     expect(login.json.data.session_id).toEqual(expect.any(String));
     const revokedOne = rx
@@ -203,7 +211,10 @@ describe('Webhooks', () => {
     expect(revokedOne).toBeDefined();
     // The block ended the user's sessions: reported with their ids beside user.blocked.
     const blocked = rx.ofType('user.blocked')[0];
-    expect(blocked.json.data).toMatchObject({ actor: { type: 'admin' }, user: { is_active: false } });
+    expect(blocked.json.data).toMatchObject({
+      actor: { type: 'admin' },
+      user: { is_active: false },
+    });
     const deleted = rx.ofType('user.deleted')[0];
     expect(deleted.json.data.user_id).toBe(me.id);
     expect(deleted.json.data.user).toBeUndefined();
@@ -238,10 +249,7 @@ describe('Webhooks', () => {
     const audit = t.app.get(AuditService);
     await expect(
       t.db.transaction(async (m) => {
-        await audit.record(
-          { action: 'user_block', outcome: 'success', target: { id: u.id } },
-          m,
-        );
+        await audit.record({ action: 'user_block', outcome: 'success', target: { id: u.id } }, m);
         throw new Error('the change failed after its audit record');
       }),
     ).rejects.toThrow('the change failed');
@@ -299,10 +307,7 @@ describe('Webhooks', () => {
       .post(`/webhooks/${hook.id}/deliveries/${failed.id}/retry`)
       .set(bearer(root))
       .expect(409);
-    await t.http
-      .post(`/webhooks/${hook.id}/deliveries/999999/retry`)
-      .set(bearer(root))
-      .expect(404);
+    await t.http.post(`/webhooks/${hook.id}/deliveries/999999/retry`).set(bearer(root)).expect(404);
   });
 
   it('waits as long as Retry-After says', async () => {
@@ -362,7 +367,11 @@ describe('Webhooks', () => {
     expect(d.status).toBe('pending');
     // Enabled again by hand: delivered once the receiver works.
     rx.answer = () => ({ status: 200 });
-    await t.http.patch(`/webhooks/${hook.id}`).set(bearer(root)).send({ enabled: true }).expect(200);
+    await t.http
+      .patch(`/webhooks/${hook.id}`)
+      .set(bearer(root))
+      .send({ enabled: true })
+      .expect(200);
     await eventually(
       async () => (await deliveries(t, root, hook.id, '?status=delivered')).total_count === 1,
       'delivered after enabling',
@@ -425,7 +434,10 @@ describe('Webhooks', () => {
     expect(denied.status).toBe(403);
     await t.http.delete(`/webhooks/${hook.id}`).set(bearer(adminToken)).expect(403);
     const user = await createUser(t);
-    await t.http.get('/webhooks').set(bearer(await loginToken(t, user.email))).expect(403);
+    await t.http
+      .get('/webhooks')
+      .set(bearer(await loginToken(t, user.email)))
+      .expect(403);
     await t.http.get('/webhooks/not-a-uuid').set(bearer(root)).expect(404);
     const bad = await t.http
       .post('/webhooks')
@@ -453,13 +465,12 @@ describe('Webhooks', () => {
     const users = await Promise.all(Array.from({ length: 20 }, () => createUser(t)));
     const started = Date.now();
     for (const u of users) {
-      await t.http
-        .put(`/users/${u.id}`)
-        .set(bearer(root))
-        .send({ name: 'Renamed' })
-        .expect(200);
+      await t.http.put(`/users/${u.id}`).set(bearer(root)).send({ name: 'Renamed' }).expect(200);
     }
-    await eventually(async () => fast.ofType('user.updated').length === 20, 'all 20 to the healthy one');
+    await eventually(
+      async () => fast.ofType('user.updated').length === 20,
+      'all 20 to the healthy one',
+    );
     // Well within one WEBHOOK_TIMEOUT of the hanging receiver per event.
     expect(Date.now() - started).toBeLessThan(5000);
     expect(slow.received.length).toBeGreaterThan(0);
@@ -477,7 +488,10 @@ describe('Webhooks', () => {
       return d?.attempts >= 1 && d.last_error !== null && d;
     }, 'a failed attempt').then((d) => expect(d.status).toBe('pending'));
     await rx.start(port);
-    await eventually(async () => rx.received.length === 1, 'the delivery after the receiver is back');
+    await eventually(
+      async () => rx.received.length === 1,
+      'the delivery after the receiver is back',
+    );
     expect(verifies(rx.received[0], hook.secret)).toBe(true);
   });
 });
@@ -505,7 +519,10 @@ describe('Webhook URL rules (WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOW_PRIVATE off)',
     'ftp://hooks.example.com/x',
     'not a url',
   ])('refuses %s with webhook_url_not_allowed', async (url) => {
-    const res = await t.http.post('/webhooks').set(bearer(root)).send({ url, events: ['*'] });
+    const res = await t.http
+      .post('/webhooks')
+      .set(bearer(root))
+      .send({ url, events: ['*'] });
     expect(res.status).toBe(400);
     expect(['webhook_url_not_allowed', 'validation_failed']).toContain(res.body.code);
     if (!/\s/.test(url)) expect(res.body.code).toBe('webhook_url_not_allowed');
@@ -587,7 +604,9 @@ describe('Webhooks across restarts and instances', () => {
         return n === 10;
       }, 'all ten delivered by the new server');
       await new Promise((r) => setTimeout(r, 800));
-      const delivered = rx.received.filter((r, i, all) => all.findIndex((x) => x.id === r.id) === i);
+      const delivered = rx.received.filter(
+        (r, i, all) => all.findIndex((x) => x.id === r.id) === i,
+      );
       expect(delivered).toHaveLength(10);
       // Each of the first five reached the receiver once: nothing delivered was sent again.
       const firstIds = rx.received.slice(0, 5).map((r) => r.id);

@@ -4,7 +4,9 @@ const STRICT = { allowHttp: false, allowPrivate: false };
 const resolvesTo =
   (...addresses: string[]) =>
   () =>
-    Promise.resolve(addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+    Promise.resolve(
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+    );
 
 describe('webhook destinations', () => {
   it.each([

@@ -19,7 +19,16 @@ export class DestinationRefused extends Error {}
 
 export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
 
-const systemResolver: Resolver = (host) => lookup(host, { all: true, verbatim: true });
+/** The longest a name may take to resolve; a stuck resolver must not hold a request or a slot. */
+const RESOLVE_TIMEOUT_MS = 5_000;
+
+const systemResolver: Resolver = (host) =>
+  Promise.race([
+    lookup(host, { all: true, verbatim: true }),
+    new Promise<never>((_, reject) => {
+      setTimeout(() => reject(new Error('resolver timeout')), RESOLVE_TIMEOUT_MS).unref();
+    }),
+  ]);
 
 /**
  * Whether an address may receive webhooks: only global unicast. Loopback, private, link-local,

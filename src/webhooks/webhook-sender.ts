@@ -19,12 +19,7 @@ export interface AttemptResult {
  * (the previous secret too, for 24 hours after a rotation), computed by the `standardwebhooks`
  * library itself over `<id>.<timestamp>.<body>`.
  */
-export function signatureHeader(
-  secrets: string[],
-  msgId: string,
-  at: Date,
-  body: string,
-): string {
+export function signatureHeader(secrets: string[], msgId: string, at: Date, body: string): string {
   return secrets.map((s) => new Webhook(s).sign(msgId, at, body)).join(' ');
 }
 
@@ -77,7 +72,10 @@ export function postWebhook(
         if (read > 65_536) res.destroy();
       });
       const done = () =>
-        resolve({ status: res.statusCode ?? null, retryAfterSeconds: retryAfter(res.headers['retry-after']) });
+        resolve({
+          status: res.statusCode ?? null,
+          retryAfterSeconds: retryAfter(res.headers['retry-after']),
+        });
       res.on('end', done);
       res.on('close', done);
       res.on('error', done);

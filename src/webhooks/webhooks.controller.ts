@@ -57,14 +57,20 @@ export class WebhooksController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Every endpoint (never a secret)' })
+  @ApiOperation({
+    summary: 'Every endpoint (never a secret)',
+    description: 'Oldest first, with whether each is enabled and why not.',
+  })
   @ApiOkResponse({ type: WebhookListDto })
   list(): Promise<WebhookListDto> {
     return this.webhooks.list();
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One endpoint (never its secret)' })
+  @ApiOperation({
+    summary: 'One endpoint (never its secret)',
+    description: '404 webhook_not_found for an unknown id.',
+  })
   @ApiOkResponse({ type: WebhookDto })
   @ApiErrors(WebhooksErrors.webhook_not_found)
   get(@Param('id') id: string): Promise<WebhookDto> {
@@ -111,8 +117,7 @@ export class WebhooksController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'A new signing secret; the old one keeps signing beside it for 24 hours',
-    description:
-      'During those 24 hours each delivery carries two `v1,` signatures. Root only.',
+    description: 'During those 24 hours each delivery carries two `v1,` signatures. Root only.',
   })
   @ApiOkResponse({ type: WebhookSecretDto })
   @ApiErrors(WebhooksErrors.webhook_not_found, WebhooksErrors.root_only)
@@ -127,7 +132,10 @@ export class WebhooksController {
 
   @Post(':id/test')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send a `webhook.test` event to this endpoint', description: 'Root only.' })
+  @ApiOperation({
+    summary: 'Send a `webhook.test` event to this endpoint',
+    description: 'Root only.',
+  })
   @ApiAcceptedResponse({ description: 'Queued' })
   @ApiErrors(WebhooksErrors.webhook_not_found, WebhooksErrors.root_only)
   @Audit('webhook_test')

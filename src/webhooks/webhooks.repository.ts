@@ -108,7 +108,11 @@ export class WebhooksRepository {
     return toEndpoint(rows[0]);
   }
 
-  async findEndpoint(id: string, m?: EntityManager, lock = false): Promise<EndpointRow | undefined> {
+  async findEndpoint(
+    id: string,
+    m?: EntityManager,
+    lock = false,
+  ): Promise<EndpointRow | undefined> {
     const rows: RawEndpoint[] = await this.q(m).query(
       `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
       [id],

@@ -146,7 +146,12 @@ export class WebhooksService {
     const secret = newSecret();
     await this.db.transaction(async (m) => {
       if (!(await this.repo.findEndpoint(id, m, true))) throw WebhooksErrors.webhook_not_found();
-      await this.repo.rotateSecret(m, id, this.box.seal(secret, secretAad(id)), ROTATION_OVERLAP_MS);
+      await this.repo.rotateSecret(
+        m,
+        id,
+        this.box.seal(secret, secretAad(id)),
+        ROTATION_OVERLAP_MS,
+      );
       audit.addDetails({ webhook_id: id });
       await audit.recordIn(m);
     });
