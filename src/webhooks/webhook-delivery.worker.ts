@@ -11,7 +11,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PeriodicJob } from '../common/periodic-job';
 import { webhooksConfig, WebhooksConfig } from '../config/config';
-import { SecretBox } from '../crypto/secret-box';
+import { SecretBox, SecretBoxError } from '../crypto/secret-box';
 import { MetricsService } from '../metrics/metrics.service';
 import { checkDestination, DestinationRefused } from './webhook-destination';
 import { WebhookOutbox } from './webhook-outbox.service';
@@ -145,6 +145,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       const secrets = [d.sealedSecret, d.sealedPreviousSecret]
         .filter((s): s is string => s !== null)
         .map((s) => this.box.open(s, secretAad(d.endpointId)));
+      // Sealed under ENCRYPTION_KEY_PREVIOUS: sealed again under the current key, as it is used.
+      if (this.box.isStale(d.sealedSecret)) {
+        await this.repo.resealSecret(
+          d.endpointId,
+          d.sealedSecret,
+          this.box.reseal(d.sealedSecret, secretAad(d.endpointId)),
+        );
+      }
       const at = new Date();
       result = await postWebhook(
         dest,
@@ -169,9 +177,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
               ? 'gone'
               : 'http_error';
     } catch (e) {
-      if (!(e instanceof DestinationRefused)) throw e;
-      result = { status: null, error: `destination not allowed: ${e.message}` };
-      outcome = 'not_allowed';
+      if (e instanceof SecretBoxError) {
+        // ENCRYPTION_KEY changed without ENCRYPTION_KEY_PREVIOUS: no attempt can sign it.
+        result = { status: null, error: 'the signing secret does not open with ENCRYPTION_KEY' };
+        outcome = 'network_error';
+      } else if (e instanceof DestinationRefused) {
+        result = { status: null, error: `destination not allowed: ${e.message}` };
+        outcome = 'not_allowed';
+      } else throw e;
     }
     this.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.outcomes.inc({ outcome });

@@ -176,6 +176,15 @@ export class WebhooksRepository {
     );
   }
 
+  /** Replaces a sealed secret by the same secret sealed under the current key. */
+  async resealSecret(id: string, sealed: string, resealed: string): Promise<void> {
+    await this.db.query(`UPDATE webhook_endpoints SET secret = $3 WHERE id = $1 AND secret = $2`, [
+      id,
+      sealed,
+      resealed,
+    ]);
+  }
+
   /** The enabled endpoints that take `type`: those listing it or `*`. */
   async endpointsFor(m: EntityManager, type: string): Promise<string[]> {
     const rows: { id: string }[] = await m.query(
