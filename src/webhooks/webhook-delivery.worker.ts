@@ -23,10 +23,17 @@ import { ClaimedDelivery, WebhooksRepository } from './webhooks.repository';
 export const WEBHOOK_WORKER_DEFAULTS = {
   /** The poll for deliveries that other instances queued or that became due. */
   pollMs: 250,
-  /** Deliveries claimed by one query. */
-  batchSize: 100,
+  /** Deliveries this instance holds at most (sending, or claimed and waiting for a slot). */
+  maxHeld: 300,
   /** Attempts of one endpoint in flight at once in this instance. */
   perEndpoint: 8,
+  /**
+   * Claimed ahead per endpoint, in rounds of `perEndpoint`: the next attempts wait in memory for
+   * a slot instead of a query each. Their lease covers that many timeouts, plus the current one.
+   */
+  aheadRounds: 2,
+  /** How long delivered attempts wait to be recorded together (one statement per batch). */
+  settleEveryMs: 10,
   /** An endpoint failing this long with no success is disabled. */
   disableAfterMs: 5 * 24 * 3_600_000,
   /** The longest `Retry-After` honoured. */
@@ -42,7 +49,8 @@ type Outcome = 'delivered' | 'http_error' | 'timeout' | 'network_error' | 'not_a
  * slots and nobody else's. Each attempt checks the destination again and connects to the address
  * it checked; a 2xx delivers, anything else is retried on WEBHOOK_RETRY_SCHEDULE (±10 %) or after
  * the receiver's Retry-After, until the schedule ends (failed). 410 disables the endpoint, and so
- * do 5 days of nothing but failures.
+ * do 5 days of nothing but failures. Successes are recorded in batches: a crash before the record
+ * sends those again once their lease ends (at least once).
  */
 @Injectable()
 export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -51,7 +59,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   readonly options = { ...WEBHOOK_WORKER_DEFAULTS };
   /** Attempts in flight in this instance, by endpoint. */
   private readonly busy = new Map<string, number>();
+  /** Claimed (leased) deliveries waiting for a slot of their endpoint. */
+  private readonly waiting = new Map<string, ClaimedDelivery[]>();
+  private held = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Delivered attempts not recorded yet, and the chain of batches being recorded. */
+  private delivered: { id: string; status: number }[] = [];
+  private settleTimer?: NodeJS.Timeout;
+  private settling: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly outcomes: Counter<'outcome'>;
   private readonly duration: Histogram;
@@ -92,31 +107,59 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     this.job.start({ everyMs: this.options.pollMs, jitter: 0.2, firstAfterMs: 0 });
   }
 
-  /** Stops claiming, then waits for the attempts in flight (each ends within WEBHOOK_TIMEOUT). */
+  /**
+   * Stops claiming, hands back the claimed attempts not started yet (due again at once, for
+   * another instance or the next start), waits for those in flight (each ends within
+   * WEBHOOK_TIMEOUT) and records them.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.job.stop();
+    const unsent = [...this.waiting.values()].flat().map((d) => d.id);
+    this.waiting.clear();
+    if (unsent.length) await this.repo.release(unsent);
     await Promise.allSettled([...this.inFlight]);
+    this.settle();
+    await this.settling;
   }
 
-  /** Claims what is due and starts sending it; returns how many attempts it started. */
+  /** Claims what is due and starts sending it; returns how many it claimed. */
   async runOnce(): Promise<number> {
-    let started = 0;
+    let claimedTotal = 0;
+    const cap = this.options.perEndpoint * (1 + this.options.aheadRounds);
     for (;;) {
-      if (this.stopping) return started;
-      const room = this.options.batchSize - this.inFlight.size;
-      if (room <= 0) return started;
+      if (this.stopping) return claimedTotal;
+      const room = this.options.maxHeld - this.held;
+      if (room <= 0) return claimedTotal;
+      const holding: Record<string, number> = {};
+      for (const [id, n] of this.busy) holding[id] = n;
+      for (const [id, list] of this.waiting) holding[id] = (holding[id] ?? 0) + list.length;
       const claimed = await this.repo.claimDue({
         limit: room,
-        perEndpoint: this.options.perEndpoint,
-        busy: Object.fromEntries(this.busy),
-        // Longer than any attempt (the timeout bounds it) and its bookkeeping.
-        leaseMs: this.cfg.timeoutMs + 60_000,
+        perEndpoint: cap,
+        busy: holding,
+        // Longer than the attempts ahead of the last one claimed, and its bookkeeping.
+        leaseMs: (1 + this.options.aheadRounds) * this.cfg.timeoutMs + 60_000,
       });
-      for (const d of claimed) this.start(d);
-      started += claimed.length;
-      if (!claimed.length) return started;
+      for (const d of claimed) {
+        const list = this.waiting.get(d.endpointId) ?? [];
+        list.push(d);
+        this.waiting.set(d.endpointId, list);
+        this.held++;
+      }
+      for (const endpointId of new Set(claimed.map((d) => d.endpointId))) this.dispatch(endpointId);
+      claimedTotal += claimed.length;
+      if (!claimed.length) return claimedTotal;
     }
+  }
+
+  /** Starts the endpoint's waiting attempts while it has free slots. */
+  private dispatch(endpointId: string): void {
+    const list = this.waiting.get(endpointId);
+    while (list?.length && (this.busy.get(endpointId) ?? 0) < this.options.perEndpoint) {
+      this.start(list.shift()!);
+    }
+    if (list && !list.length) this.waiting.delete(endpointId);
   }
 
   private start(d: ClaimedDelivery): void {
@@ -127,13 +170,38 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       )
       .finally(() => {
         this.inFlight.delete(p);
+        this.held--;
         const n = (this.busy.get(d.endpointId) ?? 1) - 1;
         if (n > 0) this.busy.set(d.endpointId, n);
         else this.busy.delete(d.endpointId);
-        // A slot came free: whatever waited for it can go now.
-        this.job.runSoon();
+        if (this.stopping) return;
+        this.dispatch(d.endpointId);
+        // Running low on claimed work for this endpoint: claim more now rather than at the poll.
+        if ((this.waiting.get(d.endpointId)?.length ?? 0) < this.options.perEndpoint) {
+          this.job.runSoon();
+        }
       });
     this.inFlight.add(p);
+  }
+
+  /** Records a delivered attempt with the others of the next few milliseconds. */
+  private markDelivered(d: ClaimedDelivery, status: number): void {
+    this.delivered.push({ id: d.id, status });
+    this.settleTimer ??= setTimeout(() => this.settle(), this.options.settleEveryMs);
+  }
+
+  private settle(): void {
+    clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+    const batch = this.delivered;
+    if (!batch.length) return;
+    this.delivered = [];
+    this.settling = this.settling
+      .then(() => this.repo.markDelivered(batch))
+      .catch((e: unknown) =>
+        // Their lease ends and they are sent again: at least once.
+        this.logger.error({ msg: 'could not record delivered webhooks', err: String(e) }),
+      );
   }
 
   private async attempt(d: ClaimedDelivery): Promise<void> {
@@ -189,7 +257,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     this.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.outcomes.inc({ outcome });
     if (outcome === 'delivered') {
-      await this.repo.markDelivered(d, result.status!);
+      this.markDelivered(d, result.status!);
       return;
     }
     await this.failed(d, result, outcome);

@@ -282,19 +282,29 @@ export class WebhooksRepository {
     }));
   }
 
-  /** A 2xx: delivered, and the endpoint is no longer failing. */
-  async markDelivered(d: { id: string; endpointId: string }, status: number): Promise<void> {
-    await this.db.transaction(async (m) => {
-      await m.query(
-        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), last_status = $2,
-           last_error = NULL, lease_until = NULL WHERE id = $1`,
-        [d.id, status],
-      );
-      await m.query(
-        `UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`,
-        [d.endpointId],
-      );
-    });
+  /** Claimed attempts that were never sent: due again now, the claim's count taken back. */
+  async release(ids: string[]): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries SET lease_until = NULL, attempts = attempts - 1
+        WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
+      [ids],
+    );
+  }
+
+  /** 2xx answers: delivered, and their endpoints are no longer failing. One statement. */
+  async markDelivered(batch: { id: string; status: number }[]): Promise<void> {
+    await this.db.query(
+      `WITH d AS (
+         UPDATE webhook_deliveries w
+            SET status = 'delivered', delivered_at = now(), last_status = u.status,
+                last_error = NULL, lease_until = NULL
+           FROM unnest($1::bigint[], $2::int[]) AS u(id, status)
+          WHERE w.id = u.id
+          RETURNING w.endpoint_id)
+       UPDATE webhook_endpoints SET failing_since = NULL
+        WHERE id IN (SELECT endpoint_id FROM d) AND failing_since IS NOT NULL`,
+      [batch.map((b) => b.id), batch.map((b) => b.status)],
+    );
   }
 
   /**
