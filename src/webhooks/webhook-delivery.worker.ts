@@ -135,7 +135,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       for (const [id, n] of this.busy) holding[id] = n;
       for (const [id, list] of this.waiting) holding[id] = (holding[id] ?? 0) + list.length;
       const claimed = await this.repo.claimDue({
-        limit: room,
+        // Every candidate is locked by the claim: no more of them than two endpoints can take.
+        limit: Math.min(room, 2 * cap),
         perEndpoint: cap,
         busy: holding,
         // Longer than the attempts ahead of the last one claimed, and its bookkeeping.
