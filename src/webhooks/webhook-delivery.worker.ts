@@ -134,9 +134,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       const holding: Record<string, number> = {};
       for (const [id, n] of this.busy) holding[id] = n;
       for (const [id, list] of this.waiting) holding[id] = (holding[id] ?? 0) + list.length;
+      // Every candidate is locked by the claim: no more of them than two endpoints can take.
+      const limit = Math.min(room, 2 * cap);
       const claimed = await this.repo.claimDue({
-        // Every candidate is locked by the claim: no more of them than two endpoints can take.
-        limit: Math.min(room, 2 * cap),
+        limit,
         perEndpoint: cap,
         busy: holding,
         // Longer than the attempts ahead of the last one claimed, and its bookkeeping.
@@ -150,7 +151,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       }
       for (const endpointId of new Set(claimed.map((d) => d.endpointId))) this.dispatch(endpointId);
       claimedTotal += claimed.length;
-      if (!claimed.length) return claimedTotal;
+      // Fewer than asked: nothing more is due (or every endpoint with work is full).
+      if (claimed.length < limit) return claimedTotal;
     }
   }
 
@@ -177,10 +179,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         else this.busy.delete(d.endpointId);
         if (this.stopping) return;
         this.dispatch(d.endpointId);
-        // Running low on claimed work for this endpoint: claim more now rather than at the poll.
-        if ((this.waiting.get(d.endpointId)?.length ?? 0) < this.options.perEndpoint) {
-          this.job.runSoon();
-        }
+        // Out of claimed work for this endpoint: claim more now rather than at the next poll.
+        if (!this.waiting.has(d.endpointId)) this.job.runSoon();
       });
     this.inFlight.add(p);
   }
