@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { Webhook } from 'standardwebhooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PeriodicJob } from '../common/periodic-job';
@@ -31,7 +32,7 @@ export const WEBHOOK_WORKER_DEFAULTS = {
    * Claimed ahead per endpoint, in rounds of `perEndpoint`: the next attempts wait in memory for
    * a slot instead of a query each. Their lease covers that many timeouts, plus the current one.
    */
-  aheadRounds: 2,
+  aheadRounds: 4,
   /** How long delivered attempts wait to be recorded together (one statement per batch). */
   settleEveryMs: 10,
   /** An endpoint failing this long with no success is disabled. */
@@ -68,6 +69,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private settleTimer?: NodeJS.Timeout;
   private settling: Promise<void> = Promise.resolve();
   private stopping = false;
+  private readonly signers = new Map<string, Webhook>();
   private readonly outcomes: Counter<'outcome'>;
   private readonly duration: Histogram;
 
@@ -185,6 +187,20 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     this.inFlight.add(p);
   }
 
+  /**
+   * The signer of a sealed secret, opened once and kept while it is in use (a rotation or a
+   * deletion makes another sealed value, and the old one drops out as the map is refilled).
+   */
+  private signerOf(sealed: string, endpointId: string): Webhook {
+    let signer = this.signers.get(sealed);
+    if (!signer) {
+      if (this.signers.size >= 1000) this.signers.clear();
+      signer = new Webhook(this.box.open(sealed, secretAad(endpointId)));
+      this.signers.set(sealed, signer);
+    }
+    return signer;
+  }
+
   /** Records a delivered attempt with the others of the next few milliseconds. */
   private markDelivered(d: ClaimedDelivery, status: number): void {
     this.delivered.push({ id: d.id, status });
@@ -213,7 +229,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       const dest = await checkDestination(d.url, this.cfg);
       const secrets = [d.sealedSecret, d.sealedPreviousSecret]
         .filter((s): s is string => s !== null)
-        .map((s) => this.box.open(s, secretAad(d.endpointId)));
+        .map((s) => this.signerOf(s, d.endpointId));
       // Sealed under ENCRYPTION_KEY_PREVIOUS: sealed again under the current key, as it is used.
       if (this.box.isStale(d.sealedSecret)) {
         await this.repo.resealSecret(

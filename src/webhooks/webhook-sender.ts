@@ -19,8 +19,8 @@ export interface AttemptResult {
  * (the previous secret too, for 24 hours after a rotation), computed by the `standardwebhooks`
  * library itself over `<id>.<timestamp>.<body>`.
  */
-export function signatureHeader(secrets: string[], msgId: string, at: Date, body: string): string {
-  return secrets.map((s) => new Webhook(s).sign(msgId, at, body)).join(' ');
+export function signatureHeader(signers: Webhook[], msgId: string, at: Date, body: string): string {
+  return signers.map((s) => s.sign(msgId, at, body)).join(' ');
 }
 
 const agents = {
