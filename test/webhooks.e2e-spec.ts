@@ -1,4 +1,5 @@
 import { AuditService } from '../src/audit/audit.service';
+import { BlockExpiryService } from '../src/users/block-expiry.service';
 import { WEBHOOK_EVENT_TYPES } from '../src/webhooks/webhook-events';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
@@ -240,6 +241,30 @@ describe('Webhooks', () => {
     await eventually(async () => some.received.length === 1, 'the block, to the subscriber');
     expect(some.received[0].json.type).toBe('user.blocked');
     expect(all.ofType('session.revoked')).toHaveLength(1);
+  });
+
+  it('reports a block that ended by itself as user.unblocked by the system', async () => {
+    const rx = await receiver();
+    await addEndpoint(t, root, rx.url, ['user.unblocked']);
+    const u = await createUser(t);
+    await t.http
+      .put('/users/status/change')
+      .set(bearer(root))
+      .send({
+        user_id: Number(u.id),
+        is_active: false,
+        blocked_until: new Date(Date.now() + 60_000),
+      })
+      .expect(200);
+    await t.db.query(`UPDATE users SET blocked_until = now() - interval '1 second' WHERE id = $1`, [
+      u.id,
+    ]);
+    expect(await t.app.get(BlockExpiryService).liftExpiredBlocks()).toBe(1);
+    await eventually(async () => rx.received.length === 1, 'the unblock');
+    expect(rx.received[0].json.data).toMatchObject({
+      actor: { type: 'system' },
+      user: { id: Number(u.id), is_active: true },
+    });
   });
 
   it('writes no event for a change that rolls back', async () => {
