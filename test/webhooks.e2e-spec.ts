@@ -259,7 +259,8 @@ describe('Webhooks', () => {
     await t.db.query(`UPDATE users SET blocked_until = now() - interval '1 second' WHERE id = $1`, [
       u.id,
     ]);
-    expect(await t.app.get(BlockExpiryService).liftExpiredBlocks()).toBe(1);
+    // What the job does every 30 s, now (if its own run came first, that one reported it).
+    await t.app.get(BlockExpiryService).liftExpiredBlocks();
     await eventually(async () => rx.received.length === 1, 'the unblock');
     expect(rx.received[0].json.data).toMatchObject({
       actor: { type: 'system' },
