@@ -7,14 +7,16 @@ const { createServer } = require('node:http');
 let posts = 0;
 let first = new Map(); // webhook-id -> {at, name}
 let last = 0;
+let firstAt = 0;
 const server = createServer((req, res) => {
   if (req.method === 'GET') {
     res.setHeader('content-type', 'application/json');
-    return res.end(JSON.stringify({ posts, last, first: [...first.values()] }));
+    return res.end(JSON.stringify({ posts, firstAt, last, first: [...first.values()] }));
   }
   if (req.method === 'DELETE') {
     posts = 0;
     last = 0;
+    firstAt = 0;
     first = new Map();
     return res.writeHead(204).end();
   }
@@ -23,6 +25,7 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     posts++;
     last = Date.now();
+    firstAt ||= last;
     const id = req.headers['webhook-id'];
     if (id && !first.has(`${req.url} ${id}`)) {
       let name = null;
