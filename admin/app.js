@@ -7,6 +7,7 @@ import { historyPage } from './history.js';
 import { t } from './i18n.js';
 import { outboxPage, templatesPage } from './mail.js';
 import { invitePage, userPage, usersPage } from './users.js';
+import { webhookPage, webhooksPage } from './webhooks.js';
 
 const root = document.getElementById('app');
 
@@ -16,6 +17,7 @@ const NAV = [
   ['history', 'nav.history'],
   ['outbox', 'nav.outbox'],
   ['templates', 'nav.templates'],
+  ['webhooks', 'nav.webhooks'],
 ];
 
 let me = null;
@@ -74,13 +76,16 @@ async function route() {
         ? () => userPage(ctx, id)
         : section === 'templates' && id
           ? () => templatesPage(ctx, id)
-          : {
-              users: usersPage,
-              invite: invitePage,
-              history: historyPage,
-              outbox: outboxPage,
-              templates: templatesPage,
-            }[section];
+          : section === 'webhooks' && id
+            ? () => webhookPage(ctx, id)
+            : {
+                users: usersPage,
+                invite: invitePage,
+                history: historyPage,
+                outbox: outboxPage,
+                templates: templatesPage,
+                webhooks: webhooksPage,
+              }[section];
     if (!page) {
       setTitle(t('notFound'));
       fill(main, h('h1', {}, t('notFound')));

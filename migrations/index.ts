@@ -14,6 +14,7 @@ import { SecondFactor1796168000000 } from './1796168000000-SecondFactor';
 import { EmailsNfc1796169000000 } from './1796169000000-EmailsNfc';
 import { AuditChainGuard1796170310000 } from './1796170310000-AuditChainGuard';
 import { JwtSigningKeys1796171000000 } from './1796171000000-JwtSigningKeys';
+import { Webhooks1796172000000 } from './1796172000000-Webhooks';
 import { Passkeys1796173000000 } from './1796173000000-Passkeys';
 import { Identities1796174000000 } from './1796174000000-Identities';
 
@@ -35,6 +36,7 @@ export const migrations = [
   EmailsNfc1796169000000,
   AuditChainGuard1796170310000,
   JwtSigningKeys1796171000000,
+  Webhooks1796172000000,
   Passkeys1796173000000,
   Identities1796174000000,
 ];

@@ -25,6 +25,7 @@ import { RegistrationModule } from './registration/registration.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({
   imports: [
@@ -50,6 +51,7 @@ import { UsersModule } from './users/users.module';
     ConsoleModule,
     AccountPageModule,
     TelemetryModule,
+    WebhooksModule,
   ],
   providers: [
     {

@@ -19,6 +19,8 @@ const TAGS: Record<string, string> = {
   console:
     'The admin console (GET /admin) signs in here; its cookie then authenticates the admin routes',
   services: 'For other services: the change events stream (service key)',
+  webhooks:
+    'Webhook endpoints, their signing secrets and delivery log (a root changes them, an admin reads)',
 };
 
 /**

@@ -33,7 +33,11 @@ export class AccountService {
   /** Changes name, surname or locale; the audit record names the fields that changed. */
   async update(user: AuthUser, dto: UpdateMeDto, audit: AuditContext): Promise<MeDto> {
     audit.setTarget(user);
-    const { user: updated, changed } = await this.users.updateProfile(user.id, dto);
+    const { user: updated, changed } = await this.users.updateProfile(
+      user.id,
+      dto,
+      (fields, m) => audit.changed(fields).recordIn(m),
+    );
     audit.changed(changed);
     return MeDto.fromUser(
       updated,

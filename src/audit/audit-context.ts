@@ -1,4 +1,6 @@
 import type { Request } from 'express';
+import type { EntityManager } from 'typeorm';
+import type { RequestMeta } from '../common/request-meta';
 
 /** Metadata key of `@Audit(action)`. */
 export const AUDIT_ACTION = 'audit:action';
@@ -30,6 +32,22 @@ export class AuditContext {
   actor?: AuditParty;
   target?: AuditParty;
   readonly details: Record<string, unknown> = {};
+  /** The route's action, the authenticated caller and the request, set by the AuditInterceptor. */
+  routeAction?: string;
+  caller?: AuditParty;
+  meta?: RequestMeta;
+  /** Writes the success record in a transaction (bound by the AuditInterceptor). */
+  writer?: (ctx: AuditContext, manager: EntityManager) => Promise<unknown>;
+
+  /**
+   * Writes this request's success record now, inside the change's transaction `manager`, instead
+   * of after the answer: whatever acts on audit records (the webhook outbox) then commits or rolls
+   * back with the change. Call it last in the transaction; details added later are not recorded.
+   * Outside an `@Audit` route (a unit test) it does nothing.
+   */
+  async recordIn(manager: EntityManager): Promise<void> {
+    await this.writer?.(this, manager);
+  }
 
   setAction(action: string): this {
     this.action = action;

@@ -29,6 +29,11 @@ export class AuditInterceptor implements NestInterceptor {
     if (!action) return next.handle();
     const req = context.switchToHttp().getRequest<Request>();
     const ctx = auditContextOf(req);
+    // So a service can write the success record inside its own transaction (recordInTransaction).
+    ctx.routeAction = action;
+    ctx.caller = req.user?.id != null ? { id: req.user.id, email: req.user.email } : undefined;
+    ctx.meta = requestMetaOf(req);
+    ctx.writer = (c, m) => this.audit.recordInTransaction(c, m);
 
     const write = (outcome: string): Promise<void> => {
       ctx.recorded = true;
@@ -45,7 +50,8 @@ export class AuditInterceptor implements NestInterceptor {
 
     return next.handle().pipe(
       concatMap(async (value: unknown) => {
-        await write('success');
+        // Already written by the service, in the transaction of the change.
+        if (!ctx.recorded) await write('success');
         return value;
       }),
       catchError((err: unknown) =>

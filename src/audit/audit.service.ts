@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { RequestMeta } from '../common/request-meta';
+import type { AuditContext } from './audit-context';
 import { AuditRecord } from './audit-record.entity';
 
 export interface AuditEntry {
@@ -31,6 +32,29 @@ function redactSecrets(value: unknown, depth = 0): unknown {
   );
 }
 
+/** An audit record as written, for the hooks that act on it in its transaction. */
+export interface WrittenAuditRecord {
+  id: string;
+  action: string;
+  outcome: string;
+  actorId: string | null;
+  targetId: string | null;
+  details: Record<string, unknown>;
+  at: Date;
+  /** Written for a request (not a background job). */
+  fromRequest: boolean;
+}
+
+/**
+ * Work that must commit or roll back with an audit record: the webhook outbox turns the record of a
+ * change into an event in the change's own transaction. `wants` is asked first, so a record no hook
+ * wants costs nothing; a wanted record written without a transaction gets one of its own.
+ */
+export interface AuditWriteHook {
+  wants(action: string, outcome: string): boolean;
+  written(record: WrittenAuditRecord, manager: EntityManager): Promise<void>;
+}
+
 /** What a deleted user's address becomes in the audit records. */
 export const pseudonymOf = (userId: string | number) => `deleted-user-${userId}`;
 
@@ -43,6 +67,7 @@ export const pseudonymOf = (userId: string | number) => `deleted-user-${userId}`
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
   private readonly observers: Array<(action: string, outcome: string) => void> = [];
+  private readonly hooks: AuditWriteHook[] = [];
 
   constructor(@InjectRepository(AuditRecord) private readonly records: Repository<AuditRecord>) {}
 
@@ -51,11 +76,23 @@ export class AuditService {
     this.observers.push(observer);
   }
 
-  /** Records one action; inside `manager`'s transaction when given, so it commits with the change. */
-  async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
+  /** Runs `hook` in the transaction of every record it wants (see AuditWriteHook). */
+  addWriteHook(hook: AuditWriteHook): void {
+    this.hooks.push(hook);
+  }
+
+  /**
+   * Records one action; inside `manager`'s transaction when given, so it commits with the change.
+   * Returns the record's id.
+   */
+  async record(entry: AuditEntry, manager?: EntityManager): Promise<string> {
+    const hooks = this.hooks.filter((h) => h.wants(entry.action, entry.outcome));
+    if (hooks.length && !manager?.queryRunner?.isTransactionActive) {
+      return this.records.manager.transaction((m) => this.record(entry, m));
+    }
     const repo = manager ? manager.getRepository(AuditRecord) : this.records;
     const meta = entry.meta;
-    await repo.save(
+    const saved = await repo.save(
       repo.create({
         ...(entry.at ? { at: entry.at } : {}),
         action: entry.action,
@@ -71,7 +108,23 @@ export class AuditService {
         details: redactSecrets(entry.details ?? {}) as Record<string, unknown>,
       }),
     );
+    for (const hook of hooks) {
+      await hook.written(
+        {
+          id: String(saved.id),
+          action: saved.action,
+          outcome: saved.outcome,
+          actorId: saved.actorId,
+          targetId: saved.targetId,
+          details: saved.details,
+          at: saved.at ?? new Date(),
+          fromRequest: entry.meta !== undefined,
+        },
+        manager!,
+      );
+    }
     for (const observer of this.observers) observer(entry.action, entry.outcome);
+    return String(saved.id);
   }
 
   /**
@@ -105,6 +158,30 @@ export class AuditService {
     await manager.query(`SELECT set_config('audit.pseudonymise_user', '', true)`);
     await manager.query(`SELECT set_config('audit.pseudonymise_emails', '', true)`);
     return count;
+  }
+
+  /**
+   * The success record of an `@Audit` route, written now in `manager`'s transaction (so whatever
+   * acts on the record, such as a webhook event, commits with the change) instead of by the
+   * interceptor after the answer. Call it last in the transaction: details added later are lost.
+   */
+  async recordInTransaction(ctx: AuditContext, manager: EntityManager): Promise<string> {
+    const action = ctx.action ?? ctx.routeAction;
+    if (!action) throw new Error('recordInTransaction outside an @Audit route');
+    const actor = ctx.actor ?? ctx.caller;
+    const id = await this.record(
+      {
+        action,
+        outcome: 'success',
+        actor: actor?.id != null ? { id: actor.id, email: actor.email } : null,
+        target: ctx.target,
+        details: ctx.details,
+        meta: ctx.meta,
+      },
+      manager,
+    );
+    ctx.recorded = true;
+    return id;
   }
 
   /** Like `record`, but a failure to write is logged instead of failing the request it is about. */

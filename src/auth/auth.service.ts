@@ -170,27 +170,38 @@ export class AuthService {
     };
   }
 
+  // The revocation and its record commit together: the webhook event is made from the record.
   async logout(user: AuthUser, meta: RequestMeta): Promise<void> {
-    await this.sessions.revoke(user.id, user.sessionId);
-    await this.audit.recordQuietly({
-      action: 'logout',
-      outcome: 'success',
-      actor: user,
-      target: user,
-      details: { session_id: user.sessionId },
-      meta,
+    await this.db.transaction(async (m) => {
+      await this.sessions.revoke(user.id, user.sessionId, m);
+      await this.audit.record(
+        {
+          action: 'logout',
+          outcome: 'success',
+          actor: user,
+          target: user,
+          details: { session_id: user.sessionId },
+          meta,
+        },
+        m,
+      );
     });
   }
 
   async logoutAll(user: AuthUser, meta: RequestMeta): Promise<void> {
-    const count = await this.sessions.revokeAllForUser(user.id);
-    await this.audit.recordQuietly({
-      action: 'logout_all',
-      outcome: 'success',
-      actor: user,
-      target: user,
-      details: { sessions_revoked: count },
-      meta,
+    await this.db.transaction(async (m) => {
+      const count = await this.sessions.revokeAllForUser(user.id, { manager: m });
+      await this.audit.record(
+        {
+          action: 'logout_all',
+          outcome: 'success',
+          actor: user,
+          target: user,
+          details: { sessions_revoked: count },
+          meta,
+        },
+        m,
+      );
     });
   }
 

@@ -24,6 +24,9 @@ export class PeriodicJob {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private abort?: AbortController;
+  private schedule?: PeriodicSchedule;
+  /** A `runSoon()` came while a run was under way: run again as soon as it ends. */
+  private again = false;
 
   constructor(
     private readonly logger: Logger,
@@ -36,12 +39,28 @@ export class PeriodicJob {
     if (this.abort && !this.abort.signal.aborted) return;
     const abort = new AbortController();
     this.abort = abort;
+    this.schedule = schedule;
     this.wait(schedule.firstAfterMs ?? withJitter(schedule), schedule, abort.signal);
   }
 
   /** Whether a run is under way right now. */
   get busy(): boolean {
     return this.running !== undefined;
+  }
+
+  /**
+   * Runs now instead of at the next tick (a queue that just got work); during a run, runs again
+   * right after it. Does nothing before `start()` or after `stop()`.
+   */
+  runSoon(): void {
+    const signal = this.abort?.signal;
+    if (!signal || signal.aborted || !this.schedule) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.wait(0, this.schedule, signal);
   }
 
   async stop(): Promise<void> {
@@ -61,7 +80,9 @@ export class PeriodicJob {
         )
         .finally(() => {
           this.running = undefined;
-          this.wait(withJitter(schedule), schedule, signal);
+          const again = this.again;
+          this.again = false;
+          this.wait(again ? 0 : withJitter(schedule), schedule, signal);
         });
     }, ms);
     this.timer.unref();

@@ -17,6 +17,7 @@ export const cryptoConfig = registerAs('crypto', () => loadSettings().crypto);
 export const jwtConfig = registerAs('jwt', () => loadSettings().jwt);
 export const webauthnConfig = registerAs('webauthn', () => loadSettings().webauthn);
 export const oauthConfig = registerAs('oauth', () => loadSettings().oauth);
+export const webhooksConfig = registerAs('webhooks', () => loadSettings().webhooks);
 
 export const allConfigs = [
   appConfig,
@@ -33,6 +34,7 @@ export const allConfigs = [
   jwtConfig,
   webauthnConfig,
   oauthConfig,
+  webhooksConfig,
 ];
 
 export type AppConfig = ConfigType<typeof appConfig>;
@@ -49,3 +51,4 @@ export type CryptoConfig = ConfigType<typeof cryptoConfig>;
 export type JwtConfig = ConfigType<typeof jwtConfig>;
 export type WebAuthnConfig = ConfigType<typeof webauthnConfig>;
 export type OAuthConfig = ConfigType<typeof oauthConfig>;
+export type WebhooksConfig = ConfigType<typeof webhooksConfig>;

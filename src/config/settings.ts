@@ -106,6 +106,16 @@ export interface Settings {
     origins: string[];
   };
   oauth: OAuthSettings;
+  webhooks: {
+    /** WEBHOOK_TIMEOUT: how long one delivery attempt may take before it counts as failed. */
+    timeoutMs: number;
+    /** WEBHOOK_RETRY_SCHEDULE: the waits before each retry (each ±10 %); its length is the retries. */
+    retryScheduleMs: number[];
+    /** WEBHOOK_ALLOW_HTTP: accept http:// endpoints (https only otherwise). */
+    allowHttp: boolean;
+    /** WEBHOOK_ALLOW_PRIVATE: accept endpoints on loopback, private and other non-public addresses. */
+    allowPrivate: boolean;
+  };
   crypto: {
     /** ENCRYPTION_KEY; unset only outside production (a key file under DATA_DIR is used then). */
     key?: Buffer;
@@ -308,6 +318,20 @@ class Reader {
 
   duration(name: string, fallback: string, minMs = 1): number {
     return this.optionalDuration(name, minMs, fallback) as number;
+  }
+
+  /** A comma-separated list of durations (`5s,5m,30m`), each at least 1 ms, at most 20 of them. */
+  durationList(name: string, fallback: string): number[] {
+    const v = this.raw(name) ?? fallback;
+    const parts = v.split(',').map((p) => p.trim());
+    const ms = parts.map((p) => parseDuration(p));
+    if (parts.length > 20 || ms.some((m) => m === undefined || m < 1)) {
+      this.problems.push(
+        `${name}="${v}": expected up to 20 durations separated by commas, such as 5s,5m,30m`,
+      );
+      return fallback.split(',').map((p) => parseDuration(p)!);
+    }
+    return ms as number[];
   }
 
   /** Unset, `off`, `never` or `forever` mean no duration. */
@@ -556,8 +580,17 @@ export function loadSettings(env: Env = process.env): Settings {
     },
     webauthn: readWebAuthn(r, publicUrl),
     oauth: readOAuth(r, publicUrl),
+    webhooks: {
+      timeoutMs: r.duration('WEBHOOK_TIMEOUT', '10s', 100),
+      retryScheduleMs: r.durationList('WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h'),
+      allowHttp: r.bool('WEBHOOK_ALLOW_HTTP', false),
+      allowPrivate: r.bool('WEBHOOK_ALLOW_PRIVATE', false),
+    },
     crypto: { key: encryptionKey, previousKeys },
   };
+  if (settings.webhooks.timeoutMs > 60_000) {
+    r.problems.push('WEBHOOK_TIMEOUT: at most 60s (a slow receiver holds a delivery slot)');
+  }
   if (settings.jwt.ttlMs > MAX_JWT_TTL_MS) {
     r.problems.push(
       'JWT_TTL: a JWT may live an hour at most (it cannot be revoked before it expires)',

@@ -24,6 +24,7 @@ export interface EndedSession {
 export class ChangeEvents implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ChangeEvents.name);
   private readonly listeners = new Set<ChangeListener>();
+  private readonly inTransaction: Array<(m: EntityManager, e: ChangeEvent) => void> = [];
   readonly bus: ChangeBus;
   private live = false;
 
@@ -84,6 +85,14 @@ export class ChangeEvents implements OnModuleInit, OnApplicationShutdown {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Hears each change made inside a transaction, in that transaction and before it commits: the
+   * webhook outbox learns there which sessions a change ended (its audit record counts them only).
+   */
+  onChangeInTransaction(hook: (m: EntityManager, e: ChangeEvent) => void): void {
+    this.inTransaction.push(hook);
+  }
+
   /** Sessions ended (logout, revocation, block, password change, single-session policy...). */
   async sessionEnded(m: EntityManager | undefined, sessions: EndedSession[]): Promise<void> {
     for (const s of sessions) {
@@ -99,6 +108,7 @@ export class ChangeEvents implements OnModuleInit, OnApplicationShutdown {
   private async publish(m: EntityManager | undefined, e: ChangeEvent): Promise<void> {
     const runner = m?.queryRunner;
     if (runner?.isTransactionActive) {
+      for (const hook of this.inTransaction) hook(m!, e);
       if (this.bus.publishInTransaction) return this.bus.publishInTransaction(m!, e);
       const pending = pendingByRunner.get(runner) ?? [];
       pending.push(e);

@@ -351,6 +351,18 @@ export class IdentitiesService {
         details.address_confirmed = true;
         details.sessions_ended = await this.sessions.revokeAllForUser(user.id, { manager: m });
         user = { ...user, isConfirmed: true };
+        // The provider proved the address: recorded as any confirmation is (and its event sent).
+        await this.audit.record(
+          {
+            action: 'email_confirm',
+            outcome: 'success',
+            actor: { id: user.id, email: user.email },
+            target: { id: user.id, email: user.email },
+            details: { method: `oauth:${p.name}` },
+            meta,
+          },
+          m,
+        );
       }
     }
     const identity = await this.repo.link({ userId: user.id, provider: p.name, subject, email }, m);

@@ -100,6 +100,7 @@ export class MfaService implements OnModuleInit {
       const codes = await this.newRecoveryCodes(user.id, m);
       await this.sessions.raiseAal(user, m);
       await this.notices.mfaEnabled(m, account);
+      await audit.recordIn(m);
       return { recovery_codes: codes };
     });
   }
@@ -123,6 +124,7 @@ export class MfaService implements OnModuleInit {
       });
       audit.addDetails({ sessions_ended: ended });
       await this.notices.mfaDisabled(m, account);
+      await audit.recordIn(m);
     });
   }
 
@@ -171,6 +173,7 @@ export class MfaService implements OnModuleInit {
       const ended = await this.sessions.revokeAllForUser(target.id, { manager: m });
       audit.addDetails({ sessions_ended: ended });
       await this.notices.mfaReset(m, account);
+      await audit.recordIn(m);
     });
   }
 

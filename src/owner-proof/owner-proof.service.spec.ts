@@ -70,8 +70,9 @@ class FakeThrottle implements Pick<LoginThrottle, 'begin'> {
 
 class FakeAudit implements Pick<AuditService, 'record' | 'recordQuietly'> {
   readonly entries: AuditEntry[] = [];
-  async record(entry: AuditEntry): Promise<void> {
+  async record(entry: AuditEntry): Promise<string> {
     this.entries.push(entry);
+    return String(this.entries.length);
   }
   async recordQuietly(entry: AuditEntry): Promise<void> {
     this.entries.push(entry);

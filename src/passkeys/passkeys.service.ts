@@ -165,9 +165,15 @@ export class PasskeysService implements OnModuleInit {
       // GET /validate_token answers the count: a change of what token checks read.
       await this.events.userChanged(m, user.id);
       await this.notices.passkeyAdded(m, locked.user, added.name);
+      // Recorded with the change, so the webhook event it makes commits (or rolls back) with it.
+      audit.addDetails({
+        key_id: added.id,
+        backed_up: added.backedUp,
+        device_type: added.deviceType,
+      });
+      await audit.recordIn(m);
       return added;
     });
-    audit.addDetails({ key_id: row.id, backed_up: row.backedUp, device_type: row.deviceType });
     return toDto(row);
   }
 
@@ -235,6 +241,7 @@ export class PasskeysService implements OnModuleInit {
       await this.events.userChanged(m, userId);
       await this.notices.passkeyRemoved(m, locked.user, removed.name);
       audit.addDetails({ key_id: removed.id });
+      await audit.recordIn(m);
     });
   }
 

@@ -60,6 +60,7 @@ export class RegistrationService {
       try {
         await this.db.transaction(async (m) => {
           const existing = await this.users.findByEmail(dto.email, m);
+          let createdId: string | null = null;
           if (existing) {
             await this.accountMail.sendAccountExists(m, existing);
           } else {
@@ -75,12 +76,13 @@ export class RegistrationService {
               m,
             );
             await this.accountMail.sendConfirmation(m, user);
+            createdId = user.id;
           }
           await this.audit.record(
             {
               action: 'register',
               outcome: 'success',
-              target: { id: existing?.id ?? null, email: dto.email },
+              target: { id: existing?.id ?? createdId, email: dto.email },
               details: existing ? { account_exists: true } : {},
               meta,
             },

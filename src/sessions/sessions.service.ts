@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { auditRefusal } from '../audit/audit-failures';
 import { AuditService } from '../audit/audit.service';
 import type { AuthUser } from '../common/auth-user';
@@ -51,6 +52,7 @@ export class SessionsService implements OnModuleDestroy {
     private readonly audit: AuditService,
     @Inject(authConfig.KEY) private readonly cfg: AuthConfig,
     events: ChangeEvents,
+    @InjectDataSource() private readonly db: DataSource,
   ) {
     this.touchAfterMs = touchIntervalMs(cfg.sessionIdleTimeoutMs);
     if (events.bus.kind === 'in-process') {
@@ -152,7 +154,24 @@ export class SessionsService implements OnModuleDestroy {
   /** Ends one of the caller's own sessions; another user's session is "not found", like an unknown one. */
   async revokeOwn(user: AuthUser, sessionId: string, meta: RequestMeta): Promise<void> {
     const isId = UUID.test(sessionId);
-    const revoked = isId && (await this.revoke(user.id, sessionId));
+    // The revocation and its record commit together (the webhook event is made from the record).
+    const revoked =
+      isId &&
+      (await this.db.transaction(async (m) => {
+        if (!(await this.revoke(user.id, sessionId, m))) return false;
+        await this.audit.record(
+          {
+            action: 'session_revoke',
+            outcome: 'success',
+            actor: user,
+            target: user,
+            details: { session_id: sessionId, current: sessionId === user.sessionId },
+            meta,
+          },
+          m,
+        );
+        return true;
+      }));
     if (!revoked) {
       // Recorded: ids of other users' sessions are what someone probing would try. Only a
       // well-formed id goes into the record, never the free text of the path.
@@ -168,14 +187,6 @@ export class SessionsService implements OnModuleDestroy {
         SessionsErrors.session_not_found(),
       );
     }
-    await this.audit.recordQuietly({
-      action: 'session_revoke',
-      outcome: 'success',
-      actor: user,
-      target: user,
-      details: { session_id: sessionId, current: sessionId === user.sessionId },
-      meta,
-    });
   }
 
   /** Ends one live session of this user; false when the user has no such live session. */

@@ -250,14 +250,14 @@ export class UsersRepository {
   }
 
   /** Tidies blocks whose `blocked_until` has passed; returns the users it lifted. */
-  async liftExpiredBlocks(): Promise<Pick<User, 'id' | 'email'>[]> {
+  async liftExpiredBlocks(manager?: EntityManager): Promise<Pick<User, 'id' | 'email'>[]> {
     // TypeORM answers an UPDATE with [rows, count].
-    const [rows]: [{ id: string; email: string }[], number] = await this.repo.query(
+    const [rows]: [{ id: string; email: string }[], number] = await (manager ?? this.repo).query(
       `UPDATE users SET is_active = true, blocked_until = NULL, block_reason = NULL, updated_at = now()
         WHERE is_active = false AND blocked_until IS NOT NULL AND blocked_until <= now()
         RETURNING id, email`,
     );
-    for (const r of rows) await this.events.userChanged(undefined, String(r.id));
+    for (const r of rows) await this.events.userChanged(manager, String(r.id));
     return rows.map((r) => ({ id: String(r.id), email: r.email }));
   }
 

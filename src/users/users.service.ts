@@ -282,6 +282,8 @@ export class UsersService implements OnModuleInit {
   async updateProfile(
     id: string,
     fields: Partial<Pick<User, 'name' | 'surname' | 'locale'>>,
+    /** Runs last in the transaction when something changed (the audit record of the change). */
+    changedIn?: (changed: string[], m: EntityManager) => Promise<void>,
   ): Promise<{ user: User; changed: string[] }> {
     return this.db.transaction(async (m) => {
       const user = await this.mustFind(id, m);
@@ -290,6 +292,7 @@ export class UsersService implements OnModuleInit {
       );
       if (changed.length) {
         await this.users.update(id, Object.fromEntries(changed.map((k) => [k, fields[k]])), m);
+        await changedIn?.(changed, m);
       }
       return { user: await this.mustFind(id, m), changed };
     });

@@ -57,6 +57,7 @@ export class AddUser {
           m,
         );
         await this.accountMail.sendInvitation(m, created, { setPassword: passwordHash === null });
+        await audit.setTarget(created).recordIn(m);
         return created;
       });
       audit.setTarget(user);

@@ -81,6 +81,7 @@ export class ChangeUserStatus {
           sessions_ended: ended,
         });
       }
+      await audit.recordIn(m);
       return UserResponseDto.from(await this.accounts.mustFind(user.id, m));
     });
   }

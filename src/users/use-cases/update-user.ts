@@ -85,6 +85,8 @@ export class UpdateUser {
         }
         audit.changed(changed);
         if (fields.role) audit.addDetails({ role: { from: user.role, to: fields.role } });
+        // Nothing changed, nothing to report: the interceptor records the request as before.
+        if (changed.length) await audit.recordIn(m);
         return UserResponseDto.from(await this.accounts.mustFind(id, m));
       });
     } catch (e) {
