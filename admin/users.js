@@ -75,11 +75,14 @@ export async function usersPage(ctx) {
 
 /** One user: profile, edit, block or unblock, second factor, sessions and recent history. */
 export async function userPage(ctx, id) {
-  const [user, mfa, sessions, history] = await Promise.all([
-    api('GET', `/users/${encodeURIComponent(id)}`),
-    api('GET', `/users/${encodeURIComponent(id)}/mfa`),
-    api('GET', `/users/${encodeURIComponent(id)}/sessions`),
+  const path = `/users/${encodeURIComponent(id)}`;
+  const [user, mfa, sessions, history, passkeys, identities] = await Promise.all([
+    api('GET', path),
+    api('GET', `${path}/mfa`),
+    api('GET', `${path}/sessions`),
     api('GET', withQuery('/users/actions', { users: id, per_page: 10 })),
+    api('GET', `${path}/passkeys`),
+    api('GET', `${path}/identities`),
   ]);
   ctx.setTitle(user.email);
   const error = h('p', { role: 'alert', class: 'error', hidden: true });
@@ -120,6 +123,21 @@ export async function userPage(ctx, id) {
   // DELETE /users/{id}/mfa has the role rules of updates; there is nothing to reset without one.
   if (manage && mfa.mfa_enabled) sections.push(mfaSection(user, write));
 
+  sections.push(passkeysSection(user, passkeys.passkeys, manage, write));
+  sections.push(
+    h('h2', {}, t('user.identities')),
+    table(
+      t('user.identities'),
+      [
+        [t('field.provider'), (i) => i.provider],
+        [t('field.email'), (i) => i.email ?? '—'],
+        [t('field.created'), (i) => when(i.created_at)],
+        [t('field.lastUsed'), (i) => when(i.last_used_at)],
+      ],
+      identities.identities,
+      t('user.noIdentities'),
+    ),
+  );
   sections.push(
     h('h2', {}, t('user.sessions')),
     table(
@@ -218,6 +236,46 @@ function mfaSection(user, write) {
     'mfa-h',
     t('user.mfa'),
     h('div', { class: 'stack' }, h('p', { class: 'hint' }, t('user.mfaResetIntro')), button),
+  );
+}
+
+/** The user's passkeys; removing one has the role rules of updates (and mails the user). */
+function passkeysSection(user, passkeys, manage, write) {
+  const columns = [
+    [t('field.name'), (p) => p.name],
+    [t('field.created'), (p) => when(p.created_at)],
+    [t('field.lastUsed'), (p) => when(p.last_used_at)],
+    [t('user.passkeySynced'), (p) => (p.backed_up ? t('yes') : t('no'))],
+  ];
+  if (manage) {
+    columns.push([
+      t('user.passkeyActions'),
+      (p) => {
+        const button = h(
+          'button',
+          {
+            type: 'button',
+            class: 'danger',
+            'aria-label': t('user.passkeyRemoveNamed', { name: p.name }),
+          },
+          t('user.passkeyRemove'),
+        );
+        button.addEventListener('click', () =>
+          write(
+            'DELETE',
+            `/users/${user.id}/passkeys/${encodeURIComponent(p.id)}`,
+            undefined,
+            t('user.passkeyRemoved', { name: p.name }),
+          ),
+        );
+        return button;
+      },
+    ]);
+  }
+  return section(
+    'passkeys-h',
+    t('user.passkeys'),
+    table(t('user.passkeys'), columns, passkeys, t('user.noPasskeys')),
   );
 }
 

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { webauthnConfig, type WebAuthnConfig } from '../src/config/config';
 import { MailWorker } from '../src/mail/mail.worker';
 import { browserSuite, haveChromium } from './support/browser';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
+import { SoftAuthenticator } from './support/soft-authenticator';
 import type { TestApp } from './support/test-app';
 
 const haveBrowser = haveChromium('the admin console test');
@@ -128,6 +130,39 @@ const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
     await check(page, 'user-mfa-reset');
     await t.http.get('/validate_token').set(bearer(token)).expect(401);
     const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM mfa_totp WHERE user_id = $1', [
+      user.id,
+    ]);
+    expect(n).toBe(0);
+  });
+
+  it("lists a user's passkeys on the user page, and removes one", async () => {
+    const user = await createUser(t);
+    const token = await loginToken(t, user.email, user.password);
+    const { origins } = t.app.get<WebAuthnConfig>(webauthnConfig.KEY);
+    const options = await t.http
+      .post('/me/passkeys/options')
+      .set(bearer(token))
+      .send({ password: user.password })
+      .expect(200);
+    await t.http
+      .post('/me/passkeys')
+      .set(bearer(token))
+      .send({
+        challenge_id: options.body.challenge_id,
+        response: new SoftAuthenticator({ origin: origins[0] }).create(options.body.options),
+        name: 'Work laptop',
+      })
+      .expect(201);
+    const { page } = await open();
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.goto(`${base}/admin#/users/${user.id}`);
+    const passkeys = page.getByRole('region', { name: 'Passkeys' });
+    await passkeys.getByRole('cell', { name: 'Work laptop' }).waitFor();
+    await check(page, 'user-passkeys');
+    await passkeys.getByRole('button', { name: 'Remove the passkey “Work laptop”' }).click();
+    await page.getByText('Passkey “Work laptop” removed').waitFor();
+    await page.getByRole('region', { name: 'Passkeys' }).getByText('No passkey.').waitFor();
+    const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM passkeys WHERE user_id = $1', [
       user.id,
     ]);
     expect(n).toBe(0);

@@ -5,10 +5,12 @@ import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, mailTo } from './support/mail-helpers';
 import { controlClock, enableTotp, totpCode } from './support/mfa';
+import { SoftAuthenticator } from './support/soft-authenticator';
 import { startApp, TestApp } from './support/test-app';
 import { Received, verifies, WebhookReceiver } from './support/webhook-receiver';
 
 const NEW_PASSWORD = 'seven lanterns glow over harbour';
+const PASSKEY_ORIGIN = 'https://auth.example.test';
 const onPostgres = !!process.env.DATABASE_URL;
 
 /** Loopback receivers need both switches; retries come quickly so the tests see several. */
@@ -74,7 +76,8 @@ describe('Webhooks', () => {
 
   beforeAll(async () => {
     // One address gets several mails in a row in the first test.
-    t = await startApp({ ...LOCAL, RESEND_COOLDOWN: '1s' });
+    // PUBLIC_URL is the passkeys' relying party.
+    t = await startApp({ ...LOCAL, RESEND_COOLDOWN: '1s', PUBLIC_URL: PASSKEY_ORIGIN });
     root = await rootToken(t);
   });
   afterEach(async () => {
@@ -137,6 +140,25 @@ describe('Webhooks', () => {
 
     // Email change, block and unblock, password reset, deletion.
     token = await loginToken(t, email, NEW_PASSWORD);
+    // A passkey added, then removed.
+    const options = await t.http
+      .post('/me/passkeys/options')
+      .set(bearer(token))
+      .send({ password: NEW_PASSWORD })
+      .expect(succeeded);
+    const passkey = await t.http
+      .post('/me/passkeys')
+      .set(bearer(token))
+      .send({
+        challenge_id: options.body.challenge_id,
+        response: new SoftAuthenticator({ origin: PASSKEY_ORIGIN }).create(options.body.options),
+      })
+      .expect(succeeded);
+    await t.http
+      .delete(`/me/passkeys/${passkey.body.id}`)
+      .set(bearer(token))
+      .send({ password: NEW_PASSWORD })
+      .expect(succeeded);
     const newEmail = uniqueEmail('moved');
     await t.http
       .put('/me/email')
@@ -181,8 +203,7 @@ describe('Webhooks', () => {
       .expect(succeeded);
     await t.http.post(`/webhooks/${hook.id}/test`).set(bearer(root)).expect(succeeded);
 
-    // Passkeys are reported when that feature records passkey_add / passkey_remove.
-    const expected = WEBHOOK_EVENT_TYPES.filter((e) => !e.startsWith('user.passkey_'));
+    const expected = WEBHOOK_EVENT_TYPES;
     await eventually(
       async () => expected.every((type) => rx.ofType(type).length > 0),
       `every event type (missing: ${expected.filter((x) => !rx.ofType(x).length).join(', ')})`,
@@ -215,6 +236,10 @@ describe('Webhooks', () => {
     expect(blocked.json.data).toMatchObject({
       actor: { type: 'admin' },
       user: { is_active: false },
+    });
+    expect(rx.ofType('user.passkey_added')[0].json.data).toMatchObject({
+      actor: { type: 'user' },
+      user: { id: me.id },
     });
     const deleted = rx.ofType('user.deleted')[0];
     expect(deleted.json.data.user_id).toBe(me.id);
