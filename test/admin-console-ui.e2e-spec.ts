@@ -157,7 +157,7 @@ const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
     await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
     await page.goto(`${base}/admin#/users/${user.id}`);
     const passkeys = page.getByRole('region', { name: 'Passkeys' });
-    await passkeys.getByRole('cell', { name: 'Work laptop' }).waitFor();
+    await passkeys.getByRole('cell', { name: 'Work laptop', exact: true }).waitFor();
     await check(page, 'user-passkeys');
     await passkeys.getByRole('button', { name: 'Remove the passkey “Work laptop”' }).click();
     await page.getByText('Passkey “Work laptop” removed').waitFor();

@@ -15,16 +15,18 @@ function loadAllCatalogues(): void {
 describe('the error catalogue', () => {
   beforeAll(loadAllCatalogues);
 
-  it('gives a code one status everywhere, but the two the HTTP contract gives two', () => {
+  it('gives a code one status everywhere, but the three the HTTP contract gives two', () => {
     const statuses = new Map<string, Set<number>>();
     for (const e of declaredErrors()) {
       statuses.set(e.code, (statuses.get(e.code) ?? new Set()).add(e.status));
     }
     const twice = [...statuses].filter(([, s]) => s.size > 1).map(([code, s]) => [code, [...s]]);
     // invalid_token: 401 for a bearer token, 400 for a mailed link (POST /users/verify);
-    // invalid_mfa_code: 401 at POST /login/mfa, 400 on the routes of a signed-in user.
+    // invalid_mfa_code: 401 at POST /login/mfa, 400 on the routes of a signed-in user;
+    // invalid_passkey: 400 at enrolment (a signed-in user's request), 401 at sign-in.
     expect(twice.sort()).toEqual([
       ['invalid_mfa_code', [401, 400]],
+      ['invalid_passkey', [400, 401]],
       ['invalid_token', [401, 400]],
     ]);
   });
