@@ -5,18 +5,20 @@ import { api } from './api.js';
 import { fill, h } from './dom.js';
 import { actionForm, fields, section } from './forms.js';
 import { t } from './i18n.js';
+import { loadProviders } from './providers.js';
 import { when } from './view.js';
 import { creationOptions, passkeysSupported, registrationJSON } from './webauthn.js';
 
 export async function securityPage(ctx) {
   ctx.setTitle(t('security.title'));
   const me = await ctx.refresh();
-  const passkeys = await loadPasskeys();
+  const [passkeys, identities] = await Promise.all([loadPasskeys(), loadIdentities()]);
   fill(
     ctx.main,
     h('h1', {}, t('security.title')),
     section(t('password.title'), passwordForm()),
     passkeys ? section(t('passkeys.title'), ...passkeysPart(ctx, passkeys)) : null,
+    identities.length ? section(t('identities.title'), identitiesPart(ctx, identities)) : null,
     section(t('totp.title'), ...(me.mfa_enabled ? totpOn(ctx) : totpOff(ctx))),
   );
 }
@@ -52,6 +54,53 @@ async function loadPasskeys() {
 
 /** An owner proof for a passkey change: the password when given (else a fresh session). */
 const proof = (v) => (v.password ? { password: v.password } : {});
+
+/** The linked identities, with the providers' display names. */
+async function loadIdentities() {
+  const [{ identities }, providers] = await Promise.all([
+    api('GET', '/me/identities'),
+    loadProviders(),
+  ]);
+  const names = new Map(providers.map((p) => [p.name, p.display_name || p.name]));
+  return identities.map((i) => ({ ...i, display: names.get(i.provider) ?? i.provider }));
+}
+
+/** One item per identity; unlinking is refused (409, said as the API says it) for the last way in. */
+function identitiesPart(ctx, identities) {
+  return h(
+    'ul',
+    { class: 'items' },
+    identities.map((i) => {
+      const unlink = actionForm({
+        submit: t('identities.unlink', { name: i.display }),
+        danger: true,
+        children: [],
+        onSubmit: async () => {
+          await api('DELETE', `/me/identities/${encodeURIComponent(i.id)}`);
+          await ctx.rerender();
+        },
+      });
+      return h(
+        'li',
+        {},
+        h('strong', {}, i.display),
+        i.email ? ` · ${i.email}` : '',
+        h(
+          'p',
+          { class: 'hint' },
+          t('identities.linked'),
+          ' ',
+          when(i.created_at),
+          ' · ',
+          t('passkeys.lastUsed'),
+          ' ',
+          when(i.last_used_at),
+        ),
+        unlink,
+      );
+    }),
+  );
+}
 
 function passkeysPart(ctx, passkeys) {
   const list = passkeys.length
