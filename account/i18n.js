@@ -155,6 +155,11 @@ const en = {
   'identities.linked': 'Linked',
   'identities.unlink': 'Unlink {name}',
   'err.invalid_oauth_code': 'The sign-in took too long or was already used. Start it again.',
+  'proof.noPassword': 'No password? Email me a code instead',
+  'proof.codeSent': 'A code is on its way to your address. Enter it here.',
+  'password.none': 'No password yet? Choose one with “Forgot the password?” on the sign-in.',
+  'err.password_required': 'This account has a password: enter it.',
+  'err.code_required': 'This account has no password: ask for a code by mail instead.',
 };
 
 const ru = {
@@ -313,6 +318,11 @@ const ru = {
   'identities.linked': 'Связан',
   'identities.unlink': 'Отвязать {name}',
   'err.invalid_oauth_code': 'Вход занял слишком много времени или уже использован. Начните заново.',
+  'proof.noPassword': 'Нет пароля? Прислать код на почту',
+  'proof.codeSent': 'Код уже в пути на ваш адрес. Введите его здесь.',
+  'password.none': 'Пароля ещё нет? Задайте его через «Забыли пароль?» на странице входа.',
+  'err.password_required': 'У этого аккаунта есть пароль: введите его.',
+  'err.code_required': 'У этого аккаунта нет пароля: запросите код на почту.',
 };
 
 export const MESSAGES = { en, ru };

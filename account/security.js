@@ -3,7 +3,7 @@
 import { encodeQR } from './qr.js';
 import { api } from './api.js';
 import { fill, h } from './dom.js';
-import { actionForm, fields, section } from './forms.js';
+import { actionForm, fields, proofField, proofOf, section } from './forms.js';
 import { t } from './i18n.js';
 import { loadProviders } from './providers.js';
 import { when } from './view.js';
@@ -25,7 +25,7 @@ export async function securityPage(ctx) {
 
 function passwordForm() {
   return actionForm({
-    intro: t('password.intro'),
+    intro: `${t('password.intro')} ${t('password.none')}`,
     submit: t('password.submit'),
     children: [
       fields.password('current_password', t('field.currentPassword')),
@@ -181,15 +181,18 @@ function passkeyItem(ctx, p) {
   ];
 }
 
+/** The owner proof of the app's changes: the password, or the code of POST /mfa/email-code. */
+const mfaProof = () => proofField({ codePath: '/mfa/email-code', codeName: 'email_code' });
+
 /** Turning the app on: the password, then the QR code (and the secret), then a first code. */
 function totpOff(ctx) {
   const step = h('div', {});
   const start = actionForm({
     intro: t('totp.offIntro'),
     submit: t('totp.start'),
-    children: [fields.password()],
+    children: [mfaProof()],
     onSubmit: async (v) => {
-      const enrolment = await api('POST', '/mfa/totp', { password: v.password ?? '' });
+      const enrolment = await api('POST', '/mfa/totp', proofOf(v, 'email_code'));
       fill(step, scanStep(ctx, enrolment));
       step.querySelector('input')?.focus();
     },
@@ -224,10 +227,10 @@ function totpOn(ctx) {
   const codes = actionForm({
     intro: t('totp.newCodesIntro'),
     submit: t('totp.newCodes'),
-    children: [fields.password(), fields.secondFactor(t('totp.codeOrRecovery'))],
+    children: [mfaProof(), fields.secondFactor(t('totp.codeOrRecovery'))],
     onSubmit: async (v) => {
       const { recovery_codes } = await api('POST', '/mfa/recovery-codes', {
-        password: v.password ?? '',
+        ...proofOf(v, 'email_code'),
         code: v.code ?? '',
       });
       fill(ctx.main, h('h1', {}, t('totp.newCodesTitle')), recoveryCodesView(recovery_codes, ctx));
@@ -237,9 +240,9 @@ function totpOn(ctx) {
     intro: t('totp.disableIntro'),
     submit: t('totp.disable'),
     danger: true,
-    children: [fields.password(), fields.secondFactor(t('totp.codeOrRecovery'))],
+    children: [mfaProof(), fields.secondFactor(t('totp.codeOrRecovery'))],
     onSubmit: async (v) => {
-      await api('DELETE', '/mfa/totp', { password: v.password ?? '', code: v.code ?? '' });
+      await api('DELETE', '/mfa/totp', { ...proofOf(v, 'email_code'), code: v.code ?? '' });
       await ctx.rerender();
     },
   });
