@@ -52,13 +52,14 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
   it('signs up, confirms with the mailed code, signs in, edits the profile, ends a session and changes the password', async () => {
     const email = uniqueEmail('page');
     const { page, context } = await open();
+    const providers = page.waitForResponse((r) => r.url().endsWith('/login/providers'));
     await page.goto(`${base}/account`);
     await expect(h1(page).textContent()).resolves.toBe('Sign in to your account');
     await expect(page.getByLabel('Email').getAttribute('autocomplete')).resolves.toBe(
       'username webauthn',
     );
     // No provider is configured here: no provider button (nor its heading).
-    await page.waitForResponse((r) => r.url().endsWith('/login/providers'));
+    await expect((await providers).json()).resolves.toEqual({ providers: [] });
     await expect(page.getByText('Or sign in with another account').count()).resolves.toBe(0);
     await check(page, 'sign-in');
 
@@ -422,7 +423,7 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
       return { page, startUrl };
     }
 
-    it('signs in with the provider (PKCE from the page), lists the identity, and refuses to unlink the only way in', async () => {
+    it('signs in with the provider (PKCE from the page), lists the identity, refuses to unlink the only way in, and deletes the account with a mailed code', async () => {
       const { t: app, base: origin } = provider.state;
       const email = uniqueEmail('provider');
       const { page, startUrl } = await atProviderConsent(`subject-${Date.now()}~${email}~1`);
@@ -458,6 +459,17 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
         [email],
       );
       expect(n).toBe(1);
+
+      // This account has no password: its deletion is confirmed with the code the API mails.
+      await page.getByRole('link', { name: 'Your data' }).click();
+      await page.getByRole('button', { name: 'No password? Email me a code instead' }).click();
+      const mail = await mailTo(app.mail, email, /./);
+      await page.getByLabel('Code from the mail').fill(codeOf(mail));
+      await page.getByLabel('Yes, delete my account').check();
+      await page.getByRole('button', { name: 'Delete my account' }).click();
+      await page.getByText('Your account is deleted.').waitFor();
+      const rows = await app.db.query('SELECT 1 FROM users WHERE email = $1', [email]);
+      expect(rows).toEqual([]);
     });
 
     it('says a declined consent (?error=access_denied) on the sign-in', async () => {
