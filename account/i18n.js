@@ -156,6 +156,8 @@ const en = {
   'identities.unlink': 'Unlink {name}',
   'err.invalid_oauth_code': 'The sign-in took too long or was already used. Start it again.',
   'proof.noPassword': 'No password? Email me a code instead',
+  'passkeys.noPassword':
+    'An account without a password leaves the password empty, within 10 minutes of signing in.',
   'proof.codeSent': 'A code is on its way to your address. Enter it here.',
   'password.none': 'No password yet? Choose one with “Forgot the password?” on the sign-in.',
   'err.password_required': 'This account has a password: enter it.',
@@ -319,6 +321,8 @@ const ru = {
   'identities.unlink': 'Отвязать {name}',
   'err.invalid_oauth_code': 'Вход занял слишком много времени или уже использован. Начните заново.',
   'proof.noPassword': 'Нет пароля? Прислать код на почту',
+  'passkeys.noPassword':
+    'Аккаунт без пароля оставляет поле пароля пустым — в течение 10 минут после входа.',
   'proof.codeSent': 'Код уже в пути на ваш адрес. Введите его здесь.',
   'password.none': 'Пароля ещё нет? Задайте его через «Забыли пароль?» на странице входа.',
   'err.password_required': 'У этого аккаунта есть пароль: введите его.',

@@ -112,7 +112,7 @@ function passkeysPart(ctx, passkeys) {
     : h('p', { class: 'empty' }, t('passkeys.none'));
   if (!passkeysSupported()) return [list, h('p', { class: 'hint' }, t('passkeys.unsupported'))];
   const add = actionForm({
-    intro: t('passkeys.addIntro'),
+    intro: `${t('passkeys.addIntro')} ${t('passkeys.noPassword')}`,
     submit: t('passkeys.add'),
     children: [
       fields.text(t('passkeys.name'), 'name', { autocomplete: 'off' }),

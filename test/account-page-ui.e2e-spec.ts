@@ -406,14 +406,19 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
     afterAll(() => corp?.stop());
 
     /** The provider's pages (its development login and consent), until `consent` is shown. */
-    async function atProviderConsent(login: string) {
+    async function atProviderConsent(login: string, shot?: string) {
       const w = await provider.open('en-US', [corp.issuer, FONTS]);
       // Those pages import a web font: answered with nothing, nothing leaves the machine.
       await w.context.route(`${FONTS}/**`, (r) => r.abort());
       const { page } = w;
       await page.goto(`${provider.state.base}/account`);
+      const button = page.getByRole('button', { name: 'Sign in with Corp SSO' });
+      if (shot) {
+        await button.waitFor();
+        await provider.check(page, shot);
+      }
       const start = page.waitForRequest((r) => r.url().includes('/login/oauth/corp?'));
-      await page.getByRole('button', { name: 'Sign in with Corp SSO' }).click();
+      await button.click();
       const startUrl = new URL((await start).url());
       await page.getByRole('heading', { name: 'Sign-in' }).waitFor();
       await page.locator('input[name=login]').fill(login);
@@ -426,7 +431,10 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
     it('signs in with the provider (PKCE from the page), lists the identity, refuses to unlink the only way in, and deletes the account with a mailed code', async () => {
       const { t: app, base: origin } = provider.state;
       const email = uniqueEmail('provider');
-      const { page, startUrl } = await atProviderConsent(`subject-${Date.now()}~${email}~1`);
+      const { page, startUrl } = await atProviderConsent(
+        `subject-${Date.now()}~${email}~1`,
+        'sign-in-providers',
+      );
       expect(startUrl.searchParams.get('redirect_to')).toBe(`${origin}/account`);
       expect(startUrl.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
       await page.getByRole('button', { name: 'Continue' }).click();
