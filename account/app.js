@@ -8,7 +8,8 @@ import { dataPage } from './data.js';
 import { profilePage } from './profile.js';
 import { securityPage } from './security.js';
 import { sessionsPage } from './sessions.js';
-import { showSignIn } from './signin.js';
+import { takeProviderReturn } from './providers.js';
+import { finishProviderSignIn, showSignIn } from './signin.js';
 
 const root = document.getElementById('app');
 
@@ -116,6 +117,10 @@ window.addEventListener('hashchange', () => {
 });
 
 // The server says whether the request carried the account cookie (it cannot be read here:
-// HttpOnly), so a signed-out visit asks nothing.
-if (document.documentElement.dataset.session === 'cookie') void start();
+// HttpOnly), so a signed-out visit asks nothing. Back from a provider (`?code=` or `?error=`), the
+// page finishes that sign-in first.
+const providerReturn = takeProviderReturn();
+if (providerReturn) {
+  void finishProviderSignIn({ root, setTitle, onSignedIn: start }, providerReturn);
+} else if (document.documentElement.dataset.session === 'cookie') void start();
 else showSignedOut();

@@ -1,7 +1,7 @@
 // The user's data: a copy of everything held (GET /me/export), and deleting the account.
 import { api } from './api.js';
 import { fill, h, inputField } from './dom.js';
-import { actionForm, fields, section } from './forms.js';
+import { actionForm, proofField, proofOf, section } from './forms.js';
 import { t } from './i18n.js';
 
 export function dataPage(ctx) {
@@ -11,12 +11,12 @@ export function dataPage(ctx) {
     submit: t('delete.submit'),
     danger: true,
     children: [
-      fields.password(),
+      proofField({ codePath: '/me/delete-code' }),
       inputField(t('delete.sure'), 'sure', { type: 'checkbox', value: 'yes', required: true }),
     ],
     onSubmit: async (v) => {
       if (v.sure !== 'yes') throw new Error(t('delete.tick'));
-      await api('DELETE', '/me', { password: v.password ?? '' });
+      await api('DELETE', '/me', proofOf(v));
       ctx.signedOut(t('delete.done'));
     },
   });

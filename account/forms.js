@@ -1,6 +1,7 @@
 // The account page's forms: labelled fields, one submit, the API's answer said in place (an error
 // as an alert, a success as a status), the button disabled while the request runs.
-import { codeField, formValues, h, inputField, recoveryCodeField } from './dom.js';
+import { api } from './api.js';
+import { codeField, fill, formValues, h, inputField, recoveryCodeField } from './dom.js';
 import { t } from './i18n.js';
 
 /** The page's words for an API error code it knows, else the API's own message. */
@@ -79,4 +80,51 @@ export function section(title, ...children) {
     h('h2', { id }, title),
     ...children,
   );
+}
+
+/**
+ * The owner proof of a sensitive form: the current password, or, for an account without one (made
+ * by a provider sign-in, or kept with passkeys only), a code the API mails to the address
+ * (`codePath`), sent as `codeName`. GET /me does not say whether there is a password: the mailing
+ * route does, answering password_required when there is one.
+ */
+export function proofField({ codePath, codeName = 'code', label = t('field.password') }) {
+  const box = h('div', { class: 'stack' });
+  const error = h('p', { role: 'alert', class: 'error', hidden: true });
+  const ask = h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      onclick: async () => {
+        error.hidden = true;
+        ask.disabled = true;
+        try {
+          await api('POST', codePath);
+          fill(
+            box,
+            h('p', { role: 'status', class: 'flash' }, t('proof.codeSent')),
+            fields.code(t('field.code'), codeName),
+          );
+          box.querySelector('input')?.focus();
+        } catch (e) {
+          if (e.sessionLost) return;
+          error.textContent = errorText(e);
+          error.hidden = false;
+        } finally {
+          ask.disabled = false;
+        }
+      },
+    },
+    t('proof.noPassword'),
+  );
+  fill(box, fields.password('password', label), ask, error);
+  return box;
+}
+
+/** The proof a form's values give (see proofField): the mailed code when asked for, else the password. */
+export function proofOf(v, codeName = 'code') {
+  return v[codeName] !== undefined && v.password === undefined
+    ? { [codeName]: v[codeName] }
+    : { password: v.password ?? '' };
 }

@@ -1,7 +1,7 @@
 // Profile (name, surname, the language of the mails) and the change of the sign-in address.
 import { api } from './api.js';
 import { fill, h, selectField } from './dom.js';
-import { actionForm, fields, section } from './forms.js';
+import { actionForm, fields, proofField, proofOf, section } from './forms.js';
 import { t } from './i18n.js';
 
 /** The languages the server writes mails in (PUT /me accepts these). */
@@ -40,10 +40,10 @@ export async function profilePage(ctx) {
     submit: t('email.submit'),
     children: [
       fields.email(t('email.new'), { autocomplete: 'off' }),
-      fields.password('password', t('field.currentPassword')),
+      proofField({ codePath: '/me/email-code', label: t('field.currentPassword') }),
     ],
     onSubmit: async (v, form) => {
-      await api('PUT', '/me/email', { email: v.email ?? '', password: v.password ?? '' });
+      await api('PUT', '/me/email', { email: v.email ?? '', ...proofOf(v) });
       form.reset();
       fill(confirmArea, confirmForm(ctx, v.email));
       confirmArea.querySelector('input')?.focus();

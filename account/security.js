@@ -3,27 +3,29 @@
 import { encodeQR } from './qr.js';
 import { api } from './api.js';
 import { fill, h } from './dom.js';
-import { actionForm, fields, section } from './forms.js';
+import { actionForm, fields, proofField, proofOf, section } from './forms.js';
 import { t } from './i18n.js';
+import { loadProviders } from './providers.js';
 import { when } from './view.js';
 import { creationOptions, passkeysSupported, registrationJSON } from './webauthn.js';
 
 export async function securityPage(ctx) {
   ctx.setTitle(t('security.title'));
   const me = await ctx.refresh();
-  const passkeys = await loadPasskeys();
+  const [passkeys, identities] = await Promise.all([loadPasskeys(), loadIdentities()]);
   fill(
     ctx.main,
     h('h1', {}, t('security.title')),
     section(t('password.title'), passwordForm()),
     passkeys ? section(t('passkeys.title'), ...passkeysPart(ctx, passkeys)) : null,
+    identities.length ? section(t('identities.title'), identitiesPart(ctx, identities)) : null,
     section(t('totp.title'), ...(me.mfa_enabled ? totpOn(ctx) : totpOff(ctx))),
   );
 }
 
 function passwordForm() {
   return actionForm({
-    intro: t('password.intro'),
+    intro: `${t('password.intro')} ${t('password.none')}`,
     submit: t('password.submit'),
     children: [
       fields.password('current_password', t('field.currentPassword')),
@@ -53,6 +55,53 @@ async function loadPasskeys() {
 /** An owner proof for a passkey change: the password when given (else a fresh session). */
 const proof = (v) => (v.password ? { password: v.password } : {});
 
+/** The linked identities, with the providers' display names. */
+async function loadIdentities() {
+  const [{ identities }, providers] = await Promise.all([
+    api('GET', '/me/identities'),
+    loadProviders(),
+  ]);
+  const names = new Map(providers.map((p) => [p.name, p.display_name || p.name]));
+  return identities.map((i) => ({ ...i, display: names.get(i.provider) ?? i.provider }));
+}
+
+/** One item per identity; unlinking is refused (409, said as the API says it) for the last way in. */
+function identitiesPart(ctx, identities) {
+  return h(
+    'ul',
+    { class: 'items' },
+    identities.map((i) => {
+      const unlink = actionForm({
+        submit: t('identities.unlink', { name: i.display }),
+        danger: true,
+        children: [],
+        onSubmit: async () => {
+          await api('DELETE', `/me/identities/${encodeURIComponent(i.id)}`);
+          await ctx.rerender();
+        },
+      });
+      return h(
+        'li',
+        {},
+        h('strong', {}, i.display),
+        i.email ? ` · ${i.email}` : '',
+        h(
+          'p',
+          { class: 'hint' },
+          t('identities.linked'),
+          ' ',
+          when(i.created_at),
+          ' · ',
+          t('passkeys.lastUsed'),
+          ' ',
+          when(i.last_used_at),
+        ),
+        unlink,
+      );
+    }),
+  );
+}
+
 function passkeysPart(ctx, passkeys) {
   const list = passkeys.length
     ? h(
@@ -63,7 +112,7 @@ function passkeysPart(ctx, passkeys) {
     : h('p', { class: 'empty' }, t('passkeys.none'));
   if (!passkeysSupported()) return [list, h('p', { class: 'hint' }, t('passkeys.unsupported'))];
   const add = actionForm({
-    intro: t('passkeys.addIntro'),
+    intro: `${t('passkeys.addIntro')} ${t('passkeys.noPassword')}`,
     submit: t('passkeys.add'),
     children: [
       fields.text(t('passkeys.name'), 'name', { autocomplete: 'off' }),
@@ -132,15 +181,18 @@ function passkeyItem(ctx, p) {
   ];
 }
 
+/** The owner proof of the app's changes: the password, or the code of POST /mfa/email-code. */
+const mfaProof = () => proofField({ codePath: '/mfa/email-code', codeName: 'email_code' });
+
 /** Turning the app on: the password, then the QR code (and the secret), then a first code. */
 function totpOff(ctx) {
   const step = h('div', {});
   const start = actionForm({
     intro: t('totp.offIntro'),
     submit: t('totp.start'),
-    children: [fields.password()],
+    children: [mfaProof()],
     onSubmit: async (v) => {
-      const enrolment = await api('POST', '/mfa/totp', { password: v.password ?? '' });
+      const enrolment = await api('POST', '/mfa/totp', proofOf(v, 'email_code'));
       fill(step, scanStep(ctx, enrolment));
       step.querySelector('input')?.focus();
     },
@@ -175,10 +227,10 @@ function totpOn(ctx) {
   const codes = actionForm({
     intro: t('totp.newCodesIntro'),
     submit: t('totp.newCodes'),
-    children: [fields.password(), fields.secondFactor(t('totp.codeOrRecovery'))],
+    children: [mfaProof(), fields.secondFactor(t('totp.codeOrRecovery'))],
     onSubmit: async (v) => {
       const { recovery_codes } = await api('POST', '/mfa/recovery-codes', {
-        password: v.password ?? '',
+        ...proofOf(v, 'email_code'),
         code: v.code ?? '',
       });
       fill(ctx.main, h('h1', {}, t('totp.newCodesTitle')), recoveryCodesView(recovery_codes, ctx));
@@ -188,9 +240,9 @@ function totpOn(ctx) {
     intro: t('totp.disableIntro'),
     submit: t('totp.disable'),
     danger: true,
-    children: [fields.password(), fields.secondFactor(t('totp.codeOrRecovery'))],
+    children: [mfaProof(), fields.secondFactor(t('totp.codeOrRecovery'))],
     onSubmit: async (v) => {
-      await api('DELETE', '/mfa/totp', { password: v.password ?? '', code: v.code ?? '' });
+      await api('DELETE', '/mfa/totp', { ...proofOf(v, 'email_code'), code: v.code ?? '' });
       await ctx.rerender();
     },
   });

@@ -5,6 +5,7 @@ import { browserSuite, haveChromium } from './support/browser';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, mailTo } from './support/mail-helpers';
 import { controlClock, createUserWithTotp, totpCode } from './support/mfa';
+import { TestOidcProvider } from './support/oidc-provider';
 import type { TestApp } from './support/test-app';
 
 const haveBrowser = haveChromium('the account page test');
@@ -51,11 +52,15 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
   it('signs up, confirms with the mailed code, signs in, edits the profile, ends a session and changes the password', async () => {
     const email = uniqueEmail('page');
     const { page, context } = await open();
+    const providers = page.waitForResponse((r) => r.url().endsWith('/login/providers'));
     await page.goto(`${base}/account`);
     await expect(h1(page).textContent()).resolves.toBe('Sign in to your account');
     await expect(page.getByLabel('Email').getAttribute('autocomplete')).resolves.toBe(
       'username webauthn',
     );
+    // No provider is configured here: no provider button (nor its heading).
+    await expect((await providers).json()).resolves.toEqual({ providers: [] });
+    await expect(page.getByText('Or sign in with another account').count()).resolves.toBe(0);
     await check(page, 'sign-in');
 
     await page.getByRole('button', { name: 'Create an account' }).click();
@@ -369,4 +374,120 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
       });
     },
   );
+
+  // The page's own sign-in with a provider: a real OpenID Connect provider (oidc-provider) in
+  // its own process, its login and consent pages driven in the browser. Sign-in by code is off
+  // here, so an identity can be an account's only way in.
+  describe('with a provider (a real OpenID Connect provider)', () => {
+    const FONTS = 'https://fonts.googleapis.com';
+    let corp: TestOidcProvider;
+    const provider = browserSuite(
+      SHOTS,
+      async (origin) => {
+        corp = await TestOidcProvider.start(
+          'account-page',
+          'account-page-client-secret',
+          `${origin}/login/oauth/corp/callback`,
+        );
+        // OAUTH_REDIRECT_URLS is left to its default, PUBLIC_URL: <origin>/account passes.
+        return {
+          AUTH_COOKIE: 'false',
+          PUBLIC_URL: origin,
+          LOGIN_CODE_ENABLED: 'false',
+          OAUTH_PROVIDERS: 'corp',
+          OAUTH_CORP_DISPLAY_NAME: 'Corp SSO',
+          OAUTH_CORP_CLIENT_ID: 'account-page',
+          OAUTH_CORP_CLIENT_SECRET: 'account-page-client-secret',
+          OAUTH_CORP_ISSUER: corp.issuer,
+        };
+      },
+      'localhost',
+    );
+    afterAll(() => corp?.stop());
+
+    /** The provider's pages (its development login and consent), until `consent` is shown. */
+    async function atProviderConsent(login: string, shot?: string) {
+      const w = await provider.open('en-US', [corp.issuer, FONTS]);
+      // Those pages import a web font: answered with nothing, nothing leaves the machine.
+      await w.context.route(`${FONTS}/**`, (r) => r.abort());
+      const { page } = w;
+      await page.goto(`${provider.state.base}/account`);
+      const button = page.getByRole('button', { name: 'Sign in with Corp SSO' });
+      if (shot) {
+        await button.waitFor();
+        await provider.check(page, shot);
+      }
+      const start = page.waitForRequest((r) => r.url().includes('/login/oauth/corp?'));
+      await button.click();
+      const startUrl = new URL((await start).url());
+      await page.getByRole('heading', { name: 'Sign-in' }).waitFor();
+      await page.locator('input[name=login]').fill(login);
+      await page.locator('input[name=password]').fill('any');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.getByRole('heading', { name: 'Authorize' }).waitFor();
+      return { page, startUrl };
+    }
+
+    it('signs in with the provider (PKCE from the page), lists the identity, refuses to unlink the only way in, and deletes the account with a mailed code', async () => {
+      const { t: app, base: origin } = provider.state;
+      const email = uniqueEmail('provider');
+      const { page, startUrl } = await atProviderConsent(
+        `subject-${Date.now()}~${email}~1`,
+        'sign-in-providers',
+      );
+      expect(startUrl.searchParams.get('redirect_to')).toBe(`${origin}/account`);
+      expect(startUrl.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+      await page.getByRole('button', { name: 'Continue' }).click();
+
+      await page.getByRole('heading', { level: 1, name: 'Profile' }).waitFor();
+      // The code is gone from the address, and the verifier from the storage.
+      expect(page.url()).toBe(`${origin}/account#/profile`);
+      await expect(
+        page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })),
+      ).resolves.toBe('{}');
+      const session = await pageSession(page);
+      expect(session.email).toBe(email);
+      const [record] = await app.db.query(
+        `SELECT details FROM audit_log WHERE action = 'login' AND details->>'session_id' = $1`,
+        [session.session.id],
+      );
+      expect(record.details).toMatchObject({ method: 'oauth:corp' });
+
+      await page.getByRole('link', { name: 'Sign-in and security' }).click();
+      const part = page.getByRole('region', { name: 'Linked accounts' });
+      await part.getByText(email).waitFor();
+      await part.getByText('Corp SSO', { exact: true }).waitFor();
+      await provider.check(page, 'identities');
+      await part.getByRole('button', { name: 'Unlink Corp SSO' }).click();
+      await expect(part.getByRole('alert').textContent()).resolves.toBe(
+        'This is the only way into the account: set a password or link another first.',
+      );
+      const [{ n }] = await app.db.query(
+        'SELECT count(*)::int AS n FROM identities i JOIN users u ON u.id = i.user_id WHERE u.email = $1',
+        [email],
+      );
+      expect(n).toBe(1);
+
+      // This account has no password: its deletion is confirmed with the code the API mails.
+      await page.getByRole('link', { name: 'Your data' }).click();
+      await page.getByRole('button', { name: 'No password? Email me a code instead' }).click();
+      const mail = await mailTo(app.mail, email, /./);
+      await page.getByLabel('Code from the mail').fill(codeOf(mail));
+      await page.getByLabel('Yes, delete my account').check();
+      await page.getByRole('button', { name: 'Delete my account' }).click();
+      await page.getByText('Your account is deleted.').waitFor();
+      const rows = await app.db.query('SELECT 1 FROM users WHERE email = $1', [email]);
+      expect(rows).toEqual([]);
+    });
+
+    it('says a declined consent (?error=access_denied) on the sign-in', async () => {
+      const login = `subject-${Date.now()}~${uniqueEmail('declines')}~1`;
+      const { page } = await atProviderConsent(login);
+      await page.getByRole('link', { name: '[ Cancel ]' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toBe(
+        'The sign-in was declined, or this account is blocked.',
+      );
+      expect(page.url()).toBe(`${provider.state.base}/account`);
+    });
+  });
 });

@@ -48,13 +48,16 @@ export async function openWatched(
   browser: Browser,
   base: string,
   locale: string,
+  /** Other origins the page may visit (a provider's sign-in pages). */
+  alsoAllowed: string[] = [],
 ): Promise<Watched> {
   const context = await browser.newContext({ locale, acceptDownloads: true });
   const page = await context.newPage();
   const w: Watched = { page, context, foreign: [], problems: [] };
   page.on('request', (r) => {
     const url = r.url();
-    if (!url.startsWith(base) && !url.startsWith('data:') && !url.startsWith('blob:')) {
+    const allowed = [base, 'data:', 'blob:', ...alsoAllowed];
+    if (!allowed.some((prefix) => url.startsWith(prefix))) {
       w.foreign.push(url);
     }
   });
@@ -96,7 +99,7 @@ export async function seriousViolations(page: Page, shot: string): Promise<strin
  */
 export function browserSuite(
   shots: string,
-  settings: (base: string) => Record<string, string>,
+  settings: (base: string) => Record<string, string> | Promise<Record<string, string>>,
   /** The name the browser uses for 127.0.0.1 (WebAuthn needs a domain: `localhost`). */
   host = '127.0.0.1',
 ) {
@@ -110,7 +113,7 @@ export function browserSuite(
     mkdirSync(shots, { recursive: true });
     const port = await freePort();
     state.base = `http://${host}:${port}`;
-    state.t = await startApp(settings(state.base));
+    state.t = await startApp(await settings(state.base));
     await state.t.app.listen(port, '127.0.0.1');
     state.browser = await launchChromium();
   });
@@ -126,8 +129,8 @@ export function browserSuite(
   });
   return {
     state,
-    async open(locale = 'en-US'): Promise<Watched> {
-      const w = await openWatched(state.browser, state.base, locale);
+    async open(locale = 'en-US', alsoAllowed: string[] = []): Promise<Watched> {
+      const w = await openWatched(state.browser, state.base, locale, alsoAllowed);
       opened.push(w);
       return w;
     },
