@@ -2,9 +2,11 @@ import type { FindOptionsWhere } from 'typeorm';
 import { AuditChain } from '../src/audit/audit-chain';
 import { AuditRecord } from '../src/audit/audit-record.entity';
 import { RateLimitService } from '../src/common/rate-limit/rate-limit.service';
+import { webauthnConfig, type WebAuthnConfig } from '../src/config/config';
 import { User } from '../src/users/user.entity';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, nthMailTo, tokenOf } from './support/mail-helpers';
+import { SoftAuthenticator } from './support/soft-authenticator';
 import { startApp, TestApp } from './support/test-app';
 
 describe('the signed-in user’s own account', () => {
@@ -523,9 +525,24 @@ describe('the signed-in user’s own account', () => {
   });
 
   describe('GET /me/export', () => {
-    it('is a JSON attachment of profile, sessions and own audit records, with no token, hash or code', async () => {
+    it('is a JSON attachment of profile, sessions, passkeys, providers and own audit records, with no token, hash, key or code', async () => {
       const { u, token } = await signedIn();
       await t.http.put('/me').set(bearer(token)).send({ name: 'Exported' });
+      const { origins } = t.app.get<WebAuthnConfig>(webauthnConfig.KEY);
+      const options = await t.http
+        .post('/me/passkeys/options')
+        .set(bearer(token))
+        .send({ password: GOOD_PASSWORD })
+        .expect(200);
+      await t.http
+        .post('/me/passkeys')
+        .set(bearer(token))
+        .send({
+          challenge_id: options.body.challenge_id,
+          response: new SoftAuthenticator({ origin: origins[0] }).create(options.body.options),
+          name: 'Exported key',
+        })
+        .expect(201);
       const res = await t.http.get('/me/export').set(bearer(token)).buffer(true);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/application\/json/);
@@ -538,6 +555,8 @@ describe('the signed-in user’s own account', () => {
       expect(data.profile).toMatchObject({ id: Number(u.id), email: u.email, name: 'Exported' });
       expect(data.sessions).toHaveLength(1);
       expect(data.sessions[0].current).toBe(true);
+      expect(data.passkeys).toEqual([expect.objectContaining({ name: 'Exported key' })]);
+      expect(data.identities).toEqual([]);
       expect(data.audit_records.map((r: { action: string }) => r.action)).toEqual(
         expect.arrayContaining(['login', 'profile_update']),
       );
@@ -550,6 +569,12 @@ describe('the signed-in user’s own account', () => {
       expect(text).not.toContain(session.token_hash);
       expect(text).not.toContain(stored.password_hash);
       expect(text).not.toMatch(/token_hash|password_hash|\$2[aby]\$/);
+      const [key] = await t.db.query(
+        `SELECT encode(public_key, 'base64') AS pk, credential_id FROM passkeys WHERE user_id = $1`,
+        [u.id],
+      );
+      expect(text).not.toContain(key.pk);
+      expect(text).not.toContain(key.credential_id);
 
       const [rec] = await records({ action: 'account_export', targetId: u.id });
       expect(rec).toMatchObject({ outcome: 'success', actorId: u.id });

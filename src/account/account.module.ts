@@ -1,3 +1,4 @@
+import { IdentitiesModule } from '../identities/identities.module';
 import { Module } from '@nestjs/common';
 import { PasskeysModule } from '../passkeys/passkeys.module';
 import { AuthModule } from '../auth/auth.module';
@@ -25,6 +26,7 @@ import { EmailChangeService } from './email-change.service';
     MfaModule,
     OwnerProofModule,
     PasskeysModule,
+    IdentitiesModule,
   ],
   controllers: [AccountController],
   providers: [AccountService, EmailChangeService, AccountDeletionService],

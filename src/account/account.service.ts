@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditContext } from '../audit/audit-context';
 import { AuditHistoryService } from '../audit/audit-history.service';
 import type { AuthUser } from '../common/auth-user';
+import { IdentitiesService } from '../identities/identities.service';
 import { MfaService } from '../mfa/mfa.service';
 import { PasskeysService } from '../passkeys/passkeys.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -18,6 +19,7 @@ export class AccountService {
     private readonly history: AuditHistoryService,
     private readonly mfa: MfaService,
     private readonly passkeys: PasskeysService,
+    private readonly identities: IdentitiesService,
   ) {}
 
   async me(user: AuthUser): Promise<MeDto> {
@@ -33,10 +35,8 @@ export class AccountService {
   /** Changes name, surname or locale; the audit record names the fields that changed. */
   async update(user: AuthUser, dto: UpdateMeDto, audit: AuditContext): Promise<MeDto> {
     audit.setTarget(user);
-    const { user: updated, changed } = await this.users.updateProfile(
-      user.id,
-      dto,
-      (fields, m) => audit.changed(fields).recordIn(m),
+    const { user: updated, changed } = await this.users.updateProfile(user.id, dto, (fields, m) =>
+      audit.changed(fields).recordIn(m),
     );
     audit.changed(changed);
     return MeDto.fromUser(
@@ -47,14 +47,17 @@ export class AccountService {
   }
 
   /**
-   * Everything held about the caller (GDPR art. 15 and 20): profile, live sessions, and the audit
-   * records they acted in or were the target of. No hash, code or token: the DTOs carry none.
+   * Everything held about the caller (GDPR art. 15 and 20): profile, live sessions, passkeys,
+   * linked providers, and the audit records they acted in or were the target of. No hash, code,
+   * token or key: the DTOs carry none.
    */
   async export(user: AuthUser, audit: AuditContext): Promise<AccountExportDto> {
     audit.setTarget(user);
-    const [profile, { sessions }, records] = await Promise.all([
+    const [profile, { sessions }, { passkeys }, { identities }, records] = await Promise.all([
       this.me(user),
       this.sessions.listOwn(user),
+      this.passkeys.list(user.id),
+      this.identities.listOwn(user.id),
       this.history.allOfUser(user.id),
     ]);
     audit.addDetails({ sessions: sessions.length, audit_records: records.length });
@@ -62,6 +65,8 @@ export class AccountService {
       exported_at: new Date().toISOString(),
       profile,
       sessions,
+      passkeys,
+      identities,
       audit_records: records,
     };
   }

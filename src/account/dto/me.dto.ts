@@ -1,3 +1,5 @@
+import { IdentityDto } from '../../identities/dto/identities.dto';
+import { PasskeyDto } from '../../passkeys/dto/passkey.dto';
 import { ApiProperty, PartialType, PickType } from '@nestjs/swagger';
 import { AuditRecordDto } from '../../audit/dto/audit-record.dto';
 import { SessionDto } from '../../sessions/dto/session.dto';
@@ -37,6 +39,12 @@ export class AccountExportDto {
 
   @ApiProperty({ type: [SessionDto], description: 'The live sessions' })
   sessions: SessionDto[];
+
+  @ApiProperty({ type: [PasskeyDto], description: 'The passkeys (names, dates, flags; no key)' })
+  passkeys: PasskeyDto[];
+
+  @ApiProperty({ type: [IdentityDto], description: 'The linked sign-in providers' })
+  identities: IdentityDto[];
 
   @ApiProperty({
     type: [AuditRecordDto],
