@@ -2,11 +2,10 @@ import type { FindOptionsWhere } from 'typeorm';
 import { AuditChain } from '../src/audit/audit-chain';
 import { AuditRecord } from '../src/audit/audit-record.entity';
 import { RateLimitService } from '../src/common/rate-limit/rate-limit.service';
-import { webauthnConfig, type WebAuthnConfig } from '../src/config/config';
 import { User } from '../src/users/user.entity';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, nthMailTo, tokenOf } from './support/mail-helpers';
-import { SoftAuthenticator } from './support/soft-authenticator';
+import { addPasskey } from './support/passkeys';
 import { startApp, TestApp } from './support/test-app';
 
 describe('the signed-in user’s own account', () => {
@@ -528,21 +527,7 @@ describe('the signed-in user’s own account', () => {
     it('is a JSON attachment of profile, sessions, passkeys, providers and own audit records, with no token, hash, key or code', async () => {
       const { u, token } = await signedIn();
       await t.http.put('/me').set(bearer(token)).send({ name: 'Exported' });
-      const { origins } = t.app.get<WebAuthnConfig>(webauthnConfig.KEY);
-      const options = await t.http
-        .post('/me/passkeys/options')
-        .set(bearer(token))
-        .send({ password: GOOD_PASSWORD })
-        .expect(200);
-      await t.http
-        .post('/me/passkeys')
-        .set(bearer(token))
-        .send({
-          challenge_id: options.body.challenge_id,
-          response: new SoftAuthenticator({ origin: origins[0] }).create(options.body.options),
-          name: 'Exported key',
-        })
-        .expect(201);
+      await addPasskey(t, token, { password: GOOD_PASSWORD }, 'Exported key');
       const res = await t.http.get('/me/export').set(bearer(token)).buffer(true);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/application\/json/);

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { webauthnConfig, type WebAuthnConfig } from '../src/config/config';
 import { MailWorker } from '../src/mail/mail.worker';
 import { browserSuite, haveChromium } from './support/browser';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
-import { SoftAuthenticator } from './support/soft-authenticator';
+import { addPasskey } from './support/passkeys';
 import type { TestApp } from './support/test-app';
 
 const haveBrowser = haveChromium('the admin console test');
@@ -138,21 +137,7 @@ const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
   it("lists a user's passkeys on the user page, and removes one", async () => {
     const user = await createUser(t);
     const token = await loginToken(t, user.email, user.password);
-    const { origins } = t.app.get<WebAuthnConfig>(webauthnConfig.KEY);
-    const options = await t.http
-      .post('/me/passkeys/options')
-      .set(bearer(token))
-      .send({ password: user.password })
-      .expect(200);
-    await t.http
-      .post('/me/passkeys')
-      .set(bearer(token))
-      .send({
-        challenge_id: options.body.challenge_id,
-        response: new SoftAuthenticator({ origin: origins[0] }).create(options.body.options),
-        name: 'Work laptop',
-      })
-      .expect(201);
+    await addPasskey(t, token, { password: user.password }, 'Work laptop');
     const { page } = await open();
     await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
     await page.goto(`${base}/admin#/users/${user.id}`);

@@ -5,7 +5,7 @@ import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, mailTo } from './support/mail-helpers';
 import { controlClock, enableTotp, totpCode } from './support/mfa';
-import { SoftAuthenticator } from './support/soft-authenticator';
+import { addPasskey } from './support/passkeys';
 import { startApp, TestApp } from './support/test-app';
 import { Received, verifies, WebhookReceiver } from './support/webhook-receiver';
 
@@ -141,21 +141,9 @@ describe('Webhooks', () => {
     // Email change, block and unblock, password reset, deletion.
     token = await loginToken(t, email, NEW_PASSWORD);
     // A passkey added, then removed.
-    const options = await t.http
-      .post('/me/passkeys/options')
-      .set(bearer(token))
-      .send({ password: NEW_PASSWORD })
-      .expect(succeeded);
-    const passkey = await t.http
-      .post('/me/passkeys')
-      .set(bearer(token))
-      .send({
-        challenge_id: options.body.challenge_id,
-        response: new SoftAuthenticator({ origin: PASSKEY_ORIGIN }).create(options.body.options),
-      })
-      .expect(succeeded);
+    const passkey = await addPasskey(t, token, { password: NEW_PASSWORD });
     await t.http
-      .delete(`/me/passkeys/${passkey.body.id}`)
+      .delete(`/me/passkeys/${passkey.id}`)
       .set(bearer(token))
       .send({ password: NEW_PASSWORD })
       .expect(succeeded);
