@@ -100,8 +100,10 @@ export class AssertionResponseJsonDto {
   @Base64Url(4096)
   authenticatorData: string;
 
-  @ApiProperty({ maxLength: 1024 })
-  @Base64Url(1024)
+  // Room for post-quantum signatures: where the runtime's WebCrypto has ML-DSA (Node 26, not 22),
+  // @simplewebauthn offers ML-DSA-44 first, and an ML-DSA-87 signature is 4,627 bytes.
+  @ApiProperty({ maxLength: 8192 })
+  @Base64Url(8192)
   signature: string;
 
   @ApiPropertyOptional({ maxLength: 128 })
