@@ -1,5 +1,6 @@
 import { ChangeEvents } from '../src/events/change-events.service';
 import type { ChangeSignal } from '../src/events/change-event';
+import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken } from './support/factories';
 import { codeOf, mailTo } from './support/mail-helpers';
 import { controlClock, enableTotp, totpCode } from './support/mfa';
@@ -154,7 +155,11 @@ describe('passkeys (WebAuthn)', () => {
             details: expect.objectContaining({ key_id: passkey.id }),
           }),
         ]);
-        expect(heard).toContainEqual({ type: 'user', user_id: Number(user.id) });
+        // On PostgreSQL the event comes back through NOTIFY, possibly after the answer.
+        await eventually(
+          async () => heard.some((e) => e.type === 'user' && e.user_id === Number(user.id)),
+          'the user change event',
+        );
         const mail = await mailTo(t.mail, user.email, /passkey was added/i);
         expect(mail.text).toContain('Phone');
       } finally {
@@ -301,9 +306,12 @@ describe('passkeys (WebAuthn)', () => {
         .delete(`/me/passkeys/${passkey.id}`)
         .set(bearer(token))
         .send({ password: GOOD_PASSWORD });
-      unsubscribe();
       expect(removed.status).toBe(204);
-      expect(heard).toContainEqual({ type: 'user', user_id: Number(user.id) });
+      // On PostgreSQL the event comes back through NOTIFY, possibly after the answer.
+      await eventually(
+        async () => heard.some((e) => e.type === 'user' && e.user_id === Number(user.id)),
+        'the user change event',
+      ).finally(unsubscribe);
       expect((await t.http.get('/validate_token').set(bearer(token))).body.passkeys).toBe(0);
       expect((await t.http.get('/me/passkeys').set(bearer(token))).body.passkeys).toEqual([]);
       expect((await auditOf(user.id, 'passkey_remove')).map((r) => r.outcome)).toContain('success');
