@@ -3,21 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { msInterval } from '../database/sql';
 
-/** A stored passkey, as the rules need it (the public key leaves only for verification). */
-export interface PasskeyRow {
-  id: string;
-  userId: string;
-  credentialId: string;
-  publicKey: Uint8Array<ArrayBuffer>;
-  counter: number;
-  transports: string[];
-  backedUp: boolean;
-  deviceType: string;
-  name: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-}
-
+/** A passkey to store: what the verified registration gave, and the name. */
 export interface NewPasskey {
   userId: string;
   credentialId: string;
@@ -27,6 +13,13 @@ export interface NewPasskey {
   backedUp: boolean;
   deviceType: string;
   name: string;
+}
+
+/** A stored passkey, as the rules need it (the public key leaves only for verification). */
+export interface PasskeyRow extends NewPasskey {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
 }
 
 export type ChallengePurpose = 'register' | 'login' | 'mfa';

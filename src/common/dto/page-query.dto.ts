@@ -50,3 +50,15 @@ export class PageInfoDto {
   @ApiProperty({ example: 15 })
   per_page: number;
 }
+
+/** A paged answer whose count is always exact (small tables: the mail outbox, a webhook's log). */
+export class ExactPageDto {
+  @ApiProperty({ example: 42 })
+  total_count: number;
+
+  @ApiProperty({ example: 1 })
+  page: number;
+
+  @ApiProperty({ example: 15 })
+  per_page: number;
+}

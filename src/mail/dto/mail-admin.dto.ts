@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PageQueryDto } from '../../common/dto/page-query.dto';
+import { PageQueryDto, ExactPageDto } from '../../common/dto/page-query.dto';
 import { LocaleField } from '../locale.field';
 import type { MailStatus } from '../mail-outbox.entity';
 import { MAIL_TEMPLATE_NAMES } from '../mail-templates';
@@ -98,16 +98,7 @@ export class OutboxMailDto {
   sent_at: string | null;
 }
 
-export class OutboxListDto {
+export class OutboxListDto extends ExactPageDto {
   @ApiProperty({ type: [OutboxMailDto] })
   mails: OutboxMailDto[];
-
-  @ApiProperty()
-  total_count: number;
-
-  @ApiProperty()
-  page: number;
-
-  @ApiProperty()
-  per_page: number;
 }

@@ -11,7 +11,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/dto/page-query.dto';
+import { PageQueryDto, ExactPageDto } from '../../common/dto/page-query.dto';
 import { SUBSCRIBABLE } from '../webhook-events';
 
 const URL_FIELD = {
@@ -168,16 +168,7 @@ export class DeliveryDto {
   delivered_at: string | null;
 }
 
-export class DeliveryListDto {
+export class DeliveryListDto extends ExactPageDto {
   @ApiProperty({ type: [DeliveryDto] })
   deliveries: DeliveryDto[];
-
-  @ApiProperty()
-  total_count: number;
-
-  @ApiProperty()
-  page: number;
-
-  @ApiProperty()
-  per_page: number;
 }
