@@ -137,20 +137,6 @@ const en = {
   'err.signup_disabled': 'Sign-up is turned off on this server.',
   'err.login_code_disabled': 'Sign-in by code is turned off on this server.',
   'err.last_root': 'The last root cannot delete itself.',
-  'provider.intro': 'Or sign in with another account:',
-  'provider.signIn': 'Sign in with {name}',
-  'provider.finishing': 'Finishing the sign-in…',
-  'provider.error.email_not_verified':
-    'The provider did not confirm that the address is yours, so it cannot sign you in here.',
-  'provider.error.signup_disabled':
-    'No account has this address, and new accounts cannot be made on this server.',
-  'provider.error.access_denied': 'The sign-in was declined, or this account is blocked.',
-  'provider.error.invalid_state':
-    'This sign-in was not started in this browser, or it took too long. Start it again.',
-  'provider.error.provider_error': 'The provider answered something we cannot use. Try again.',
-  'provider.error.provider_unavailable': 'The provider cannot be reached now. Try again later.',
-  'provider.error.server_error': 'Something went wrong on our side. Try again.',
-  'provider.error.other': 'The sign-in with the provider failed. Try again.',
   'identities.title': 'Linked accounts',
   'identities.linked': 'Linked',
   'identities.unlink': 'Unlink {name}',
@@ -301,21 +287,6 @@ const ru = {
   'err.signup_disabled': 'Регистрация на этом сервере выключена.',
   'err.login_code_disabled': 'Вход по коду на этом сервере выключен.',
   'err.last_root': 'Последний root не может удалить себя.',
-  'provider.intro': 'Или войдите через другой аккаунт:',
-  'provider.signIn': 'Войти через {name}',
-  'provider.finishing': 'Завершаем вход…',
-  'provider.error.email_not_verified':
-    'Провайдер не подтвердил, что адрес ваш, поэтому войти с ним здесь нельзя.',
-  'provider.error.signup_disabled':
-    'Аккаунта с этим адресом нет, а новые аккаунты на этом сервере не создаются.',
-  'provider.error.access_denied': 'Вход отклонён, или этот аккаунт заблокирован.',
-  'provider.error.invalid_state':
-    'Этот вход начат не в этом браузере или занял слишком много времени. Начните заново.',
-  'provider.error.provider_error':
-    'Провайдер ответил то, что мы не можем принять. Попробуйте ещё раз.',
-  'provider.error.provider_unavailable': 'Провайдер сейчас недоступен. Попробуйте позже.',
-  'provider.error.server_error': 'У нас что-то пошло не так. Попробуйте ещё раз.',
-  'provider.error.other': 'Вход через провайдера не удался. Попробуйте ещё раз.',
   'identities.title': 'Связанные аккаунты',
   'identities.linked': 'Связан',
   'identities.unlink': 'Отвязать {name}',

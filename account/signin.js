@@ -5,7 +5,7 @@ import { api } from './api.js';
 import { fill, h, inputField, recoveryCodeField } from './dom.js';
 import { actionForm, errorText, fields } from './forms.js';
 import { lang, t } from './i18n.js';
-import { exchangeProviderCode, loadProviders, startProvider } from './providers.js';
+import { exchangeProviderCode, providerButtons, providerErrorText } from './providers.js';
 import {
   authenticationJSON,
   autofillAvailable,
@@ -14,8 +14,6 @@ import {
 } from './webauthn.js';
 
 let env = null;
-/** GET /login/providers, asked once per page load. */
-let providers = null;
 /** The passkey request of the autofill, ended whenever the screen changes. */
 let autofill = null;
 
@@ -81,43 +79,18 @@ export function showSignIn(options) {
 export async function finishProviderSignIn(options, back) {
   env = options;
   if (back.error) {
-    passwordScreen({ text: providerErrorText(back.error), error: true });
+    passwordScreen({ text: providerErrorText(t, back.error), error: true });
     return;
   }
   screen('signin.title', h('p', { role: 'status' }, t('provider.finishing')));
   let answer;
   try {
-    answer = await exchangeProviderCode(back.code);
+    answer = await exchangeProviderCode(back.code, '/login/oauth/exchange');
   } catch (e) {
     passwordScreen({ text: errorText(e), error: true });
     return;
   }
   await signedIn(answer);
-}
-
-function providerErrorText(code) {
-  const key = `provider.error.${code}`;
-  const text = t(key);
-  return text === key ? t('provider.error.other') : text;
-}
-
-/** A button per configured provider (nothing when there are none), filled in once known. */
-function providerButtons() {
-  const box = h('div', { class: 'actions' });
-  providers ??= loadProviders();
-  void providers.then((list) => {
-    if (!list.length || !box.isConnected) return;
-    fill(
-      box,
-      h('p', { class: 'hint' }, t('provider.intro')),
-      list.map((p) =>
-        linkButton(t('provider.signIn', { name: p.display_name || p.name }), () =>
-          startProvider(p.name),
-        ),
-      ),
-    );
-  });
-  return box;
 }
 
 function passwordScreen(note, email = '') {
@@ -153,7 +126,7 @@ function passwordScreen(note, email = '') {
         linkButton(t('signin.forgot'), () => forgotScreen(emailOf())),
         linkButton(t('signin.signup'), () => signUpScreen(emailOf())),
       ),
-      providerButtons(),
+      providerButtons(t),
     ],
     note,
   );

@@ -6,6 +6,12 @@ import { markSection, signedInFrame } from './layout.js';
 import { historyPage } from './history.js';
 import { t } from './i18n.js';
 import { outboxPage, templatesPage } from './mail.js';
+import {
+  exchangeProviderCode,
+  providerButtons,
+  providerErrorText,
+  takeProviderReturn,
+} from './providers.js';
 import { invitePage, userPage, usersPage } from './users.js';
 import { webhookPage, webhooksPage } from './webhooks.js';
 
@@ -139,11 +145,7 @@ function showSignIn(message) {
         email: String(data.get('email') ?? ''),
         password: String(data.get('password') ?? ''),
       });
-      if (answer.mfa_required) showSecondStep(answer.mfa_token);
-      else {
-        me = answer;
-        start();
-      }
+      signedIn(answer);
     } catch (e) {
       showError(error, e);
     }
@@ -155,13 +157,41 @@ function showSignIn(message) {
       { id: 'main', tabindex: '-1', class: 'narrow' },
       h('h1', {}, t('signin.title')),
       form,
+      providerButtons(t),
     ),
   );
   form.querySelector('input')?.focus();
 }
 
+/** A sign-in's answer: the console's session (the cookie is set), or the second step. */
+function signedIn(answer) {
+  if (answer.mfa_required) showSecondStep(answer.mfa_token);
+  else {
+    me = answer;
+    start();
+  }
+}
+
+/**
+ * The browser is back from a provider (`{code}` or `{error}`, see providers.js): the code is
+ * exchanged for the console's session (or the second step); an error is said on the sign-in.
+ */
+async function finishProviderSignIn(back) {
+  if (back.error) return showSignIn(providerErrorText(t, back.error));
+  setTitle(t('signin.title'));
+  fill(
+    root,
+    h('main', { id: 'main', class: 'narrow' }, h('p', { role: 'status' }, t('provider.finishing'))),
+  );
+  try {
+    signedIn(await exchangeProviderCode(back.code, '/admin/session/oauth'));
+  } catch (e) {
+    showSignIn(errorText(e));
+  }
+}
+
 /** The sign-in's errors in the page's words (the API's message for anything else). */
-function showError(el, e) {
+function errorText(e) {
   const known = {
     invalid_credentials: 'signin.invalid',
     not_an_admin: 'signin.notAdmin',
@@ -170,8 +200,13 @@ function showError(el, e) {
     validation_failed: 'signin.invalid',
     mfa_required: 'signin.mfaRequiredRole',
     invalid_mfa_code: 'mfa.invalid',
+    invalid_oauth_code: 'provider.error.other',
   }[e.code];
-  el.textContent = known ? t(known) : e.message;
+  return known ? t(known) : e.message;
+}
+
+function showError(el, e) {
+  el.textContent = errorText(e);
   el.hidden = false;
 }
 
@@ -247,9 +282,13 @@ window.addEventListener('hashchange', () => {
   void route().then(() => main?.focus());
 });
 
-// The server says whether the request carried a console cookie (it cannot be read here: HttpOnly),
-// so a signed-out visit asks nothing (and leaves no access_denied record in the history).
-if (document.documentElement.dataset.session === 'cookie') {
+// Back from a provider (`?code=` or `?error=`), the sign-in ends here. Otherwise the server says
+// whether the request carried a console cookie (it cannot be read here: HttpOnly), so a
+// signed-out visit asks nothing (and leaves no access_denied record in the history).
+const providerReturn = takeProviderReturn();
+if (providerReturn) {
+  void finishProviderSignIn(providerReturn);
+} else if (document.documentElement.dataset.session === 'cookie') {
   api('GET', '/admin/session')
     .then((session) => {
       me = session;

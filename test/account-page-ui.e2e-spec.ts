@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { browserSuite, haveChromium } from './support/browser';
+import { browserSuite, haveChromium, toProviderConsent } from './support/browser';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { codeOf, mailTo } from './support/mail-helpers';
 import { controlClock, createUserWithTotp, totpCode } from './support/mfa';
@@ -379,7 +379,6 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
   // its own process, its login and consent pages driven in the browser. Sign-in by code is off
   // here, so an identity can be an account's only way in.
   describe('with a provider (a real OpenID Connect provider)', () => {
-    const FONTS = 'https://fonts.googleapis.com';
     let corp: TestOidcProvider;
     const provider = browserSuite(
       SHOTS,
@@ -406,27 +405,8 @@ const NEW_PASSWORD = 'seven green parrots argue loudly';
     afterAll(() => corp?.stop());
 
     /** The provider's pages (its development login and consent), until `consent` is shown. */
-    async function atProviderConsent(login: string, shot?: string) {
-      const w = await provider.open('en-US', [corp.issuer, FONTS]);
-      // Those pages import a web font: answered with nothing, nothing leaves the machine.
-      await w.context.route(`${FONTS}/**`, (r) => r.abort());
-      const { page } = w;
-      await page.goto(`${provider.state.base}/account`);
-      const button = page.getByRole('button', { name: 'Sign in with Corp SSO' });
-      if (shot) {
-        await button.waitFor();
-        await provider.check(page, shot);
-      }
-      const start = page.waitForRequest((r) => r.url().includes('/login/oauth/corp?'));
-      await button.click();
-      const startUrl = new URL((await start).url());
-      await page.getByRole('heading', { name: 'Sign-in' }).waitFor();
-      await page.locator('input[name=login]').fill(login);
-      await page.locator('input[name=password]').fill('any');
-      await page.getByRole('button', { name: 'Sign-in' }).click();
-      await page.getByRole('heading', { name: 'Authorize' }).waitFor();
-      return { page, startUrl };
-    }
+    const atProviderConsent = (login: string, shot?: string) =>
+      toProviderConsent(provider, corp.issuer, '/account', login, shot);
 
     it('signs in with the provider (PKCE from the page), lists the identity, refuses to unlink the only way in, and deletes the account with a mailed code', async () => {
       const { t: app, base: origin } = provider.state;

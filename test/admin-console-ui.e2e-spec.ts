@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { MailWorker } from '../src/mail/mail.worker';
-import { browserSuite, haveChromium } from './support/browser';
+import { browserSuite, haveChromium, toProviderConsent } from './support/browser';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
+import { TestOidcProvider } from './support/oidc-provider';
 import { addPasskey } from './support/passkeys';
 import type { TestApp } from './support/test-app';
 
@@ -438,5 +439,86 @@ const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
       'This console is for admins and roots only.',
     );
     expect((await context.cookies()).map((c) => c.name)).not.toContain('__Host-console');
+  });
+
+  // The console's sign-in through a provider: a real OpenID Connect provider (oidc-provider) in
+  // its own process, its login and consent pages driven in the browser.
+  describe('with a provider (a real OpenID Connect provider)', () => {
+    let corp: TestOidcProvider;
+    const provider = browserSuite(SHOTS, async (origin) => {
+      corp = await TestOidcProvider.start(
+        'console',
+        'console-client-secret',
+        `${origin}/login/oauth/corp/callback`,
+      );
+      // OAUTH_REDIRECT_URLS is left to its default, PUBLIC_URL: <origin>/admin passes.
+      return {
+        ...ROOT,
+        AUTH_COOKIE: 'false',
+        PUBLIC_URL: origin,
+        OAUTH_PROVIDERS: 'corp',
+        OAUTH_CORP_DISPLAY_NAME: 'Corp SSO',
+        OAUTH_CORP_CLIENT_ID: 'console',
+        OAUTH_CORP_CLIENT_SECRET: 'console-client-secret',
+        OAUTH_CORP_ISSUER: corp.issuer,
+      };
+    });
+    afterAll(() => corp?.stop());
+
+    /** From the console's sign-in through the provider's login and consent, back to /admin. */
+    async function throughCorp(login: string, shot?: string) {
+      const w = await toProviderConsent(provider, corp.issuer, '/admin', login, shot);
+      await w.page.getByRole('button', { name: 'Continue' }).click();
+      return w;
+    }
+
+    it('signs the root in through the provider (linked by its verified address) with the console cookie', async () => {
+      const { t: app, base: origin } = provider.state;
+      const { page, context, startUrl } = await throughCorp(
+        `root-${Date.now()}~${ROOT.ADMIN_EMAIL}~1`,
+        'sign-in-providers',
+      );
+      expect(startUrl.searchParams.get('redirect_to')).toBe(`${origin}/admin`);
+      expect(startUrl.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+      await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+      // The code is gone from the address, and the verifier from the storage.
+      expect(page.url()).toBe(`${origin}/admin#/users`);
+      await expect(
+        page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })),
+      ).resolves.toBe('{}');
+      const cookie = (await context.cookies()).find((c) => c.name === '__Host-console');
+      expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict' });
+      const [record] = await app.db.query(
+        `SELECT a.details FROM audit_log a JOIN users u ON u.id = a.target_id
+         WHERE a.action = 'login' AND u.email = $1 ORDER BY a.id DESC LIMIT 1`,
+        [ROOT.ADMIN_EMAIL],
+      );
+      expect(record.details).toMatchObject({ method: 'oauth:corp' });
+      // The root's user page lists the identity the sign-in linked.
+      const [root] = await app.db.query('SELECT id FROM users WHERE email = $1', [
+        ROOT.ADMIN_EMAIL,
+      ]);
+      await page.goto(`${origin}/admin#/users/${root.id}`);
+      const identities = page.getByRole('table', { name: 'Other sign-in providers' });
+      await identities.getByRole('cell', { name: 'corp', exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Sign in to the admin console' }).waitFor();
+    });
+
+    it('keeps a plain user out after the provider, saying why', async () => {
+      const { t: app } = provider.state;
+      const plain = await createUser(app);
+      const { page, context } = await throughCorp(`plain-${Date.now()}~${plain.email}~1`);
+      await expect(page.getByRole('alert').textContent()).resolves.toBe(
+        'This console is for admins and roots only.',
+      );
+      expect(page.url()).toBe(`${provider.state.base}/admin`);
+      expect((await context.cookies()).map((c) => c.name)).not.toContain('__Host-console');
+      const [{ n }] = await app.db.query(
+        'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL',
+        [plain.id],
+      );
+      expect(n).toBe(0);
+    });
   });
 });

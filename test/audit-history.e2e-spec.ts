@@ -284,7 +284,9 @@ describe('the action history', () => {
       expect(res.body).toBe(
         'id,at,action,outcome,actor_id,actor_email,target_id,target_email,ip,user_agent,request_id,client_request_id,details\r\n',
       );
-      const [rec] = await t.db.query(`SELECT * FROM audit_log WHERE client_request_id = 'export-req'`);
+      const [rec] = await t.db.query(
+        `SELECT * FROM audit_log WHERE client_request_id = 'export-req'`,
+      );
       expect(rec).toMatchObject({
         action: 'audit_export',
         outcome: 'success',

@@ -501,6 +501,92 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     await t.http.get(`/users/${user.id}/identities`).set(bearer(plain)).expect(403);
   });
 
+  // The console's own sign-in through a provider: the same code, exchanged at
+  // POST /admin/session/oauth for the console's cookie, and only by a root or admin.
+  describe("the admin console's sign-in", () => {
+    const CSRF = { 'X-CSRF-Protection': '1' };
+    const consoleExchange = (code: string, verifier: string) =>
+      t.http.post('/admin/session/oauth').set(CSRF).send({ code, code_verifier: verifier });
+    const cookieOf = (res: { headers: Record<string, unknown> }) =>
+      ((res.headers['set-cookie'] as string[] | undefined) ?? []).find((c) =>
+        c.startsWith('__Host-console='),
+      );
+    const liveSessions = async (userId: string | number) =>
+      (
+        await t.db.query<{ n: number }[]>(
+          'SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL',
+          [userId],
+        )
+      )[0].n;
+
+    it("gives an admin the console's cookie (never a token in the body), linked by the verified address", async () => {
+      const admin = await createUser(t, { role: 'admin' });
+      const { back, verifier } = await viaCorp(person(admin.email));
+      const code = back.searchParams.get('code')!;
+      // Without the CSRF header nothing happens, and the code is not spent.
+      await t.http
+        .post('/admin/session/oauth')
+        .send({ code, code_verifier: verifier })
+        .expect(403)
+        .expect((r) => expect(r.body.code).toBe('csrf_header_missing'));
+      const res = await consoleExchange(code, verifier).expect(200);
+      expect(res.body).toMatchObject({ email: admin.email, role: 'admin' });
+      expect(res.body).not.toHaveProperty('token');
+      const cookie = cookieOf(res);
+      expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).toMatch(/SameSite=Strict/i);
+      const pair = cookie!.split(';')[0];
+      const who = await t.http.get('/admin/session').set('Cookie', pair).expect(200);
+      expect(who.body).toMatchObject({ email: admin.email });
+      const logins = await audits('login', admin.id);
+      expect(logins.at(-1)).toMatchObject({
+        outcome: 'success',
+        details: expect.objectContaining({ method: 'oauth:corp' }),
+      });
+      // Single use, as at POST /login/oauth/exchange.
+      await consoleExchange(code, verifier).expect(400);
+    });
+
+    it('refuses anyone else: 403 not_an_admin, their session ended, the code spent, the refusal recorded', async () => {
+      const email = uniqueEmail('not-admin');
+      const { back, verifier } = await viaCorp(person(email));
+      const code = back.searchParams.get('code')!;
+      const res = await consoleExchange(code, verifier).expect(403);
+      expect(res.body.code).toBe('not_an_admin');
+      expect(cookieOf(res)).toBeUndefined();
+      const [user] = await t.db.query<{ id: string }[]>('SELECT id FROM users WHERE email = $1', [
+        email,
+      ]);
+      expect(await liveSessions(user.id)).toBe(0);
+      const refusals = await audits('access_denied', user.id);
+      expect(refusals.at(-1)).toMatchObject({
+        outcome: 'not_an_admin',
+        details: expect.objectContaining({ path: '/admin/session/oauth' }),
+      });
+      await exchange(code, verifier).expect(400);
+    });
+
+    it('asks an admin with a second factor for it, then gives the cookie at POST /admin/session/mfa', async () => {
+      const clock = controlClock(t);
+      try {
+        const { user, secret } = await createUserWithTotp(t, clock, { role: 'admin' });
+        const { back, verifier } = await viaCorp(person(user.email));
+        const first = await consoleExchange(back.searchParams.get('code')!, verifier).expect(200);
+        expect(first.body).toMatchObject({ mfa_required: true });
+        expect(cookieOf(first)).toBeUndefined();
+        const second = await t.http
+          .post('/admin/session/mfa')
+          .set(CSRF)
+          .send({ mfa_token: first.body.mfa_token, code: totpCode(secret, clock.now()) })
+          .expect(200);
+        expect(second.body).toMatchObject({ email: user.email, session: { aal: 2 } });
+        expect(cookieOf(second)).toBeDefined();
+      } finally {
+        jest.restoreAllMocks();
+      }
+    });
+  });
+
   describe('GitHub preset (against a local stand-in of its endpoints)', () => {
     async function viaGithub(who: GithubStandIn['next']) {
       github.next = who;

@@ -40,6 +40,8 @@ import { ConsolePage } from './console-page';
 import { ConsoleService, type ConsoleSignIn } from './console.service';
 import { AuthErrors } from '../auth/auth.errors';
 import { ConsoleErrors } from './console.errors';
+import { OAuthExchangeDto } from '../identities/dto/identities.dto';
+import { IdentitiesErrors } from '../identities/identities.errors';
 import { CommonErrors } from '../common/errors';
 import { LoginThrottleErrors } from '../login-throttle/login-throttle.errors';
 import { MfaErrors } from '../mfa/mfa.errors';
@@ -147,6 +149,42 @@ export class ConsoleController {
   ): Promise<TokenInfoDto | MfaRequiredDto> {
     if (!passesCsrfCheck(req)) throw AuthErrors.csrf_header_missing();
     return this.answer(res, await this.console.secondFactor(dto, meta));
+  }
+
+  @Public()
+  @IpRateLimit()
+  @Post('session/oauth')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'Console sign-in through a provider: the code brought back and its code_verifier',
+    description:
+      'The console’s form of POST /login/oauth/exchange: the browser went to ' +
+      'GET /login/oauth/{provider} with redirect_to = this server’s /admin and came back with ' +
+      '`code`. Then only a root or admin keeps the session, in the console cookie as for ' +
+      'POST /admin/session (or gets the `mfa_required` answer, for POST /admin/session/mfa). The ' +
+      'code is single use, also when the answer is 403. Needs `X-CSRF-Protection: 1`.',
+  })
+  @ApiExtraModels(TokenInfoDto, MfaRequiredDto)
+  @ApiOkResponse({
+    description: 'Signed in (the cookie is set), or the second factor is asked for',
+    schema: { oneOf: [refs(TokenInfoDto), refs(MfaRequiredDto)] },
+  })
+  @ApiErrors(
+    CommonErrors.validation_failed,
+    IdentitiesErrors.invalid_oauth_code,
+    ConsoleErrors.not_an_admin,
+    AuthErrors.csrf_header_missing,
+    CommonErrors.mfa_required,
+  )
+  async providerSignIn(
+    @Req() req: Request,
+    @Body() dto: OAuthExchangeDto,
+    @ReqMeta() meta: RequestMeta,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenInfoDto | MfaRequiredDto> {
+    if (!passesCsrfCheck(req)) throw AuthErrors.csrf_header_missing();
+    return this.answer(res, await this.console.providerSignIn(dto, meta));
   }
 
   /** The cookie for a session; the mfa_required answer goes to the page as it is. */

@@ -141,3 +141,37 @@ export function browserSuite(
     },
   };
 }
+
+/** The web font the test provider's pages import: answered with nothing, nothing leaves. */
+const PROVIDER_FONTS = 'https://fonts.googleapis.com';
+
+/**
+ * In a page of `suite` allowed to reach `issuer`: opens `path` of the server, clicks its "Sign in
+ * with Corp SSO" button (after `check(page, shot)` when `shot` is given) and goes through the test
+ * provider's login as `login`, to its consent page. Returns the page and the URL the flow started
+ * with (GET /login/oauth/corp?...).
+ */
+export async function toProviderConsent(
+  suite: ReturnType<typeof browserSuite>,
+  issuer: string,
+  path: string,
+  login: string,
+  shot?: string,
+): Promise<Watched & { startUrl: URL }> {
+  const w = await suite.open('en-US', [issuer, PROVIDER_FONTS]);
+  await w.context.route(`${PROVIDER_FONTS}/**`, (r) => r.abort());
+  const { page } = w;
+  await page.goto(`${suite.state.base}${path}`);
+  const button = page.getByRole('button', { name: 'Sign in with Corp SSO' });
+  await button.waitFor();
+  if (shot) await suite.check(page, shot);
+  const start = page.waitForRequest((r) => r.url().includes('/login/oauth/corp?'));
+  await button.click();
+  const startUrl = new URL((await start).url());
+  await page.getByRole('heading', { name: 'Sign-in' }).waitFor();
+  await page.locator('input[name=login]').fill(login);
+  await page.locator('input[name=password]').fill('any');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  await page.getByRole('heading', { name: 'Authorize' }).waitFor();
+  return { ...w, startUrl };
+}
