@@ -140,19 +140,26 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
   }
 
   /** The browser arrives at our callback with what the provider sent; where it goes next. */
-  async function callback(providerRedirect: string, jar: CookieJar): Promise<URL> {
+  async function callback(
+    providerRedirect: string,
+    jar: CookieJar,
+    headers: Record<string, string> = {},
+  ): Promise<URL> {
     const u = new URL(providerRedirect);
-    const res = await t.http.get(`${u.pathname}${u.search}`).set('Cookie', jar.header());
+    const res = await t.http
+      .get(`${u.pathname}${u.search}`)
+      .set({ ...headers, Cookie: jar.header() });
     expect(res.status).toBe(302);
     return new URL(res.headers.location);
   }
 
   /** The whole browser side with the OpenID Connect provider: the URL the app gets back. */
-  async function viaCorp(login: string, opts: { deny?: boolean } = {}) {
+  async function viaCorp(login: string, opts: { deny?: boolean; language?: string } = {}) {
     const { verifier, challenge } = pkce();
     const { location, jar } = await start('corp', challenge);
     const back = await throughProvider(location, { login, until: PUBLIC_URL, deny: opts.deny });
-    return { back: await callback(back, jar), verifier };
+    const headers = opts.language ? { 'Accept-Language': opts.language } : {};
+    return { back: await callback(back, jar, headers), verifier };
   }
 
   const exchange = (code: string, verifier: string) =>
@@ -224,6 +231,24 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     expect(ids.body.identities).toEqual([
       expect.objectContaining({ provider: 'corp', email, last_used_at: expect.any(String) }),
     ]);
+  });
+
+  it('gives a new account the language of the browser that came back, as sign-up does', async () => {
+    const email = uniqueEmail('russian');
+    const { back, verifier } = await viaCorp(person(email), {
+      language: 'ru-RU,ru;q=0.9,en;q=0.5',
+    });
+    await exchange(back.searchParams.get('code')!, verifier).expect(200);
+    const other = uniqueEmail('english');
+    await corpSession(person(other));
+    const rows = await t.db.query<{ email: string; locale: string }[]>(
+      'SELECT email, locale FROM users WHERE email IN ($1, $2) ORDER BY email',
+      [email, other],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.email, r.locale]))).toEqual({
+      [email]: 'ru',
+      [other]: 'en',
+    });
   });
 
   it('signs a returning person in to the same account, by the subject', async () => {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { CryptoModule } from '../crypto/crypto.module';
+import { MailModule } from '../mail/mail.module';
 import { PasskeysModule } from '../passkeys/passkeys.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -20,6 +21,7 @@ import { OAuthProviders } from './oauth-providers.service';
     TypeOrmModule.forFeature([Identity, OAuthCode]),
     AuthModule,
     CryptoModule,
+    MailModule,
     PasskeysModule,
     SessionsModule,
     UsersModule,

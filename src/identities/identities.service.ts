@@ -12,6 +12,7 @@ import { authConfig, type AuthConfig, oauthConfig, type OAuthConfig } from '../c
 import type { OAuthProviderSettings } from '../config/settings';
 import { SecretBox, SecretBoxError } from '../crypto/secret-box';
 import { isUniqueViolation } from '../database/sql';
+import { MailCatalog } from '../mail/mail-catalog';
 import { PasskeysService } from '../passkeys/passkeys.service';
 import { SessionsService } from '../sessions/sessions.service';
 import type { UserAccount } from '../users/user-account';
@@ -58,6 +59,16 @@ type SignInRefusal =
   | 'provider_unavailable'
   | 'server_error';
 
+/**
+ * The browser's return from the provider: the app's PKCE challenge, the language of a new
+ * account (the browser's Accept-Language, as at sign-up) and the request.
+ */
+interface Arrival {
+  appChallenge: string;
+  locale: string;
+  meta: RequestMeta;
+}
+
 /** A parallel sign-in of the same person linked or created first: the transaction runs again. */
 class LostRace extends Error {}
 
@@ -87,6 +98,7 @@ export class IdentitiesService {
     private readonly audit: AuditService,
     private readonly passkeys: PasskeysService,
     private readonly box: SecretBox,
+    private readonly catalog: MailCatalog,
     @Inject(oauthConfig.KEY) private readonly cfg: OAuthConfig,
     @Inject(authConfig.KEY) private readonly auth: AuthConfig,
     @InjectDataSource() private readonly db: DataSource,
@@ -134,6 +146,7 @@ export class IdentitiesService {
     query: URLSearchParams,
     sealedFlow: string | undefined,
     meta: RequestMeta,
+    acceptLanguage?: string,
   ): Promise<string> {
     const p = this.mustFindProvider(name);
     const flow = this.openFlow(sealedFlow);
@@ -165,7 +178,9 @@ export class IdentitiesService {
       throw e;
     }
     try {
-      const outcome = await this.signedInAccount(p, profile, flow.appChallenge, meta);
+      const locale = this.catalog.resolve({ acceptLanguage });
+      const arrival = { appChallenge: flow.appChallenge, locale, meta };
+      const outcome = await this.signedInAccount(p, profile, arrival);
       if ('error' in outcome) return refuse(outcome.error, outcome.user);
       return withParams(target, { code: outcome.code });
     } catch (e) {
@@ -261,12 +276,11 @@ export class IdentitiesService {
   private async signedInAccount(
     p: OAuthProviderSettings,
     profile: ProviderProfile,
-    appChallenge: string,
-    meta: RequestMeta,
+    arrival: Arrival,
   ): Promise<{ code: string } | { error: SignInRefusal; user?: { id: string; email: string } }> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction((m) => this.resolve(m, p, profile, appChallenge, meta));
+        return await this.db.transaction((m) => this.resolve(m, p, profile, arrival));
       } catch (e) {
         if (attempt === 0 && (e instanceof LostRace || isUniqueViolation(e))) continue;
         throw e;
@@ -278,8 +292,7 @@ export class IdentitiesService {
     m: EntityManager,
     p: OAuthProviderSettings,
     profile: ProviderProfile,
-    appChallenge: string,
-    meta: RequestMeta,
+    { appChallenge, locale, meta }: Arrival,
   ): Promise<{ code: string } | { error: SignInRefusal; user?: { id: string; email: string } }> {
     const email = profile.email?.trim().toLowerCase().normalize('NFC') ?? null;
     const verifiedEmail = profile.emailVerified && email && email.length <= 254 ? email : null;
@@ -293,7 +306,10 @@ export class IdentitiesService {
       await this.repo.markUsed(identity.id, verifiedEmail, m);
     } else {
       if (!verifiedEmail) return { error: 'email_not_verified' };
-      const linked = await this.linkByAddress(m, p, profile.subject, verifiedEmail, meta);
+      const linked = await this.linkByAddress(m, p, profile.subject, verifiedEmail, {
+        locale,
+        meta,
+      });
       if ('error' in linked) return linked;
       user = linked.user;
     }
@@ -317,7 +333,7 @@ export class IdentitiesService {
     p: OAuthProviderSettings,
     subject: string,
     email: string,
-    meta: RequestMeta,
+    { locale, meta }: Omit<Arrival, 'appChallenge'>,
   ): Promise<
     { user: UserAccount } | { error: SignInRefusal; user?: { id: string; email: string } }
   > {
@@ -326,7 +342,7 @@ export class IdentitiesService {
     const details: Record<string, unknown> = { provider: p.name };
     if (!found) {
       if (!this.auth.signupEnabled) return { error: 'signup_disabled' };
-      user = await this.users.create({ email, isConfirmed: true, passwordHash: null }, m);
+      user = await this.users.create({ email, isConfirmed: true, passwordHash: null, locale }, m);
       await this.audit.record(
         {
           action: 'register',

@@ -22,6 +22,7 @@ import {
 import type { Request, Response } from 'express';
 import { LoginResponseDto, MfaRequiredDto } from '../auth/dto/login.dto';
 import { SessionCookie } from '../auth/session-cookie';
+import { AcceptLanguage } from '../common/decorators/accept-language.decorator';
 import { ApiErrors } from '../common/decorators/api-errors.decorator';
 import { IpRateLimit } from '../common/decorators/ip-rate-limit.decorator';
 import { Public } from '../common/decorators/public.decorator';
@@ -110,6 +111,7 @@ export class OAuthController {
     @Param('provider') provider: string,
     @Req() req: Request,
     @ReqMeta() meta: RequestMeta,
+    @AcceptLanguage() acceptLanguage: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
     const query = new URL(req.originalUrl, 'http://callback.invalid').searchParams;
@@ -118,6 +120,7 @@ export class OAuthController {
       query,
       OAuthFlowCookie.read(req),
       meta,
+      acceptLanguage,
     );
     OAuthFlowCookie.clear(res);
     res.redirect(302, location);
