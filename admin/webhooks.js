@@ -74,6 +74,8 @@ export async function webhooksPage(ctx) {
             .filter(Boolean),
           ...(v.description ? { description: v.description } : {}),
         });
+        // The address follows (without a new route, which would not have the secret to show).
+        history.pushState(null, '', hashOf(`webhooks/${created.id}`));
         await webhookPage(ctx, created.id, created.secret);
       } catch (e) {
         error.textContent = e.message;

@@ -7,6 +7,7 @@ import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
 import { controlClock, createUserWithTotp, enableTotp, totpCode } from './support/mfa';
 import { TestOidcProvider } from './support/oidc-provider';
+import { verifies, WebhookReceiver } from './support/webhook-receiver';
 import { addPasskey } from './support/passkeys';
 import type { TestApp } from './support/test-app';
 
@@ -14,7 +15,13 @@ const haveBrowser = haveChromium('the admin console test');
 const ROOT = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'console root password 2026' };
 const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
 (haveBrowser ? describe : describe.skip)('the admin console in Chromium', () => {
-  const ui = browserSuite(SHOTS, () => ({ ...ROOT, AUTH_COOKIE: 'false' }));
+  // Webhooks may go to a receiver on 127.0.0.1 over http here (the URL rules are webhooks' spec's).
+  const ui = browserSuite(SHOTS, () => ({
+    ...ROOT,
+    AUTH_COOKIE: 'false',
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+  }));
   const { open, check } = ui;
   let t: TestApp;
   let base: string;
@@ -426,6 +433,96 @@ const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
     await page.getByRole('link', { name: 'Invite a user' }).click();
     await page.getByRole('button', { name: 'Send the invitation' }).waitFor();
     await expect(page.getByLabel('Role').count()).resolves.toBe(0);
+  });
+
+  it('manages a webhook endpoint: the secret shown once signs what the receiver gets; test, log, rotate, disable, delete', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const { page } = await open();
+      await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+      await page.getByText('No endpoint yet.').waitFor();
+      const form = page.getByRole('form', { name: 'Add an endpoint' });
+      await form.getByLabel('URL').fill(receiver.url);
+      await expect(form.getByLabel('Events').inputValue()).resolves.toBe('*');
+      await form.getByLabel('Description').fill('CRM sync');
+      await form.getByRole('button', { name: 'Add an endpoint' }).click();
+      await page.getByRole('heading', { level: 1, name: receiver.url }).waitFor();
+      const secret = (await page.getByLabel('Signing secret').textContent())!;
+      expect(secret).toMatch(/^whsec_/);
+      await check(page, 'webhook-created');
+      const [row] = await t.db.query('SELECT id FROM webhook_endpoints WHERE url = $1', [
+        receiver.url,
+      ]);
+      // The secret is not shown again.
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name: receiver.url }).waitFor();
+      await expect(page.getByLabel('Signing secret').count()).resolves.toBe(0);
+
+      await page.getByRole('button', { name: 'Send a test event' }).click();
+      await page.getByText('A test event is on its way.').waitFor();
+      const test = await eventually(
+        async () => receiver.ofType('webhook.test')[0],
+        'the test event at the receiver',
+      );
+      expect(verifies(test, secret)).toBe(true);
+      // The delivery log shows it delivered, with the receiver's answer.
+      const log = page.getByRole('table', { name: 'Deliveries, newest first' });
+      await eventually(async () => {
+        await page.reload();
+        await log.waitFor();
+        return (await log.getByRole('cell', { name: 'delivered', exact: true }).count()) > 0;
+      }, 'the delivery shown as delivered');
+      await log.getByRole('cell', { name: '204', exact: true }).waitFor();
+      await check(page, 'webhook-log');
+
+      // Rotation shows a new secret once; both sign for a day.
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Rotate the secret' }).click();
+      await page.getByLabel('Signing secret').waitFor();
+      const rotated = (await page.getByLabel('Signing secret').textContent())!;
+      expect(rotated).toMatch(/^whsec_/);
+      expect(rotated).not.toBe(secret);
+      await page.getByRole('button', { name: 'Send a test event' }).click();
+      const second = await eventually(
+        async () => receiver.ofType('webhook.test')[1],
+        'the second test event',
+      );
+      expect([verifies(second, rotated), verifies(second, secret)]).toEqual([true, true]);
+
+      await page.getByRole('button', { name: 'Disable' }).click();
+      await page.getByRole('button', { name: 'Enable' }).waitFor();
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      const list = page.getByRole('table', { name: 'Webhook endpoints' });
+      await list.getByRole('cell', { name: 'disabled', exact: true }).waitFor();
+      await list.getByRole('cell', { name: 'CRM sync' }).waitFor();
+
+      // An admin reads the list and the log, and is offered no change.
+      const admin = await createUser(t, { role: 'admin' });
+      const other = await open();
+      await signIn(other.page, admin.email, admin.password);
+      await other.page.goto(`${base}/admin#/webhooks`);
+      await other.page.getByRole('link', { name: receiver.url }).click();
+      await other.page.getByRole('heading', { level: 1, name: receiver.url }).waitFor();
+      await expect(other.page.getByRole('button').allTextContents()).resolves.not.toEqual(
+        expect.arrayContaining(['Delete', 'Rotate the secret', 'Send a test event']),
+      );
+      await other.page.goto(`${base}/admin#/webhooks`);
+      await other.page.getByRole('table', { name: 'Webhook endpoints' }).waitFor();
+      await expect(other.page.getByRole('form', { name: 'Add an endpoint' }).count()).resolves.toBe(
+        0,
+      );
+
+      await list.getByRole('link', { name: receiver.url }).click();
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.getByText(`The endpoint ${receiver.url} is deleted.`).waitFor();
+      const left = await t.db.query('SELECT 1 FROM webhook_endpoints WHERE id = $1', [row.id]);
+      expect(left).toEqual([]);
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('keeps a plain user out: no console session for the role "user"', async () => {

@@ -158,7 +158,9 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
     const { verifier, challenge } = pkce();
     const { location, jar } = await start('corp', challenge);
     const back = await throughProvider(location, { login, until: PUBLIC_URL, deny: opts.deny });
-    const headers = opts.language ? { 'Accept-Language': opts.language } : {};
+    const headers: Record<string, string> = opts.language
+      ? { 'Accept-Language': opts.language }
+      : {};
     return { back: await callback(back, jar, headers), verifier };
   }
 
