@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { appConfig, type AppConfig, oauthConfig, type OAuthConfig } from '../config/config';
 import type { OAuthProviderSettings } from '../config/settings';
+import { allowedRedirect } from './redirect-target';
 
 /** What a provider told about the person who signed in there. */
 export interface ProviderProfile {
@@ -45,7 +46,7 @@ const PROVIDER_TIMEOUT_S = 10;
  * known, and the person comes from its `/user` and `/user/emails` API.
  */
 @Injectable()
-export class OAuthProviders {
+export class OAuthProviders implements OnModuleInit {
   private readonly logger = new Logger(OAuthProviders.name);
   private readonly configurations = new Map<string, Promise<oidc.Configuration>>();
 
@@ -53,6 +54,25 @@ export class OAuthProviders {
     @Inject(oauthConfig.KEY) private readonly cfg: OAuthConfig,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
   ) {}
+
+  /**
+   * The server's own pages offer the providers with redirect_to = their own address; when
+   * OAUTH_REDIRECT_URLS leaves one out, its buttons would end in 400 invalid_redirect: said at
+   * start, so the operator adds it (or knows).
+   */
+  onModuleInit(): void {
+    if (!this.cfg.providers.length || !this.app.publicUrl) return;
+    const origin = new URL(this.app.publicUrl).origin;
+    const refused = ['/account', '/admin']
+      .map((path) => `${origin}${path}`)
+      .filter((page) => !allowedRedirect(page, this.cfg.redirectUrls));
+    if (refused.length) {
+      this.logger.warn(
+        `OAUTH_REDIRECT_URLS does not allow ${refused.join(' and ')}: sign-in through a ` +
+          'provider will fail there with 400 invalid_redirect until it is added.',
+      );
+    }
+  }
 
   list(): OAuthProviderSettings[] {
     return this.cfg.providers;
