@@ -17,6 +17,7 @@ import { JwtSigningKeys1796171000000 } from './1796171000000-JwtSigningKeys';
 import { Webhooks1796172000000 } from './1796172000000-Webhooks';
 import { Passkeys1796173000000 } from './1796173000000-Passkeys';
 import { Identities1796174000000 } from './1796174000000-Identities';
+import { WebhookDueOrder1796175000000 } from './1796175000000-WebhookDueOrder';
 
 /** Every migration, in order. A new migration file is added here as well. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   Webhooks1796172000000,
   Passkeys1796173000000,
   Identities1796174000000,
+  WebhookDueOrder1796175000000,
 ];

@@ -136,10 +136,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       const holding: Record<string, number> = {};
       for (const [id, n] of this.busy) holding[id] = n;
       for (const [id, list] of this.waiting) holding[id] = (holding[id] ?? 0) + list.length;
-      // Every candidate is locked by the claim: no more of them than two endpoints can take.
-      const limit = Math.min(room, 2 * cap);
       const claimed = await this.repo.claimDue({
-        limit,
+        limit: room,
         perEndpoint: cap,
         busy: holding,
         // Longer than the attempts ahead of the last one claimed, and its bookkeeping.
@@ -154,7 +152,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       for (const endpointId of new Set(claimed.map((d) => d.endpointId))) this.dispatch(endpointId);
       claimedTotal += claimed.length;
       // Fewer than asked: nothing more is due (or every endpoint with work is full).
-      if (claimed.length < limit) return claimedTotal;
+      if (claimed.length < room) return claimedTotal;
     }
   }
 

@@ -214,11 +214,12 @@ export class WebhooksRepository {
   }
 
   /**
-   * Leases up to `limit` due deliveries of enabled endpoints for `leaseMs`, counting the attempt.
-   * At most `perEndpoint` per endpoint, less what this instance already has in flight (`busy`);
-   * endpoints in `full` are skipped before the limit, so one endpoint's backlog never fills a claim
-   * that another endpoint's deliveries are waiting for. SKIP LOCKED and the lease let instances
-   * claim side by side, never the same attempt.
+   * Leases up to `limit` due deliveries of enabled endpoints for `leaseMs`, counting the attempt:
+   * the oldest first, and at most `perEndpoint` per endpoint less what this instance already holds
+   * (`busy`), so one endpoint's backlog never fills a claim that another endpoint's deliveries are
+   * waiting for. Each endpoint's candidates are read in the order of its index and locked (SKIP
+   * LOCKED: instances claim side by side, never the same attempt); a claim costs what it takes, not
+   * the size of the backlog, whatever the planner believes of the table.
    */
   async claimDue(opts: {
     limit: number;
@@ -226,9 +227,6 @@ export class WebhooksRepository {
     busy: Record<string, number>;
     leaseMs: number;
   }): Promise<ClaimedDelivery[]> {
-    const full = Object.entries(opts.busy)
-      .filter(([, n]) => n >= opts.perEndpoint)
-      .map(([id]) => id);
     const rows = changed<{
       id: string;
       endpoint_id: string;
@@ -243,30 +241,30 @@ export class WebhooksRepository {
     }>(
       await this.db.query(
         `WITH c AS (
-           SELECT d.id, d.endpoint_id, d.next_attempt_at
-             FROM webhook_deliveries d
-             JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-            WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-              AND (d.lease_until IS NULL OR d.lease_until <= now())
-              AND NOT (d.endpoint_id = ANY($4::uuid[]))
+           SELECT d.id
+             FROM webhook_endpoints e
+            CROSS JOIN LATERAL (
+                  SELECT d.id, d.next_attempt_at
+                    FROM webhook_deliveries d
+                   WHERE d.endpoint_id = e.id AND d.status = 'pending'
+                     AND d.next_attempt_at <= now()
+                     AND (d.lease_until IS NULL OR d.lease_until <= now())
+                   ORDER BY d.next_attempt_at, d.id
+                   LIMIT GREATEST(0, LEAST($1, $2 - COALESCE(($4::jsonb ->> e.id::text)::int, 0)))
+                   FOR UPDATE OF d SKIP LOCKED) d
+            WHERE e.enabled
             ORDER BY d.next_attempt_at, d.id
-            LIMIT $1
-            FOR UPDATE OF d SKIP LOCKED),
-         r AS (
-           SELECT id, endpoint_id,
-                  row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS n
-             FROM c)
+            LIMIT $1)
          UPDATE webhook_deliveries d
             SET attempts = d.attempts + 1, lease_until = now() + ${msInterval('$3')}
-           FROM r, webhook_endpoints e, webhook_events ev
-          WHERE d.id = r.id AND e.id = r.endpoint_id AND ev.id = d.event_id
-            AND r.n <= $2 - COALESCE(($5::jsonb ->> r.endpoint_id::text)::int, 0)
+           FROM c, webhook_endpoints e, webhook_events ev
+          WHERE d.id = c.id AND e.id = d.endpoint_id AND ev.id = d.event_id
           RETURNING d.id, d.endpoint_id, d.event_id, d.attempts, d.retry_base, e.url, e.secret,
                     e.previous_secret,
                     (e.previous_secret_until IS NOT NULL AND e.previous_secret_until > now())
                       AS previous_valid,
                     ev.payload`,
-        [opts.limit, opts.perEndpoint, opts.leaseMs, full, JSON.stringify(opts.busy)],
+        [opts.limit, opts.perEndpoint, opts.leaseMs, JSON.stringify(opts.busy)],
       ),
     );
     return rows.map((r) => ({
