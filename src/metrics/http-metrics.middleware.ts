@@ -5,12 +5,14 @@ import type { MetricsService } from './metrics.service';
 const TOKEN_CHECK_ROUTES = new Set(['GET /validate_token', 'GET /auth/forward']);
 
 /**
- * Times every request by its route pattern (`/users/:id`, never the raw path, so the series stay
- * few); a request that matched no route is `(unmatched)`.
+ * Counts every request in (MetricsService.load) and times it by its route pattern
+ * (`/users/:id`, never the raw path, so the series stay few); a request that matched no route is
+ * `(unmatched)`.
  */
 export function httpMetrics(metrics: MetricsService) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
+    metrics.load.started();
     res.once('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? '(unmatched)';
       const status = res.statusCode;

@@ -6,6 +6,7 @@ import { BREAK_NAMES, ChainBreakKind } from '../audit/audit-chain';
 import { AuditChainMonitor } from '../audit/audit-chain-monitor';
 import { AuditService } from '../audit/audit.service';
 import { MailService } from '../mail/mail.service';
+import { RequestLoad } from './request-load';
 
 /** The `pg` pool's counters (and the embedded pool's, which mimics them). */
 interface PoolCounts {
@@ -133,6 +134,9 @@ export class MetricsService implements OnModuleInit {
       if (action === 'login') this.logins.inc({ outcome });
     });
   }
+
+  /** How busy this instance is with requests (the middleware counts them in). */
+  readonly load = new RequestLoad();
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const key = `${method} ${route} ${status}`;

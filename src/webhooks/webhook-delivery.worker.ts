@@ -6,6 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Webhook } from 'standardwebhooks';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -39,6 +40,12 @@ export const WEBHOOK_WORKER_DEFAULTS = {
   disableAfterMs: 5 * 24 * 3_600_000,
   /** The longest `Retry-After` honoured. */
   maxRetryAfterMs: 3_600_000,
+  /**
+   * Attempts this instance starts per second at most while it is busy answering requests
+   * (RequestLoad): the token checks keep their speed, and the deliveries
+   * catch up when the load drops. Enough for 60 changes a second to 3 endpoints.
+   */
+  busyRatePerSecond: 200,
 };
 
 type Outcome = 'delivered' | 'http_error' | 'timeout' | 'network_error' | 'not_allowed' | 'gone';
@@ -70,6 +77,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private settling: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly signers = new Map<string, Webhook>();
+  /** Starts allowed while busy (a token bucket of `busyRatePerSecond`), and the timer that waits. */
+  private busyBudget = { tokens: 0, at: 0 };
+  private resumeTimer?: NodeJS.Timeout;
   private readonly outcomes: Counter<'outcome'>;
   private readonly duration: Histogram;
 
@@ -80,7 +90,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     private readonly box: SecretBox,
     private readonly audit: AuditService,
     outbox: WebhookOutbox,
-    metrics: MetricsService,
+    private readonly metrics: MetricsService,
   ) {
     outbox.onCommitted(() => this.job.runSoon());
     this.outcomes = new Counter({
@@ -116,6 +126,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.resumeTimer);
     await this.job.stop();
     const unsent = [...this.waiting.values()].flat().map((d) => d.id);
     this.waiting.clear();
@@ -160,9 +171,36 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private dispatch(endpointId: string): void {
     const list = this.waiting.get(endpointId);
     while (list?.length && (this.busy.get(endpointId) ?? 0) < this.options.perEndpoint) {
+      if (!this.mayStart()) break;
       this.start(list.shift()!);
     }
     if (list && !list.length) this.waiting.delete(endpointId);
+  }
+
+  /**
+   * Whether an attempt may start now: always, unless this instance is busy answering requests;
+   * then at most `busyRatePerSecond`, and the attempts left waiting are started later by a timer.
+   */
+  private mayStart(): boolean {
+    if (!this.metrics.load.busy()) return true;
+    const now = performance.now();
+    const rate = this.options.busyRatePerSecond;
+    const b = this.busyBudget;
+    b.tokens = Math.min(rate / 10, b.tokens + ((now - b.at) * rate) / 1000);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return true;
+    }
+    this.resumeTimer ??= setTimeout(
+      () => {
+        this.resumeTimer = undefined;
+        if (this.stopping) return;
+        for (const endpointId of [...this.waiting.keys()]) this.dispatch(endpointId);
+      },
+      Math.ceil(1000 / rate),
+    );
+    return false;
   }
 
   private start(d: ClaimedDelivery): void {
