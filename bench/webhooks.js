@@ -6,7 +6,11 @@
 //  2. Commit to first attempt: 300 profile changes, one every 20 ms, while /validate_token is
 //     loaded; from sending the change's request (an upper bound of its commit) to the receiver
 //     getting the first attempt; p50, p99, max.
-//  3. GET /validate_token alone, and while deliveries of a large backlog run.
+//  3. GET /validate_token alone, and while deliveries of a large backlog run. Alone is measured
+//     right before the backlog is released and again once it has drained, and the figure under
+//     deliveries is set against the mean of the two: on a shared machine the rate drifts by tens
+//     of per cent within a minute, and one measurement on one side would take that drift for an
+//     effect.
 // PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432), and the build.
 const http = require('node:http');
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -195,11 +199,15 @@ async function main() {
     await backlog(3000, 'busy');
     await startSink();
     await resetStats();
+    const before = await cannon(validate);
     await db.query(
       `UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'`,
     );
     const during = await cannon(validate);
     const drained = await stats();
+    await untilPosts(3000 * ENDPOINTS);
+    const after = await cannon(validate);
+    const around = (before.requests.average + after.requests.average) / 2;
 
     const rows = [
       [
@@ -223,10 +231,16 @@ async function main() {
       ],
       ['GET /validate_token/s alone', fmt(alone.requests.average), '', ''],
       [
+        'GET /validate_token/s alone, before and after the deliveries below',
+        `${fmt(before.requests.average)}, ${fmt(after.requests.average)}`,
+        '',
+        '',
+      ],
+      [
         `GET /validate_token/s while ${fmt(drained.posts)} deliveries ran`,
         fmt(during.requests.average),
-        `${fmt(during.requests.average / alone.requests.average, 2)}× alone`,
-        `≥0.8×: ${during.requests.average / alone.requests.average >= 0.8 ? 'met' : 'NOT met'}`,
+        `${fmt(during.requests.average / around, 2)}× alone (the mean of before and after)`,
+        `≥0.8×: ${during.requests.average / around >= 0.8 ? 'met' : 'NOT met'}`,
       ],
     ];
     console.log(`\nWebhooks: ${cpus().length} cores, load ${fmt(load, 2)} at start, PostgreSQL\n`);
