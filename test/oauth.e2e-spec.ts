@@ -574,6 +574,19 @@ describe('Sign-in with another provider (OpenID Connect and GitHub)', () => {
       await consoleExchange(code, verifier).expect(400);
     });
 
+    it('gives one console session for two exchanges of one code at once', async () => {
+      const admin = await createUser(t, { role: 'admin' });
+      const { back, verifier } = await viaCorp(person(admin.email));
+      const code = back.searchParams.get('code')!;
+      const answers = await Promise.all([
+        consoleExchange(code, verifier),
+        consoleExchange(code, verifier),
+      ]);
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
+      expect(answers.filter((r) => cookieOf(r) !== undefined)).toHaveLength(1);
+      expect(await liveSessions(admin.id)).toBe(1);
+    });
+
     it('refuses anyone else: 403 not_an_admin, their session ended, the code spent, the refusal recorded', async () => {
       const email = uniqueEmail('not-admin');
       const { back, verifier } = await viaCorp(person(email));

@@ -115,8 +115,7 @@ export class ConsoleController {
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TokenInfoDto | MfaRequiredDto> {
-    if (!passesCsrfCheck(req)) throw AuthErrors.csrf_header_missing();
-    return this.answer(res, await this.console.signIn(dto, meta));
+    return this.answer(req, res, () => this.console.signIn(dto, meta));
   }
 
   @Public()
@@ -147,8 +146,7 @@ export class ConsoleController {
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TokenInfoDto | MfaRequiredDto> {
-    if (!passesCsrfCheck(req)) throw AuthErrors.csrf_header_missing();
-    return this.answer(res, await this.console.secondFactor(dto, meta));
+    return this.answer(req, res, () => this.console.secondFactor(dto, meta));
   }
 
   @Public()
@@ -183,12 +181,20 @@ export class ConsoleController {
     @ReqMeta() meta: RequestMeta,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TokenInfoDto | MfaRequiredDto> {
-    if (!passesCsrfCheck(req)) throw AuthErrors.csrf_header_missing();
-    return this.answer(res, await this.console.providerSignIn(dto, meta));
+    return this.answer(req, res, () => this.console.providerSignIn(dto, meta));
   }
 
-  /** The cookie for a session; the mfa_required answer goes to the page as it is. */
-  private answer(res: Response, result: ConsoleSignIn): TokenInfoDto | MfaRequiredDto {
+  /**
+   * Every console sign-in step: the CSRF header first (nothing is tried without it), then the
+   * cookie for a session; the mfa_required answer goes to the page as it is.
+   */
+  private async answer(
+    req: Request,
+    res: Response,
+    signIn: () => Promise<ConsoleSignIn>,
+  ): Promise<TokenInfoDto | MfaRequiredDto> {
+    if (!passesCsrfCheck(req)) throw AuthErrors.csrf_header_missing();
+    const result = await signIn();
     if (result.token !== undefined) consoleCookie.set(res, result.token, result.expiresAt);
     return result.body;
   }

@@ -30,10 +30,10 @@ interface Attempt {
 
 /**
  * The console's sign-in: the API's login by password or through a provider (same throttle, audit
- * and rules, and the second factor through the same mfa_token), kept only for a root or admin. Anyone else's fresh session (or
- * mfa_token) is ended at once, so the console never holds one. An admin whose role
- * MFA_REQUIRED_ROLES names gets no console session without the second factor either: every page
- * would answer 403 `mfa_required`.
+ * and rules, and the second factor through the same mfa_token), kept only for a root or admin.
+ * Anyone else's fresh session (or mfa_token) is ended at once, so the console never holds one. An
+ * admin whose role MFA_REQUIRED_ROLES names gets no console session without the second factor
+ * either: every page would answer 403 `mfa_required`.
  */
 @Injectable()
 export class ConsoleService {

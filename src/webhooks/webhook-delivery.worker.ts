@@ -42,8 +42,8 @@ export const WEBHOOK_WORKER_DEFAULTS = {
   maxRetryAfterMs: 3_600_000,
   /**
    * Attempts this instance starts per second at most while it is busy answering requests
-   * (RequestLoad): the token checks keep their speed, and the deliveries
-   * catch up when the load drops. Enough for 60 changes a second to 3 endpoints.
+   * (RequestLoad): the token checks keep their speed, and the deliveries catch up when the load
+   * drops. Enough for 60 changes a second to 3 endpoints.
    */
   busyRatePerSecond: 200,
 };
@@ -77,7 +77,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private settling: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly signers = new Map<string, Webhook>();
-  /** Starts allowed while busy (a token bucket of `busyRatePerSecond`), and the timer that waits. */
+  /** Starts allowed while busy (a token bucket of `busyRatePerSecond`), and its waiting timer. */
   private busyBudget = { tokens: 0, at: 0 };
   private resumeTimer?: NodeJS.Timeout;
   private readonly outcomes: Counter<'outcome'>;
