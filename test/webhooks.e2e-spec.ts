@@ -324,12 +324,25 @@ describe('Webhooks', () => {
     rx.answer = () => ({ status: 503 });
     const hook = await addEndpoint(t, root, rx.url);
     await t.http.post(`/webhooks/${hook.id}/test`).set(bearer(root)).expect(202);
+    const endpointRow = () =>
+      t.db.query(
+        `SELECT xmin::text AS version, failing_since FROM webhook_endpoints WHERE id = $1`,
+        [hook.id],
+      );
+    await eventually(
+      async () => (await deliveries(t, root, hook.id)).deliveries[0]?.last_status === 503,
+      'the first failure',
+    );
+    const failingFromFirst = await endpointRow();
+    expect(failingFromFirst[0].failing_since).not.toBeNull();
     const failed = await eventually(async () => {
       const list = await deliveries(t, root, hook.id, '?status=failed');
       return list.total_count === 1 && list.deliveries[0];
     }, 'the delivery failed');
     // The first attempt and the three retries of the schedule.
     expect(failed).toMatchObject({ attempts: 4, last_status: 503, last_error: 'HTTP 503' });
+    // Only the first failure wrote the endpoint's row (no new row version per failed attempt).
+    expect(await endpointRow()).toEqual(failingFromFirst);
     expect((await deliveries(t, root, hook.id, '?status=pending')).total_count).toBe(0);
 
     rx.answer = () => ({ status: 204 });

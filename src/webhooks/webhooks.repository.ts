@@ -325,13 +325,19 @@ export class WebhooksRepository {
        WHERE id = $1`,
       [d.id, result.status, result.error.slice(0, 500), result.retryInMs],
     );
+    // Only the first failure after a success writes the endpoint row: a failing backlog leaves no
+    // dead row version per attempt, and attempts at one endpoint do not queue for its row lock.
     const rows: { overdue: boolean }[] = await m.query(
-      `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now())
-        WHERE id = $1
-        RETURNING enabled AND failing_since <= now() - ${msInterval('$2')} AS overdue`,
+      `WITH first AS (
+         UPDATE webhook_endpoints SET failing_since = now()
+          WHERE id = $1 AND failing_since IS NULL
+          RETURNING failing_since)
+       SELECT e.enabled AND COALESCE((SELECT failing_since FROM first), e.failing_since)
+                <= now() - ${msInterval('$2')} AS overdue
+         FROM webhook_endpoints e WHERE e.id = $1`,
       [d.endpointId, disableAfterMs],
     );
-    return changed<{ overdue: boolean }>(rows)[0]?.overdue === true;
+    return rows[0]?.overdue === true;
   }
 
   /** Disables an enabled endpoint; false when it was not enabled (another instance was first). */
