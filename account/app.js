@@ -2,7 +2,7 @@
 // framework and no build step: these files are served as they are from GET /account/assets/<name>.
 import { alwaysSend, api, whenSignedOut } from './api.js';
 import { fill, h } from './dom.js';
-import { markSection, signedInFrame } from './layout.js';
+import { markSection, pageSequence, signedInFrame } from './layout.js';
 import { t } from './i18n.js';
 import { dataPage } from './data.js';
 import { profilePage } from './profile.js';
@@ -45,33 +45,37 @@ function layout() {
   });
 }
 
+const nextPage = pageSequence(() => main, setTitle);
+
+/** Shows the page the address names; answers its context (the page shown, or stale by then). */
 async function route() {
-  if (!me) return;
+  if (!me) return undefined;
   const section = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'profile';
   markSection(root, section);
   const page = NAV.find(([path]) => path === section)?.[2];
   fill(main, h('p', { role: 'status' }, t('loading')));
-  if (!page) {
-    setTitle(t('notFound'));
-    fill(main, h('h1', {}, t('notFound')));
-    return;
-  }
-  const ctx = {
+  const ctx = nextPage({
     me,
-    main,
-    setTitle,
     refresh: loadMe,
     signedOut: showSignedOut,
     rerender: route,
     // The header too (it shows the address).
     restart: start,
-  };
+  });
+  if (!page) {
+    setTitle(t('notFound'));
+    fill(main, h('h1', {}, t('notFound')));
+    return ctx;
+  }
   try {
     await page(ctx);
   } catch (e) {
-    if (e.status === 401) return;
-    fill(main, h('h1', {}, t('error.title')), h('p', { role: 'alert', class: 'error' }, e.message));
+    if (e.status !== 401 && ctx.current()) {
+      const alert = h('p', { role: 'alert', class: 'error' }, e.message);
+      fill(main, h('h1', {}, t('error.title')), alert);
+    }
   }
+  return ctx;
 }
 
 async function signOut() {

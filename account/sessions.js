@@ -13,8 +13,9 @@ export async function sessionsPage(ctx) {
     error.hidden = true;
     try {
       await work();
-      await ctx.rerender();
-      ctx.main.querySelector('h1')?.after(h('p', { role: 'status', class: 'flash' }, message));
+      // The page drawn again has a context of its own (this one is stale from then on).
+      const shown = await ctx.rerender();
+      shown?.main.querySelector('h1')?.after(h('p', { role: 'status', class: 'flash' }, message));
     } catch (e) {
       if (e.sessionLost) return;
       error.textContent = errorText(e);

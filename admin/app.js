@@ -2,7 +2,7 @@
 // files are served as they are from GET /admin/assets/<name>.
 import { api, whenSignedOut } from './api.js';
 import { codeField, fill, h, inputField, recoveryCodeField } from './dom.js';
-import { markSection, signedInFrame } from './layout.js';
+import { markSection, pageSequence, signedInFrame } from './layout.js';
 import { historyPage } from './history.js';
 import { t } from './i18n.js';
 import { outboxPage, templatesPage } from './mail.js';
@@ -69,12 +69,14 @@ function layout() {
   });
 }
 
+const nextPage = pageSequence(() => main, setTitle);
+
 async function route() {
   if (!me) return;
   const { parts, params } = parseHash();
   const [section = 'users', id] = parts;
   markSection(root, section);
-  const ctx = { me, params, main, setTitle, go, setFlash };
+  const ctx = nextPage({ me, params, go, setFlash });
   fill(main, h('p', { role: 'status' }, t('loading')));
   try {
     const page =
@@ -98,12 +100,12 @@ async function route() {
       return;
     }
     await page(ctx);
-    if (flash) {
+    if (flash && ctx.current()) {
       main.prepend(h('p', { class: 'flash', role: 'status' }, flash));
       flash = null;
     }
   } catch (e) {
-    if (e.status === 401) return;
+    if (e.status === 401 || !ctx.current()) return;
     fill(main, h('h1', {}, t('error.title')), h('p', { role: 'alert', class: 'error' }, e.message));
   }
 }

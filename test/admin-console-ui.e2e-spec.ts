@@ -277,6 +277,34 @@ const SHOTS = join(__dirname, '..', 'test-artifacts', 'console');
     );
   });
 
+  it('shows the page asked for last when an earlier one answers after it', async () => {
+    const { page } = await open();
+    await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    // The server's answer to the next user list is held until the invitation form is shown.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let asked = () => {};
+    const listAsked = new Promise<void>((r) => (asked = r));
+    await page.route('**/users/list?**', async (route) => {
+      asked();
+      await held;
+      await route.continue();
+    });
+    await page.evaluate(() => (location.hash = '#/users?sort=email'));
+    await listAsked;
+    await page.getByRole('link', { name: 'Invite a user' }).click();
+    await h1(page).filter({ hasText: 'Invite a user' }).waitFor();
+    const answered = page.waitForEvent('requestfinished', (r) => r.url().includes('/users/list?'));
+    release();
+    await answered;
+    // Time for the list's page to draw itself, were it still allowed to.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    await expect(h1(page).allTextContents()).resolves.toEqual(['Invite a user']);
+    await expect(page.title()).resolves.toMatch(/^Invite a user · /);
+    await page.unroute('**/users/list?**');
+  });
+
   it('reads the action history with filters and pages, and exports it as CSV and NDJSON', async () => {
     const { page } = await open();
     await signIn(page, ROOT.ADMIN_EMAIL, ROOT.ADMIN_PASSWORD);

@@ -38,3 +38,22 @@ export function markSection(root, section) {
     else a.removeAttribute('aria-current');
   }
 }
+
+/**
+ * One page at a time in the frame. `next(fields)` starts a page and answers its context: the
+ * fields, `main` and `setTitle`. A page still loading when the next one starts (a click during a
+ * slow list) must not overwrite that one when its answer comes: once another page has started,
+ * its `main` is a detached element, its `setTitle` does nothing and `current()` is false.
+ */
+export function pageSequence(getMain, setTitle) {
+  let latest = 0;
+  return function next(fields) {
+    const seq = ++latest;
+    const current = () => seq === latest;
+    const ctx = { ...fields, current, setTitle: (text) => current() && setTitle(text) };
+    return Object.defineProperty(ctx, 'main', {
+      enumerable: true,
+      get: () => (current() ? getMain() : h('main')),
+    });
+  };
+}
