@@ -1,5 +1,7 @@
 import { AuditService } from '../src/audit/audit.service';
+import { MetricsService } from '../src/metrics/metrics.service';
 import { BlockExpiryService } from '../src/users/block-expiry.service';
+import { WebhookDeliveryWorker } from '../src/webhooks/webhook-delivery.worker';
 import { WEBHOOK_EVENT_TYPES } from '../src/webhooks/webhook-events';
 import { eventually } from './support/eventually';
 import { bearer, createUser, GOOD_PASSWORD, loginToken, uniqueEmail } from './support/factories';
@@ -371,6 +373,32 @@ describe('Webhooks', () => {
     await eventually(async () => rx.received.length === 2, 'the retry');
     // The schedule says 300 ms; the receiver asked for 2 s.
     expect(rx.received[1].at - rx.received[0].at).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('paces its attempts while the instance is busy with requests, and sends the rest once it is not', async () => {
+    const worker = t.app.get(WebhookDeliveryWorker);
+    const rx = await receiver();
+    const hook = await addEndpoint(t, root, rx.url);
+    // RequestLoad's judgement has its own spec; here the instance is told it is busy.
+    const busy = jest.spyOn(t.app.get(MetricsService).load, 'busy').mockReturnValue(true);
+    const rate = worker.options.busyRatePerSecond;
+    worker.options.busyRatePerSecond = 10;
+    try {
+      await Promise.all(
+        Array.from({ length: 12 }, () =>
+          t.http.post(`/webhooks/${hook.id}/test`).set(bearer(root)).expect(202),
+        ),
+      );
+      await eventually(async () => rx.received.length >= 6, 'six attempts');
+      // One attempt, then one per 100 ms: the sixth comes half a second after the first at least
+      // (unpaced, they come as fast as the twelve events are written).
+      expect(rx.received[5].at - rx.received[0].at).toBeGreaterThanOrEqual(400);
+      busy.mockReturnValue(false);
+      await eventually(async () => rx.received.length === 12, 'the rest once no longer busy');
+    } finally {
+      busy.mockRestore();
+      worker.options.busyRatePerSecond = rate;
+    }
   });
 
   it('disables an endpoint that answers 410 Gone, with an audit record', async () => {
