@@ -246,6 +246,11 @@ describe('starting and stopping', () => {
   });
 });
 
+// Each test here starts the server (or the CLI) as a process of its own: ts-node compiles the
+// sources, and on the embedded database a fresh data folder is migrated. On a loaded 2-core CI
+// machine two such starts took more than jest's minute.
+const PROCESS_TEST_MS = 180_000;
+
 describe('the server process', () => {
   let dir: string;
   beforeEach(() => {
@@ -272,61 +277,74 @@ describe('the server process', () => {
         run.kill();
       }
     },
+    PROCESS_TEST_MS,
   );
 
-  (embedded ? it : it.skip)('refuses a second process on the same data folder', async () => {
-    const first = await runEntry(
-      'src/main.ts',
-      { DATA_DIR: dir, PORT: String(await freePort()) },
-      { until: /API docs:/, cwd: dir },
-    );
-    try {
-      const second = await runEntry(
+  (embedded ? it : it.skip)(
+    'refuses a second process on the same data folder',
+    async () => {
+      const first = await runEntry(
         'src/main.ts',
         { DATA_DIR: dir, PORT: String(await freePort()) },
+        { until: /API docs:/, cwd: dir },
+      );
+      try {
+        const second = await runEntry(
+          'src/main.ts',
+          { DATA_DIR: dir, PORT: String(await freePort()) },
+          { cwd: dir },
+        );
+        expect(second.code).toBe(1);
+        expect(second.stderr).toMatch(/in use by process \d+/);
+      } finally {
+        first.kill();
+      }
+    },
+    PROCESS_TEST_MS,
+  );
+
+  it(
+    'stops at start on a bad setting, naming the variable',
+    async () => {
+      const run = await runEntry(
+        'src/main.ts',
+        { DATA_DIR: dir, PORT: 'eighty', SESSION_TTL: '8 hours' },
         { cwd: dir },
       );
-      expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(/in use by process \d+/);
-    } finally {
-      first.kill();
-    }
-  });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('PORT="eighty": expected a whole number');
+      expect(run.stderr).toContain('SESSION_TTL="8 hours": expected a duration');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    },
+    PROCESS_TEST_MS,
+  );
 
-  it('stops at start on a bad setting, naming the variable', async () => {
-    const run = await runEntry(
-      'src/main.ts',
-      { DATA_DIR: dir, PORT: 'eighty', SESSION_TTL: '8 hours' },
-      { cwd: dir },
-    );
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('PORT="eighty": expected a whole number');
-    expect(run.stderr).toContain('SESSION_TTL="8 hours": expected a duration');
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-  });
-
-  it('creates a root with the CLI', async () => {
-    const t = await startApp();
-    await t.close();
-    try {
-      const run = await runEntry(
-        'src/cli.ts',
-        { ...t.env, LOG_LEVEL: 'error', ADMIN_PASSWORD: 'a long enough root password' },
-        { args: ['create-admin', '--email', 'cli-root@example.com'], cwd: dir },
-      );
-      expect(run.stderr).toBe('');
-      expect(run.code).toBe(0);
-      expect(run.stdout).toContain('Root user cli-root@example.com is ready');
-      const again = await startApp({}, t);
-      expect(
-        await again.db.getRepository(User).findOneBy({ email: 'cli-root@example.com' }),
-      ).toMatchObject({
-        role: 'root',
-        isConfirmed: true,
-      });
-      await again.close();
-    } finally {
-      await t.destroy();
-    }
-  });
+  it(
+    'creates a root with the CLI',
+    async () => {
+      const t = await startApp();
+      await t.close();
+      try {
+        const run = await runEntry(
+          'src/cli.ts',
+          { ...t.env, LOG_LEVEL: 'error', ADMIN_PASSWORD: 'a long enough root password' },
+          { args: ['create-admin', '--email', 'cli-root@example.com'], cwd: dir },
+        );
+        expect(run.stderr).toBe('');
+        expect(run.code).toBe(0);
+        expect(run.stdout).toContain('Root user cli-root@example.com is ready');
+        const again = await startApp({}, t);
+        expect(
+          await again.db.getRepository(User).findOneBy({ email: 'cli-root@example.com' }),
+        ).toMatchObject({
+          role: 'root',
+          isConfirmed: true,
+        });
+        await again.close();
+      } finally {
+        await t.destroy();
+      }
+    },
+    PROCESS_TEST_MS,
+  );
 });

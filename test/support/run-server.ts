@@ -74,7 +74,7 @@ export function runEntry(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${entry} did not finish in time.\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 60_000);
+    }, opts.timeoutMs ?? 120_000);
     const check = () => {
       if (opts.until && opts.until.test(stdout + stderr)) {
         clearTimeout(timer);
